@@ -1,0 +1,155 @@
+package org.tpmssh.tpm.objects;
+
+import java.util.Arrays;
+import org.tpmssh.tpm.ResponseCodes;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.commands.AuthHandle;
+import org.tpmssh.tpm.commands.Create;
+import org.tpmssh.tpm.commands.Sign;
+import org.tpmssh.tpm.commands.Startup;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.sessions.HmacSession;
+import org.tpmssh.tpm.sessions.Session;
+import org.tpmssh.tpm.structures.Handles;
+import org.tpmssh.tpm.structures.Signature;
+import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/**
+ * The TPM side of key storage: one SRK per process (created once, not once per signature),
+ * one HMAC session salted to it and bound to it, and the object cache. Keys with a PIN are
+ * created and used only through that session, so neither the PIN nor its authValue crosses
+ * the transport; PIN-less keys use a password session with an empty value.
+ */
+public final class KeyRing implements AutoCloseable {
+    private final Tpm tpm;
+    private final ObjectCache cache;
+    private final TpmObject srk;
+    private HmacSession session;
+
+    private KeyRing(Tpm tpm, ObjectCache cache, TpmObject srk) {
+        this.tpm = tpm;
+        this.cache = cache;
+        this.srk = srk;
+    }
+
+    /** Starts the TPM if needed and makes the ECC P-256 SRK (tpm2_createprimary -C o -G ecc). */
+    public static KeyRing open(Tpm tpm) throws TpmException {
+        return open(tpm, Templates.srkEcc());
+    }
+
+    public static KeyRing open(Tpm tpm, TpmtPublic srkTemplate) throws TpmException {
+        Startup.ensureStarted(tpm);
+        ObjectCache cache = ObjectCache.forTpm(tpm);
+        TpmObject srk = cache.createPrimary(Handles.RH_OWNER, srkTemplate, "srk");
+        return new KeyRing(tpm, cache, srk);
+    }
+
+    public Tpm tpm() {
+        return tpm;
+    }
+
+    public ObjectCache cache() {
+        return cache;
+    }
+
+    public TpmObject srk() {
+        return srk;
+    }
+
+    /** The salted, SRK-bound HMAC session with AES-128-CFB both ways; started on first use. */
+    public HmacSession session() throws TpmException {
+        tpm.lock().lock();
+        try {
+            if (session == null || !session.isOpen()) {
+                session = cache.use(srk, h -> tpm.startHmacSession(h, srk.publicArea(),
+                        new AuthHandle(h, srk.name(), null, Session.password()),
+                        HmacSession.DECRYPT | HmacSession.ENCRYPT));
+            }
+            return session;
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Creates a key under the SRK from {@code template}, with {@code authValue} as its
+     * authorization. The authValue travels only inside the encrypted first parameter.
+     */
+    public TpmObject create(TpmtPublic template, byte[] authValue, String label) throws TpmException {
+        tpm.lock().lock();
+        try {
+            HmacSession s = session();
+            Create.Result r = cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
+                    authValue).execute(tpm));
+            return cache.register(srk, r.outPrivate(), r.outPublic(), label);
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** Brings back a key created earlier, from its private blob and public area. */
+    public TpmObject register(byte[] privateBlob, TpmtPublic publicArea, String label) {
+        return cache.register(srk, privateBlob, publicArea, label);
+    }
+
+    /**
+     * Signs a digest with a key. A key with a PIN is authorized through the HMAC session; an
+     * empty authValue through a password session, which sends only the empty value.
+     */
+    public Signature sign(TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash) throws TpmException {
+        tpm.lock().lock();
+        try {
+            boolean pinless = authValue == null || authValue.length == 0;
+            for (int attempt = 0; ; attempt++) {
+                Session s = pinless ? Session.password() : session();
+                try {
+                    return cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue, s), digest, scheme,
+                            hash).execute(tpm));
+                } catch (TpmResponseException e) {
+                    // A TPM restart forgets sessions: start a fresh one once, then give up.
+                    if (attempt == 0 && !pinless && isLostSession(e)) {
+                        session.invalidate();
+                        continue;
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    private static boolean isLostSession(TpmResponseException e) {
+        int base = e.baseCode();
+        return base == ResponseCodes.REFERENCE_H0 + 8 /* REFERENCE_S0 */ || (base == ResponseCodes.HANDLE
+                && (e.responseCode() & 0x800) != 0);
+    }
+
+    /** Flushes the session and every loaded object; closes the TPM connection too. */
+    @Override
+    public void close() {
+        tpm.lock().lock();
+        try {
+            if (session != null && session.isOpen()) {
+                try {
+                    tpm.flushSession(session);
+                } catch (TpmException e) {
+                    System.getLogger(KeyRing.class.getName()).log(System.Logger.Level.DEBUG,
+                            "session flush failed: {0}", e.getMessage());
+                }
+            }
+            cache.close();
+        } finally {
+            tpm.lock().unlock();
+            tpm.close();
+        }
+    }
+
+    static void wipe(byte[] b) {
+        if (b != null) {
+            Arrays.fill(b, (byte) 0);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package org.tpmssh.tpm.objects;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tpmssh.tpm.ResponseCodes;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.commands.AuthHandle;
+import org.tpmssh.tpm.commands.ContextLoad;
+import org.tpmssh.tpm.commands.ContextSave;
+import org.tpmssh.tpm.commands.CreatePrimary;
+import org.tpmssh.tpm.commands.FlushContext;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.commands.Load;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.sessions.Session;
+import org.tpmssh.tpm.structures.Handles;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/**
+ * Keeps our objects usable on TPMs with only three transient slots and no resource manager
+ * (swtpm, the IBM simulator). Objects stay loaded while there is room, which keeps signing at
+ * raw-TPM speed; when a slot is needed the least recently used object is context-saved once
+ * and flushed, and later context-loaded (or, after a TPM restart, reloaded from its source).
+ * {@link #close()} flushes everything we loaded, so nothing stays behind.
+ */
+public final class ObjectCache implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ObjectCache.class.getName());
+
+    private final Tpm tpm;
+    private final int maxLoaded;
+    private final List<TpmObject> objects = new ArrayList<>();
+    private long clock;
+
+    /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once. */
+    public ObjectCache(Tpm tpm, int maxLoaded) {
+        if (maxLoaded < 2) {
+            throw new IllegalArgumentException("a parent and its child need two slots; got " + maxLoaded);
+        }
+        this.tpm = tpm;
+        this.maxLoaded = maxLoaded;
+    }
+
+    /** A cache sized by the TPM's guaranteed transient slots (TPM_PT_HR_TRANSIENT_MIN, 3 on swtpm). */
+    public static ObjectCache forTpm(Tpm tpm) throws TpmException {
+        int min = GetCapability.property(tpm, GetCapability.PT_HR_TRANSIENT_MIN);
+        return new ObjectCache(tpm, Math.max(2, Math.min(min, 16)));
+    }
+
+    public Tpm tpm() {
+        return tpm;
+    }
+
+    /** Creates a primary key now and manages it. */
+    public TpmObject createPrimary(int hierarchy, TpmtPublic template, String label) throws TpmException {
+        tpm.lock().lock();
+        try {
+            makeRoom(1);
+            CreatePrimary.Result r = new CreatePrimary(AuthHandle.permanent(hierarchy, null, Session.password()),
+                    template, null).execute(tpm);
+            TpmObject o = new TpmObject(new TpmObject.Primary(hierarchy, template), r.outPublic(), label);
+            o.handle = r.handle();
+            o.lastUsed = ++clock;
+            objects.add(o);
+            return o;
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** Manages a key blob under a parent; it is loaded on first use. */
+    public TpmObject register(TpmObject parent, byte[] privateBlob, TpmtPublic publicArea, String label) {
+        tpm.lock().lock();
+        try {
+            TpmObject o = new TpmObject(new TpmObject.Child(parent, privateBlob.clone()), publicArea, label);
+            objects.add(o);
+            return o;
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** Work to do with an object's current handle. */
+    public interface HandleWork<T> {
+        T apply(int handle) throws TpmException;
+    }
+
+    /**
+     * Runs {@code work} with the object loaded. The TPM lock is held throughout, so no other
+     * thread can evict the object in between.
+     */
+    public <T> T use(TpmObject o, HandleWork<T> work) throws TpmException {
+        tpm.lock().lock();
+        try {
+            int h = acquire(o);
+            o.pins++;
+            try {
+                return work.apply(h);
+            } finally {
+                o.pins--;
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** Flushes the object if loaded and forgets it. */
+    public void release(TpmObject o) throws TpmException {
+        tpm.lock().lock();
+        try {
+            if (o.handle != 0) {
+                new FlushContext(o.handle).execute(tpm);
+                o.handle = 0;
+            }
+            o.saved = null;
+            o.released = true;
+            objects.remove(o);
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** How many of our objects are in the TPM right now. */
+    public int loadedCount() {
+        tpm.lock().lock();
+        try {
+            return (int) objects.stream().filter(x -> x.handle != 0).count();
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    private int acquire(TpmObject o) throws TpmException {
+        if (o.released) {
+            throw new IllegalStateException(o + " was released");
+        }
+        o.lastUsed = ++clock;
+        if (o.handle != 0) {
+            return o.handle;
+        }
+        if (o.source instanceof TpmObject.Child child) {
+            child.parent().pins++;
+            try {
+                int parentHandle = acquire(child.parent());
+                load(o, parentHandle, child);
+            } finally {
+                child.parent().pins--;
+            }
+        } else {
+            load(o, 0, null);
+        }
+        return o.handle;
+    }
+
+    private void load(TpmObject o, int parentHandle, TpmObject.Child child) throws TpmException {
+        makeRoom(1);
+        if (o.saved != null) {
+            try {
+                o.handle = new ContextLoad(o.saved).execute(tpm);
+                return;
+            } catch (TpmResponseException e) {
+                // A TPM restart invalidates saved contexts; fall back to the source.
+                LOG.log(System.Logger.Level.DEBUG, "context of {0} no longer loads ({1}); reloading from source",
+                        o.label, e.rcName());
+                o.saved = null;
+            }
+        }
+        try {
+            o.handle = loadFromSource(o, parentHandle, child);
+        } catch (TpmResponseException e) {
+            if (e.is(ResponseCodes.OBJECT_MEMORY) && evictOne()) {
+                o.handle = loadFromSource(o, parentHandle, child);
+            } else {
+                throw e;
+            }
+        }
+    }
+
+    private int loadFromSource(TpmObject o, int parentHandle, TpmObject.Child child) throws TpmException {
+        if (child != null) {
+            AuthHandle parent = new AuthHandle(parentHandle, child.parent().name, null, Session.password());
+            return new Load(parent, child.privateBlob(), o.publicArea).execute(tpm).handle();
+        }
+        TpmObject.Primary p = (TpmObject.Primary) o.source;
+        CreatePrimary.Result r = new CreatePrimary(AuthHandle.permanent(p.hierarchy(), null, Session.password()),
+                p.template(), null).execute(tpm);
+        return r.handle();
+    }
+
+    private void makeRoom(int needed) throws TpmException {
+        while (loadedCount() + needed > maxLoaded) {
+            if (!evictOne()) {
+                return; // everything loaded is pinned; let the TPM decide
+            }
+        }
+    }
+
+    /** Context-saves (once) and flushes the least recently used unpinned object. */
+    private boolean evictOne() throws TpmException {
+        TpmObject victim = null;
+        for (TpmObject x : objects) {
+            if (x.handle != 0 && x.pins == 0 && (victim == null || x.lastUsed < victim.lastUsed)) {
+                victim = x;
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        if (victim.saved == null) {
+            victim.saved = new ContextSave(victim.handle).execute(tpm);
+        }
+        new FlushContext(victim.handle).execute(tpm);
+        victim.handle = 0;
+        return true;
+    }
+
+    /**
+     * Flushes transient objects that an earlier client left loaded. Only for TPMs this process
+     * owns outright (a test's own swtpm): on a shared TPM they may belong to someone else.
+     */
+    public static int flushLeftovers(Tpm tpm) throws TpmException {
+        List<Integer> left = GetCapability.handles(tpm, Handles.TRANSIENT_FIRST);
+        for (int h : left) {
+            new FlushContext(h).execute(tpm);
+        }
+        return left.size();
+    }
+
+    /** Flushes every object we loaded; saved contexts are dropped. */
+    @Override
+    public void close() {
+        tpm.lock().lock();
+        try {
+            for (TpmObject o : objects) {
+                if (o.handle != 0) {
+                    try {
+                        new FlushContext(o.handle).execute(tpm);
+                    } catch (TpmException e) {
+                        LOG.log(System.Logger.Level.WARNING, "could not flush {0}: {1}", o, e.getMessage());
+                    }
+                    o.handle = 0;
+                }
+                o.saved = null;
+                o.released = true;
+            }
+            objects.clear();
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.tpmssh.tpm.objects;
+
+import org.tpmssh.tpm.commands.SavedContext;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/**
+ * One key the {@link ObjectCache} knows how to bring into the TPM: a primary made from a
+ * template, or a child blob under a parent. Callers hold this, never a raw handle, because
+ * the handle changes each time the cache evicts and reloads the object.
+ */
+public final class TpmObject {
+    /** How to make the object exist again from scratch. */
+    public sealed interface Source permits Primary, Child {
+    }
+
+    /** CreatePrimary under a hierarchy (empty hierarchy auth) with this template. */
+    public record Primary(int hierarchy, TpmtPublic template) implements Source {
+    }
+
+    /** Load of a private blob under a parent that has an empty authValue (our storage keys). */
+    public record Child(TpmObject parent, byte[] privateBlob) implements Source {
+    }
+
+    final Source source;
+    final TpmtPublic publicArea;
+    final byte[] name;
+    final String label;
+    int handle;           // 0 when not loaded
+    SavedContext saved;   // still valid until the TPM restarts
+    long lastUsed;
+    int pins;
+    boolean released;
+
+    TpmObject(Source source, TpmtPublic publicArea, String label) {
+        this.source = source;
+        this.publicArea = publicArea;
+        this.name = publicArea.name();
+        this.label = label;
+    }
+
+    public TpmtPublic publicArea() {
+        return publicArea;
+    }
+
+    /** The object's Name, stable across reloads. */
+    public byte[] name() {
+        return name.clone();
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** Whether the object currently occupies a TPM slot (for tests and diagnostics). */
+    public synchronized boolean isLoaded() {
+        return handle != 0;
+    }
+
+    @Override
+    public String toString() {
+        return "TpmObject[" + label + (handle != 0 ? String.format(" @0x%08x", handle) : "") + "]";
+    }
+}

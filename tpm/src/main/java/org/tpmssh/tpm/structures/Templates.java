@@ -1,0 +1,48 @@
+package org.tpmssh.tpm.structures;
+
+import org.tpmssh.tpm.structures.TpmtPublic.EccParms;
+import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
+import org.tpmssh.tpm.structures.TpmtPublic.RsaParms;
+import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
+import org.tpmssh.tpm.structures.TpmtPublic.Scheme;
+import org.tpmssh.tpm.structures.TpmtPublic.SymDef;
+
+/**
+ * The object templates we use. The storage keys are byte for byte what
+ * {@code tpm2_createprimary -C o -G ecc|rsa} sends, so the SRK's Name matches tpm2-tools'.
+ */
+public final class Templates {
+    private Templates() {
+    }
+
+    private static final byte[] EMPTY = new byte[0];
+
+    /** ECC P-256 storage key: AES-128-CFB, no scheme, empty unique. */
+    public static TpmtPublic srkEcc() {
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK, EMPTY,
+                new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL), EccPoint.EMPTY);
+    }
+
+    /** RSA-2048 storage key: AES-128-CFB, no scheme, default exponent, empty unique. */
+    public static TpmtPublic srkRsa() {
+        return new TpmtPublic(Alg.RSA, Alg.SHA256, ObjectAttributes.SRK, EMPTY,
+                new RsaParms(SymDef.AES128_CFB, Scheme.NULL, 2048, 0), new RsaUnique(EMPTY));
+    }
+
+    /**
+     * A non-extractable ECC signing key. The scheme is left NULL so that each TPM2_Sign names
+     * ECDSA and the hash; {@code noDa} is only for PIN-less keys.
+     */
+    public static TpmtPublic eccSigningKey(int curve, boolean noDa) {
+        int attrs = ObjectAttributes.SIGNING_KEY | (noDa ? ObjectAttributes.NO_DA : 0);
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, attrs, EMPTY,
+                new EccParms(SymDef.NULL, Scheme.NULL, curve, Scheme.NULL), EccPoint.EMPTY);
+    }
+
+    /** A non-extractable RSA signing key; the scheme is NULL so one key serves RSASSA and RSAPSS. */
+    public static TpmtPublic rsaSigningKey(int bits, boolean noDa) {
+        int attrs = ObjectAttributes.SIGNING_KEY | (noDa ? ObjectAttributes.NO_DA : 0);
+        return new TpmtPublic(Alg.RSA, Alg.SHA256, attrs, EMPTY,
+                new RsaParms(SymDef.NULL, Scheme.NULL, bits, 0), new RsaUnique(EMPTY));
+    }
+}
