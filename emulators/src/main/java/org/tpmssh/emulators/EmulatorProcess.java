@@ -1,0 +1,207 @@
+package org.tpmssh.emulators;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One emulator process with its own temp directory and log: started, waited on until its sockets accept,
+ * and always stopped and reaped by PID, with a JVM shutdown hook as the last resort if a test run dies.
+ */
+final class EmulatorProcess {
+
+    static final String LOOPBACK = "127.0.0.1";
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration GRACE = Duration.ofSeconds(5);
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
+                "tpmssh-emulator-reaper"));
+    }
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+
+    private EmulatorProcess(String name, Process process, Path log) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code command} in {@code workDir} with stdout and stderr appended to {@code log}, and waits until
+     * every address accepts a connection. Throws, with the log, if the process exits or is not ready in time;
+     * the process is reaped before the throw.
+     */
+    static EmulatorProcess start(String name, List<String> command, Path workDir, Path log,
+            List<SocketAddress> readyWhenAccepting, Duration timeout) {
+        Process process;
+        try {
+            process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new EmulatorException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        LIVE.add(process);
+        EmulatorProcess started = new EmulatorProcess(name, process, log);
+        try {
+            started.awaitReady(readyWhenAccepting, timeout);
+            return started;
+        } catch (RuntimeException e) {
+            started.stop();
+            throw e;
+        }
+    }
+
+    private void awaitReady(List<SocketAddress> addresses, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (SocketAddress address : addresses) {
+            while (!accepts(address)) {
+                if (!process.isAlive()) {
+                    throw new EmulatorException(name + " exited with status " + process.exitValue()
+                            + " before it was ready. Its log " + log + " says:\n" + logText());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new EmulatorException(name + " was not accepting on " + address + " after "
+                            + timeout.toMillis() + " ms. Its log " + log + " says:\n" + logText());
+                }
+                sleep(5);
+            }
+        }
+    }
+
+    private static boolean accepts(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress) {
+            if (!Files.exists(((UnixDomainSocketAddress) address).getPath())) {
+                return false;
+            }
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                return channel.connect(address);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "(no log written)";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Asks the process to end (SIGTERM, so it can save state), then forces it, and reaps it either way. */
+    void stop() {
+        process.destroy();
+        if (!waitFor(GRACE)) {
+            process.destroyForcibly();
+            waitFor(GRACE);
+        }
+        LIVE.remove(process);
+    }
+
+    /** SIGKILL with no chance to save state: fault injection for tests. */
+    void kill() {
+        process.destroyForcibly();
+        waitFor(GRACE);
+        LIVE.remove(process);
+    }
+
+    /** Waits for the process to end on its own, for a caller that asked it to exit by protocol. */
+    boolean waitFor(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Two consecutive free loopback ports, P and P + 1, as swtpm and tpm_server want for data and control. */
+    static int freePortPair() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+                int port = first.getLocalPort();
+                if (port < 65535 && free(port + 1)) {
+                    return port;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new EmulatorException("found no two consecutive free ports on " + LOOPBACK + " in 50 tries");
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static InetSocketAddress loopback(int port) {
+        return new InetSocketAddress(LOOPBACK, port);
+    }
+
+    static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new EmulatorException("cannot create a temp directory: " + e.getMessage(), e);
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmulatorException("interrupted while waiting for the emulator to start");
+        }
+    }
+}
