@@ -58,7 +58,7 @@ public final class GetCapability {
     }
 
     private interface ItemReader {
-        void read(TpmReader r);
+        void read(TpmReader r) throws TpmFormatException;
     }
 
     /** TPM properties from {@code first}, as property -> value. */

@@ -1,5 +1,6 @@
 package org.tpmssh.tpm.commands;
 
+import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.marshal.Marshallable;
 import org.tpmssh.tpm.marshal.TpmReader;
 import org.tpmssh.tpm.marshal.TpmWriter;
@@ -11,7 +12,7 @@ public record SavedContext(long sequence, int savedHandle, int hierarchy, byte[]
         w.u64(sequence).u32(savedHandle).u32(hierarchy).tpm2b(blob);
     }
 
-    public static SavedContext read(TpmReader r) {
+    public static SavedContext read(TpmReader r) throws TpmFormatException {
         return new SavedContext(r.u64(), r.u32(), r.u32(), r.tpm2b());
     }
 }

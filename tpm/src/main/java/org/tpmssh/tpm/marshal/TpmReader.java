@@ -18,33 +18,33 @@ public final class TpmReader {
 
     public TpmReader(byte[] buf, int off, int len) {
         if (off < 0 || len < 0 || off + len > buf.length) {
-            throw new TpmFormatException("bad bounds");
+            throw new IllegalArgumentException("bad bounds");
         }
         this.buf = buf;
         this.pos = off;
         this.end = off + len;
     }
 
-    private void need(int n, String what) {
+    private void need(int n, String what) throws TpmFormatException {
         if (n < 0 || end - pos < n) {
             throw new TpmFormatException("the TPM response is malformed: " + what + " needs " + n
                     + " bytes but only " + (end - pos) + " remain");
         }
     }
 
-    public int u8() {
+    public int u8() throws TpmFormatException {
         need(1, "a byte");
         return buf[pos++] & 0xFF;
     }
 
-    public int u16() {
+    public int u16() throws TpmFormatException {
         need(2, "a UINT16");
         int v = ((buf[pos] & 0xFF) << 8) | (buf[pos + 1] & 0xFF);
         pos += 2;
         return v;
     }
 
-    public int u32() {
+    public int u32() throws TpmFormatException {
         need(4, "a UINT32");
         int v = ((buf[pos] & 0xFF) << 24) | ((buf[pos + 1] & 0xFF) << 16)
                 | ((buf[pos + 2] & 0xFF) << 8) | (buf[pos + 3] & 0xFF);
@@ -52,12 +52,12 @@ public final class TpmReader {
         return v;
     }
 
-    public long u64() {
+    public long u64() throws TpmFormatException {
         long hi = u32() & 0xFFFFFFFFL;
         return (hi << 32) | (u32() & 0xFFFFFFFFL);
     }
 
-    public byte[] bytes(int n) {
+    public byte[] bytes(int n) throws TpmFormatException {
         need(n, "a byte string");
         byte[] out = Arrays.copyOfRange(buf, pos, pos + n);
         pos += n;
@@ -65,13 +65,13 @@ public final class TpmReader {
     }
 
     /** A TPM2B: u16 size, then that many bytes. */
-    public byte[] tpm2b() {
+    public byte[] tpm2b() throws TpmFormatException {
         int n = u16();
         return bytes(n);
     }
 
     /** A sized structure: returns a reader over exactly its body and skips past it. */
-    public TpmReader sized() {
+    public TpmReader sized() throws TpmFormatException {
         int n = u16();
         need(n, "a sized structure");
         TpmReader r = new TpmReader(buf, pos, n);
@@ -80,7 +80,7 @@ public final class TpmReader {
     }
 
     /** A reader over the next {@code n} bytes; advances past them. */
-    public TpmReader sub(int n) {
+    public TpmReader sub(int n) throws TpmFormatException {
         need(n, "a parameter area");
         TpmReader r = new TpmReader(buf, pos, n);
         pos += n;
@@ -96,7 +96,7 @@ public final class TpmReader {
     }
 
     /** Fails when bytes are left over: a structure that claims less than it carries is malformed too. */
-    public void expectEnd(String what) {
+    public void expectEnd(String what) throws TpmFormatException {
         if (pos != end) {
             throw new TpmFormatException("the TPM response is malformed: " + (end - pos)
                     + " unexpected bytes after " + what);

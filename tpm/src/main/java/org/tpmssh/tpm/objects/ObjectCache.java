@@ -87,17 +87,24 @@ public final class ObjectCache implements AutoCloseable {
 
     /**
      * Runs {@code work} with the object loaded. The TPM lock is held throughout, so no other
-     * thread can evict the object in between.
+     * thread can evict the object in between. Commands such as TPM2_Create need a scratch slot
+     * of their own; when the TPM answers TPM_RC_OBJECT_MEMORY we evict another object and retry.
      */
     public <T> T use(TpmObject o, HandleWork<T> work) throws TpmException {
         tpm.lock().lock();
         try {
-            int h = acquire(o);
-            o.pins++;
-            try {
-                return work.apply(h);
-            } finally {
-                o.pins--;
+            while (true) {
+                int h = acquire(o);
+                o.pins++;
+                try {
+                    return work.apply(h);
+                } catch (TpmResponseException e) {
+                    if (!e.is(ResponseCodes.OBJECT_MEMORY) || !evictOne()) {
+                        throw e;
+                    }
+                } finally {
+                    o.pins--;
+                }
             }
         } finally {
             tpm.lock().unlock();

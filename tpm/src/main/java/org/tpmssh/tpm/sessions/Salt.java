@@ -15,6 +15,7 @@ import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
+import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.TpmtPublic;
@@ -27,7 +28,7 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 public record Salt(byte[] secret, byte[] encrypted) {
 
     /** Wraps a fresh secret of nameAlg's digest size to {@code key} with the given label ("SECRET" or "DUPLICATE"). */
-    public static Salt wrapTo(TpmtPublic key, String label, SecureRandom random) {
+    public static Salt wrapTo(TpmtPublic key, String label, SecureRandom random) throws TpmFormatException {
         try {
             int nameAlg = key.nameAlg();
             int size = Alg.digestSize(nameAlg);
@@ -48,7 +49,7 @@ public record Salt(byte[] secret, byte[] encrypted) {
     }
 
     private static Salt ecdh(TpmtPublic key, String label, int size, SecureRandom random)
-            throws GeneralSecurityException {
+            throws GeneralSecurityException, TpmFormatException {
         int curve = key.eccParms().curve();
         int coord = Alg.curveBytes(curve);
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");

@@ -8,7 +8,7 @@ import org.tpmssh.tpm.marshal.TpmReader;
 /** TPMT_SIGNATURE for ECDSA (r, s) and RSASSA/RSAPSS (one big-endian blob). */
 public record Signature(int sigAlg, int hash, byte[] r, byte[] s, byte[] rsa) {
 
-    public static Signature read(TpmReader in) {
+    public static Signature read(TpmReader in) throws TpmFormatException {
         int alg = in.u16();
         switch (alg) {
             case Alg.ECDSA: {

@@ -35,7 +35,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
             }
         }
 
-        static SymDef read(TpmReader r) {
+        static SymDef read(TpmReader r) throws TpmFormatException {
             int alg = r.u16();
             return alg == Alg.NULL ? NULL : new SymDef(alg, r.u16(), r.u16());
         }
@@ -52,7 +52,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
             }
         }
 
-        static Scheme read(TpmReader r) {
+        static Scheme read(TpmReader r) throws TpmFormatException {
             int alg = r.u16();
             if (alg == Alg.NULL) {
                 return NULL;
@@ -109,7 +109,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
             w.tpm2b(x).tpm2b(y);
         }
 
-        public static EccPoint read(TpmReader r) {
+        public static EccPoint read(TpmReader r) throws TpmFormatException {
             return new EccPoint(r.tpm2b(), r.tpm2b());
         }
     }
@@ -126,7 +126,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         w.sized(this);
     }
 
-    public static TpmtPublic read(TpmReader r) {
+    public static TpmtPublic read(TpmReader r) throws TpmFormatException {
         int type = r.u16();
         int nameAlg = r.u16();
         int attributes = r.u32();
@@ -143,14 +143,14 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
     }
 
     /** Reads a TPM2B_PUBLIC. */
-    public static TpmtPublic readSized(TpmReader r) {
+    public static TpmtPublic readSized(TpmReader r) throws TpmFormatException {
         TpmReader body = r.sized();
         TpmtPublic p = read(body);
         body.expectEnd("TPMT_PUBLIC");
         return p;
     }
 
-    public static TpmtPublic fromBytes(byte[] tpmtPublic) {
+    public static TpmtPublic fromBytes(byte[] tpmtPublic) throws TpmFormatException {
         TpmReader r = new TpmReader(tpmtPublic);
         TpmtPublic p = read(r);
         r.expectEnd("TPMT_PUBLIC");
@@ -188,7 +188,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
     }
 
     /** The public key as a JCA key, for independent verification and for SSH encoding. */
-    public PublicKey toPublicKey() {
+    public PublicKey toPublicKey() throws TpmFormatException {
         try {
             if (type == Alg.RSA) {
                 RsaParms p = rsaParms();

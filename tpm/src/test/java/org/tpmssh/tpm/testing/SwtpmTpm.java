@@ -1,0 +1,102 @@
+package org.tpmssh.tpm.testing;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.commands.AuthHandle;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Startup;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.sessions.Session;
+import org.tpmssh.tpm.transport.Tcti;
+import org.tpmssh.tpm.transport.TpmTransport;
+import org.tpmssh.tpm.transport.TransportException;
+
+/**
+ * Test fixture: a real swtpm with our command layer on it. Dictionary-attack limits are
+ * raised so that tests which are not about lockout cannot trip it (a fresh swtpm locks out
+ * after 3 failures for 1000 s); the lockout tests set their own.
+ */
+public final class SwtpmTpm implements AutoCloseable {
+    public final Swtpm swtpm;
+    public final Tpm tpm;
+    public final Recorder recorder;
+
+    private SwtpmTpm(Swtpm swtpm, Tpm tpm, Recorder recorder) {
+        this.swtpm = swtpm;
+        this.tpm = tpm;
+        this.recorder = recorder;
+    }
+
+    public static SwtpmTpm start() throws Exception {
+        Swtpm sw = Swtpm.start();
+        try {
+            Recorder rec = new Recorder(Tcti.parse(sw.tcti()).open());
+            Tpm tpm = new Tpm(rec);
+            Startup.ensureStarted(tpm);
+            relaxDictionaryAttack(tpm);
+            return new SwtpmTpm(sw, tpm, rec);
+        } catch (Exception | Error e) {
+            sw.close();
+            throw e;
+        }
+    }
+
+    public static void relaxDictionaryAttack(Tpm tpm) throws TpmException {
+        DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1000, 1, 1);
+    }
+
+    @Override
+    public void close() {
+        try {
+            tpm.close();
+        } finally {
+            swtpm.close();
+        }
+    }
+
+    /** A transport wrapper that keeps a copy of every command and response it carries. */
+    public static final class Recorder implements TpmTransport {
+        private final TpmTransport inner;
+        private final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
+        private final List<byte[]> received = Collections.synchronizedList(new ArrayList<>());
+        private volatile boolean recording;
+
+        public Recorder(TpmTransport inner) {
+            this.inner = inner;
+        }
+
+        public void startRecording() {
+            sent.clear();
+            received.clear();
+            recording = true;
+        }
+
+        public List<byte[]> sent() {
+            return List.copyOf(sent);
+        }
+
+        public List<byte[]> received() {
+            return List.copyOf(received);
+        }
+
+        @Override
+        public byte[] transmit(byte[] command) throws TransportException {
+            if (recording) {
+                sent.add(command.clone());
+            }
+            byte[] r = inner.transmit(command);
+            if (recording) {
+                received.add(r.clone());
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}
