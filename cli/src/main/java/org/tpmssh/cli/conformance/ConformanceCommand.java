@@ -103,9 +103,8 @@ public final class ConformanceCommand implements Callable<Integer> {
 
     progress.printSummary();
     if (progress.noneRan()) {
-      err.println(
-          "tpmssh: no tests ran"
-              + (filter == null ? " (no scenarios found)" : " (no scenario matches " + filter + ")"));
+      // Either nothing was found or everything was skipped; the summary line above says which.
+      err.println("tpmssh: no tests ran" + (filter == null ? "" : " for --scenarios " + filter));
     }
     Path summary = reports.resolve("summary.txt");
     writeSummary(summary, progress);
