@@ -166,8 +166,8 @@ final class EmulatorProcess {
     }
 
     private static boolean free(int port) {
-        try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
-            return true;
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
+            return probe.isBound();
         } catch (IOException e) {
             return false;
         }

@@ -1,6 +1,7 @@
 package org.tpmssh.tpm.transport;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Reads and checks the one thing every backend shares: a response frame (tag u16, size u32, rc u32, body),
@@ -44,7 +45,7 @@ final class ResponseFrame {
         if (size != length) {
             throw truncated(size, length);
         }
-        return java.util.Arrays.copyOf(buffer, length);
+        return Arrays.copyOf(buffer, length);
     }
 
     private static void checkSize(int size) throws TransportException {

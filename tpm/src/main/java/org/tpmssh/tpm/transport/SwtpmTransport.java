@@ -21,11 +21,13 @@ public final class SwtpmTransport implements TpmTransport {
 
     private final Wire data;
     private final SocketAddress ctrlAddress;
+    private Duration timeout;
     private Control control;
 
-    private SwtpmTransport(Wire data, SocketAddress ctrlAddress) {
+    private SwtpmTransport(Wire data, SocketAddress ctrlAddress, Duration timeout) {
         this.data = data;
         this.ctrlAddress = ctrlAddress;
+        this.timeout = timeout;
     }
 
     /** Connects over TCP; the control channel is expected on {@code port + 1}, as tpm2-tss assumes. */
@@ -41,11 +43,12 @@ public final class SwtpmTransport implements TpmTransport {
     /** Connects with explicit data and control addresses, for a swtpm started with unusual ports or paths. */
     public static SwtpmTransport open(SocketAddress data, SocketAddress ctrl, Duration timeout)
             throws TransportException {
-        return new SwtpmTransport(Wire.connect(data, "swtpm", HINT, timeout), ctrl);
+        return new SwtpmTransport(Wire.connect(data, "swtpm", HINT, timeout), ctrl, timeout);
     }
 
     /** Changes the read and write deadline for later commands. */
-    public void timeout(Duration timeout) {
+    public synchronized void timeout(Duration timeout) {
+        this.timeout = timeout;
         data.timeout(timeout);
     }
 
@@ -58,7 +61,7 @@ public final class SwtpmTransport implements TpmTransport {
     /** The control channel, connected on first use and closed with this transport. */
     public synchronized Control control() throws TransportException {
         if (control == null) {
-            control = Control.connect(ctrlAddress, DEFAULT_TIMEOUT);
+            control = Control.connect(ctrlAddress, timeout);
         }
         return control;
     }

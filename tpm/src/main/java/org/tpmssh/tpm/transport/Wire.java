@@ -85,6 +85,8 @@ final class Wire implements AutoCloseable {
                     await(SelectionKey.OP_WRITE, deadline, "sending a command");
                 }
             }
+        } catch (TransportException e) {
+            throw e;
         } catch (IOException e) {
             throw lost(e);
         }
@@ -123,7 +125,8 @@ final class Wire implements AutoCloseable {
     private void await(int op, long deadline, String doing) throws IOException {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-            throw new TransportException("no progress from " + peer + " within " + timeout.toSeconds() + " s while "
+            throw new TransportException("no progress from " + peer + " within "
+                    + (timeout.toMillis() < 1000 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s") + " while "
                     + doing + "; it may be hung. If the TPM is just slow (RSA key generation can take a minute on"
                     + " a real TPM), raise the transport's read timeout.");
         }

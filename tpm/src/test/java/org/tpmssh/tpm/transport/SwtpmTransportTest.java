@@ -7,10 +7,12 @@ import static org.tpmssh.tpm.transport.Tpm2.rc;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.emulators.Swtpm;
 
 /** SwtpmTransport against a real swtpm, over TCP and unix sockets, including its control channel. */
@@ -76,6 +78,15 @@ class SwtpmTransportTest {
         assertThatThrownBy(() -> Tcti.parse("swtpm:host=127.0.0.1,port=" + port).open())
                 .isInstanceOf(TransportException.class)
                 .hasMessage("cannot reach swtpm at 127.0.0.1:" + port + ": connection refused. " + SwtpmTransport.HINT);
+    }
+
+    @Test
+    void aMissingUnixSocketNamesThePath(@TempDir Path dir) {
+        Path socket = dir.resolve("swtpm.sock");
+        assertThatThrownBy(() -> Tcti.swtpmUnix(socket).open())
+                .isInstanceOf(TransportException.class)
+                .hasMessageStartingWith("cannot reach swtpm at " + socket + ": ")
+                .hasMessageEndingWith(SwtpmTransport.HINT);
     }
 
     @Test

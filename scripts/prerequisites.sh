@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# The prerequisites of building and running tpmssh, and how to install them: sourced by ./tpmssh and
+# .ci/run so that users and CI check exactly the same things.
+
+# The OS packages the scenarios drive: swtpm as the TPM, tpm2-tools, and a real sshd and ssh.
+TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools openssh-server openssh-client)
+
+# Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES) with apt-get, as root or through
+# sudo. Returns non-zero, having said what to do, when it cannot.
+tpmssh_install_prerequisites() {
+  if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    _tpmssh_check_without_apt
+    return
+  fi
+
+  local missing
+  missing=$(_tpmssh_missing_debian_packages)
+  [ -z "$missing" ] && return 0
+
+  echo "tpmssh: missing packages: $missing. Installing them with apt-get." >&2
+  local -a install=(env DEBIAN_FRONTEND=noninteractive sh -c
+    "apt-get update -q && apt-get install -y -q --no-install-recommends $missing")
+  if [ "$(id -u)" -eq 0 ]; then
+    "${install[@]}"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "${install[@]}"
+  else
+    echo "tpmssh: not root and no sudo; as root, run:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends $missing" >&2
+    return 1
+  fi
+
+  missing=$(_tpmssh_missing_debian_packages)
+  if [ -n "$missing" ]; then
+    echo "tpmssh: still missing after the install: $missing" >&2
+    _tpmssh_java_ok || echo "tpmssh: 'java' or 'javac' on PATH is older than 17;" \
+      "choose 17 with: update-alternatives --config java && update-alternatives --config javac" >&2
+    return 1
+  fi
+}
+
+# Prints the Debian packages to install, space-separated, or nothing.
+_tpmssh_missing_debian_packages() {
+  local -a missing=()
+  local package
+  _tpmssh_java_ok || missing+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  for package in "${TPMSSH_OS_PACKAGES[@]}"; do
+    [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] ||
+      missing+=("$package")
+  done
+  echo "${missing[*]}"
+}
+
+# Without dpkg we cannot install anything, so look for the commands and name the packages that give them.
+_tpmssh_check_without_apt() {
+  local -a missing=()
+  _tpmssh_java_ok || missing+=("a JDK 17 or newer")
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  command -v swtpm >/dev/null 2>&1 || missing+=(swtpm)
+  command -v swtpm_setup >/dev/null 2>&1 || missing+=(swtpm-tools)
+  command -v tpm2_getcap >/dev/null 2>&1 || missing+=(tpm2-tools)
+  command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "tpmssh: this is not Debian or Ubuntu, so install these yourself, then run again:" >&2
+  printf '  %s\n' "${missing[@]}" >&2
+  return 1
+}
+
+# True when both java and javac (Maven compiles) are version 17 or newer.
+_tpmssh_java_ok() {
+  local tool version
+  for tool in java javac; do
+    command -v "$tool" >/dev/null 2>&1 || return 1
+    # 'openjdk version "17.0.15"' or 'javac 17.0.15'; Java 8 says "1.8.0", which reads as 1. Matching the
+    # line rather than taking the first skips notes such as "Picked up JAVA_TOOL_OPTIONS".
+    version=$("$tool" -version 2>&1 | sed -nE 's/^.* version "([0-9]+).*/\1/p; s/^javac ([0-9]+).*/\1/p' |
+      head -n 1)
+    [ -n "$version" ] && [ "$version" -ge 17 ] || return 1
+  done
+}
