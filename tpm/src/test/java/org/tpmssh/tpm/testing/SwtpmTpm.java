@@ -3,6 +3,8 @@ package org.tpmssh.tpm.testing;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import org.tpmssh.emulators.IbmSimulator;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.AuthHandle;
@@ -15,31 +17,64 @@ import org.tpmssh.tpm.transport.TpmTransport;
 import org.tpmssh.tpm.transport.TransportException;
 
 /**
- * Test fixture: a real swtpm with our command layer on it. Dictionary-attack limits are
+ * Test fixture: a real TPM simulator (swtpm over TCP or a unix socket, or the IBM simulator
+ * when present) with our command layer on it. Dictionary-attack limits are
  * raised so that tests which are not about lockout cannot trip it (a fresh swtpm locks out
  * after 3 failures for 1000 s); the lockout tests set their own.
  */
 public final class SwtpmTpm implements AutoCloseable {
-    public final Swtpm swtpm;
+    /** The simulators the layer is tested on. */
+    public enum Backend { SWTPM_TCP, SWTPM_UNIX, MSSIM }
+
+    public final AutoCloseable process;
     public final Tpm tpm;
     public final Recorder recorder;
 
-    private SwtpmTpm(Swtpm swtpm, Tpm tpm, Recorder recorder) {
-        this.swtpm = swtpm;
+    private SwtpmTpm(AutoCloseable process, Tpm tpm, Recorder recorder) {
+        this.process = process;
         this.tpm = tpm;
         this.recorder = recorder;
     }
 
     public static SwtpmTpm start() throws Exception {
-        Swtpm sw = Swtpm.start();
+        return start(Backend.SWTPM_TCP);
+    }
+
+    /** Why a backend cannot run here, or empty when it can; tests skip with this reason. */
+    public static Optional<String> unavailable(Backend backend) {
+        return backend == Backend.MSSIM ? IbmSimulator.availability() : Optional.empty();
+    }
+
+    public static SwtpmTpm start(Backend backend) throws Exception {
+        AutoCloseable proc;
+        String tcti;
+        switch (backend) {
+            case MSSIM: {
+                IbmSimulator sim = IbmSimulator.start();
+                proc = sim;
+                tcti = sim.tcti();
+                break;
+            }
+            case SWTPM_UNIX: {
+                Swtpm sw = Swtpm.builder().unixSocket(true).start();
+                proc = sw;
+                tcti = sw.tcti();
+                break;
+            }
+            default: {
+                Swtpm sw = Swtpm.start();
+                proc = sw;
+                tcti = sw.tcti();
+            }
+        }
         try {
-            Recorder rec = new Recorder(Tcti.parse(sw.tcti()).open());
+            Recorder rec = new Recorder(Tcti.parse(tcti).open());
             Tpm tpm = new Tpm(rec);
             Startup.ensureStarted(tpm);
             relaxDictionaryAttack(tpm);
-            return new SwtpmTpm(sw, tpm, rec);
+            return new SwtpmTpm(proc, tpm, rec);
         } catch (Exception | Error e) {
-            sw.close();
+            proc.close();
             throw e;
         }
     }
@@ -53,7 +88,11 @@ public final class SwtpmTpm implements AutoCloseable {
         try {
             tpm.close();
         } finally {
-            swtpm.close();
+            try {
+                process.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not stop the simulator", e);
+            }
         }
     }
 

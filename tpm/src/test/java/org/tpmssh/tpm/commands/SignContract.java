@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,20 +24,28 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.testing.SwtpmTpm;
 import org.tpmssh.tpm.testing.Verify;
 
-/** Create, load and sign on a real swtpm; every signature is checked by the JDK, not by us. */
-class SignTest {
+/**
+ * Create, load and sign on a real simulator; every signature is checked by the JDK, not by us.
+ * The same contract runs on each backend: {@link SwtpmTcpSignTest}, {@link SwtpmUnixSignTest},
+ * {@link MssimSignTest}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SignContract {
     private static final byte[] PIN = "correct horse 123456".getBytes(StandardCharsets.UTF_8);
-    static SwtpmTpm fx;
-    static KeyRing ring;
+    SwtpmTpm fx;
+    KeyRing ring;
+
+    abstract SwtpmTpm.Backend backend();
 
     @BeforeAll
-    static void start() throws Exception {
-        fx = SwtpmTpm.start();
+    void start() throws Exception {
+        SwtpmTpm.unavailable(backend()).ifPresent(reason -> Assumptions.abort(backend() + " skipped: " + reason));
+        fx = SwtpmTpm.start(backend());
         ring = KeyRing.open(fx.tpm);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (ring != null) {
             ring.close();
         }

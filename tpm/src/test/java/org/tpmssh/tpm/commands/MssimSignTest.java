@@ -1,0 +1,11 @@
+package org.tpmssh.tpm.commands;
+
+import org.tpmssh.tpm.testing.SwtpmTpm;
+
+/** The sign contract on the IBM simulator (mssim protocol); skipped with its reason where tpm_server is absent. */
+class MssimSignTest extends SignContract {
+    @Override
+    SwtpmTpm.Backend backend() {
+        return SwtpmTpm.Backend.MSSIM;
+    }
+}
