@@ -1,0 +1,43 @@
+package org.tpmssh.stack.keys;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * Turns a PIN into a key's TPM authValue. The TPM checks the authValue itself and counts
+ * failures toward dictionary-attack lockout, so the derivation needs no work factor; hashing
+ * gives a fixed 32 bytes (the SHA-256 name algorithm's limit) whatever the PIN's length.
+ * An empty PIN means a PIN-less key: an empty authValue.
+ */
+public final class PinAuth {
+    private static final byte[] DOMAIN = "tpmssh pin v1\0".getBytes(StandardCharsets.US_ASCII);
+
+    private PinAuth() {
+    }
+
+    /** The authValue for {@code pin}; the caller wipes both when done. */
+    public static byte[] authValue(char[] pin) {
+        if (pin == null || pin.length == 0) {
+            return new byte[0];
+        }
+        ByteBuffer utf8 = StandardCharsets.UTF_8.encode(CharBuffer.wrap(pin));
+        byte[] bytes = new byte[utf8.remaining()];
+        utf8.get(bytes);
+        if (utf8.hasArray()) {
+            Arrays.fill(utf8.array(), (byte) 0);
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(DOMAIN);
+            return md.digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.tpmssh.stack.keys;
+
+import java.util.Arrays;
+import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/** Creates SSH keys inside the TPM: sign-only, fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth. */
+public final class TpmSshKeys {
+    private TpmSshKeys() {
+    }
+
+    /** The key types tpmssh offers, by the name users type. */
+    public enum KeyType {
+        ECC_P256("ecc-p256"), ECC_P384("ecc-p384"), ECC_P521("ecc-p521"), RSA_2048("rsa-2048"), RSA_3072("rsa-3072");
+
+        private final String label;
+
+        KeyType(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        boolean isEcc() {
+            return this == ECC_P256 || this == ECC_P384 || this == ECC_P521;
+        }
+
+        int curve() {
+            return this == ECC_P256 ? Alg.ECC_NIST_P256 : this == ECC_P384 ? Alg.ECC_NIST_P384 : Alg.ECC_NIST_P521;
+        }
+
+        int rsaBits() {
+            return this == RSA_2048 ? 2048 : 3072;
+        }
+    }
+
+    /**
+     * Creates a key of {@code type}. With a PIN the key is dictionary-attack protected and its
+     * authValue is derived by {@link PinAuth}; without one it is a noDA PIN-less key.
+     */
+    public static TpmSshKey create(KeyRing ring, KeyType type, char[] pin, String comment)
+            throws TpmException, UnsupportedKeyTypeException {
+        boolean pinless = pin == null || pin.length == 0;
+        if (type.isEcc() && !GetCapability.eccCurves(ring.tpm()).contains(type.curve())) {
+            throw new UnsupportedKeyTypeException("this TPM does not support " + type.label()
+                    + "; choose ecc-p256 or another curve it lists");
+        }
+        TpmtPublic template = type.isEcc() ? Templates.eccSigningKey(type.curve(), pinless)
+                : Templates.rsaSigningKey(type.rsaBits(), pinless);
+        byte[] auth = PinAuth.authValue(pin);
+        try {
+            TpmObject obj = ring.create(template, auth, comment);
+            return new TpmSshKey(ring, obj, auth, comment);
+        } finally {
+            Arrays.fill(auth, (byte) 0);
+        }
+    }
+}
