@@ -1,0 +1,33 @@
+package org.tpmssh.stack.agent;
+
+/**
+ * One identity the agent offers: its SSH public key blob and a way to sign with it. The TPM
+ * stack implements this so that the private half never leaves the TPM; the agent only frames.
+ *
+ * <p>Implementations must be safe to call from several connections at once: eight logins in
+ * parallel will sign at the same time, and a TPM-backed key serialises on its own transport.
+ */
+public interface AgentKey {
+
+    /** Sign flag: an RSA key must sign with {@code rsa-sha2-256}. Ignored by ECDSA keys. */
+    int SSH_AGENT_RSA_SHA2_256 = 2;
+    /** Sign flag: an RSA key must sign with {@code rsa-sha2-512}. Ignored by ECDSA keys. */
+    int SSH_AGENT_RSA_SHA2_512 = 4;
+
+    /** The SSH public key blob (RFC 4253 section 6.6); the agent matches sign requests on it. */
+    byte[] publicKeyBlob();
+
+    /** Shown by {@code ssh-add -L}; typically where the key lives, never anything secret. */
+    String comment();
+
+    /**
+     * Signs {@code data} as SSH does for this key type and returns the whole SSH signature blob
+     * ({@code string algorithm, string signature}).
+     *
+     * @param flags the SSH_AGENT_RSA_SHA2_* bits of the request; an RSA key with neither set
+     *     signs with {@code ssh-rsa} (SHA-1)
+     * @throws AgentSignException when the key cannot sign now (TPM unreachable, key not loaded,
+     *     flags it cannot honour); the client is told SSH_AGENT_FAILURE
+     */
+    byte[] sign(byte[] data, int flags) throws AgentSignException;
+}
