@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a short-lived OpenSSH program to completion with a hard deadline, and kills and reaps it
+ * Runs a short-lived OpenSSH program (ssh, ssh-add, ssh-keygen) to completion with a hard deadline, and kills and reaps it
  * and anything it spawned when the deadline passes, so a hung ssh never outlives its test.
  */
-final class CommandRunner {
+public final class CommandRunner {
 
     private static final File DEV_NULL = new File("/dev/null");
     private static final Duration REAP_TIMEOUT = Duration.ofSeconds(5);
@@ -25,7 +25,7 @@ final class CommandRunner {
     private CommandRunner() {
     }
 
-    static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout)
+    public static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout)
             throws SshProcessException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
         // Nothing may prompt: a test has no terminal and no one to answer.
@@ -59,7 +59,7 @@ final class CommandRunner {
     }
 
     /** destroy, then destroyForcibly, children first so none is left behind re-parented to init. */
-    static void kill(Process process) {
+    public static void kill(Process process) {
         List<ProcessHandle> descendants = process.descendants().toList();
         process.destroy();
         descendants.forEach(ProcessHandle::destroy);
