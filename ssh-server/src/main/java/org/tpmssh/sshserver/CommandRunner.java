@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,13 @@ public final class CommandRunner {
 
     public static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout)
             throws SshProcessException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        return run(command, environment, timeout, DEV_NULL.toPath());
+    }
+
+    /** As {@link #run(List, Map, Duration)}, with stdin read from {@code input} (e.g. a file to verify). */
+    public static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout,
+            Path input) throws SshProcessException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(input.toFile());
         // Nothing may prompt: a test has no terminal and no one to answer.
         builder.environment().remove("SSH_ASKPASS");
         builder.environment().remove("DISPLAY");

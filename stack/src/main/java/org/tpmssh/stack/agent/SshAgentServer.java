@@ -195,7 +195,7 @@ public final class SshAgentServer implements AutoCloseable {
                     if (length == 0 || length > AgentMessages.MAX_MESSAGE_BYTES) {
                         // The rest of the stream cannot be framed any more, so answer once and hang up.
                         LOG.log(Level.WARNING, "agent: rejected a frame of {0} bytes (limit {1}); closing",
-                                length, AgentMessages.MAX_MESSAGE_BYTES);
+                                Long.toString(length), Integer.toString(AgentMessages.MAX_MESSAGE_BYTES));
                         writeFully(client, frame(AgentRequestHandler.failure()));
                         return;
                     }
