@@ -238,9 +238,33 @@ class SshAgentServerTest {
     }
 
     @Test
+    void clientStalledMidFrameIsDroppedAfterTheFrameTimeout() throws Exception {
+        try (SshAgentServer strict = SshAgentServer.start(dir.resolve("strict.sock"), () -> keys, Duration.ofMillis(200));
+                RawAgentClient stalled = RawAgentClient.connect(strict.socketPath())) {
+            stalled.sendRaw(new byte[] {0, 0, 0, 50, SSH_AGENTC_SIGN_REQUEST});
+            assertThat(stalled.closedByAgent()).isTrue();
+        }
+        assertThat(log.messages()).anyMatch(m -> m.contains("stalled mid-frame"));
+    }
+
+    @Test
+    void idleClientBetweenFramesIsNotDropped() throws Exception {
+        try (SshAgentServer strict = SshAgentServer.start(dir.resolve("strict.sock"), () -> keys, Duration.ofMillis(100));
+                RawAgentClient idle = RawAgentClient.connect(strict.socketPath())) {
+            Thread.sleep(300); // ssh holds its agent connection idle for the whole login
+            assertThat(idle.request(new byte[] {SSH_AGENTC_REQUEST_IDENTITIES})[0])
+                    .isEqualTo((byte) SSH_AGENT_IDENTITIES_ANSWER);
+        }
+    }
+
+    @Test
     void failingKeysAndSuppliersCostOneFailureNotTheServer() throws Exception {
-        AgentKey refusing = new ThrowingKey("refusing", new AgentSignException("TPM unreachable; is swtpm running?"));
-        AgentKey buggy = new ThrowingKey("buggy", new IllegalStateException("bug"));
+        AgentKey refusing = new ScriptedKey(SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "refusing"), (key, data, flags) -> {
+            throw new AgentSignException("TPM unreachable; is swtpm running?");
+        });
+        AgentKey buggy = new ScriptedKey(SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "buggy"), (key, data, flags) -> {
+            throw new IllegalStateException("bug");
+        });
         keys.addAll(List.of(refusing, buggy));
         try (RawAgentClient client = RawAgentClient.connect(socket)) {
             assertThat(client.request(signRequest(refusing.publicKeyBlob(), new byte[4], 0))).containsExactly(SSH_AGENT_FAILURE);
@@ -258,7 +282,7 @@ class SshAgentServerTest {
     void eightClientsSignInParallelAndNothingSignedIsLogged() throws Exception {
         SoftwareAgentKey key = SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "parallel");
         Duration signTime = Duration.ofMillis(300);
-        keys.add(new SlowKey(key, signTime));
+        keys.add(slow(key, signTime));
         byte[] data = "secret-session-id-marker".getBytes(StandardCharsets.UTF_8);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -299,66 +323,39 @@ class SshAgentServerTest {
                 .writeUint32(flags).toByteArray();
     }
 
-    /** A key whose signing always fails, as a TPM that has gone away would. */
-    private static final class ThrowingKey implements AgentKey {
-        private final String comment;
-        private final Exception failure;
-        private final byte[] blob;
+    /** How a {@link ScriptedKey} signs: a fault to inject, or a detour around the real key. */
+    @FunctionalInterface
+    private interface SignBehaviour {
+        byte[] sign(AgentKey real, byte[] data, int flags) throws AgentSignException;
+    }
 
-        ThrowingKey(String comment, Exception failure) throws Exception {
-            this.comment = comment;
-            this.failure = failure;
-            this.blob = SoftwareAgentKey.ecdsa(SshCurve.NISTP256, comment).publicKeyBlob();
-        }
-
+    /** A software key with scripted signing: a TPM that has gone away, a buggy key, a busy TPM. */
+    private record ScriptedKey(AgentKey real, SignBehaviour behaviour) implements AgentKey {
         @Override
         public byte[] publicKeyBlob() {
-            return blob.clone();
+            return real.publicKeyBlob();
         }
 
         @Override
         public String comment() {
-            return comment;
+            return real.comment();
         }
 
         @Override
         public byte[] sign(byte[] data, int flags) throws AgentSignException {
-            if (failure instanceof AgentSignException) {
-                throw (AgentSignException) failure;
-            }
-            throw (RuntimeException) failure;
+            return behaviour.sign(real, data, flags);
         }
     }
 
-    /** Signs as slowly as a busy TPM, to show that clients do not queue behind each other. */
-    private static final class SlowKey implements AgentKey {
-        private final AgentKey delegate;
-        private final Duration delay;
-
-        SlowKey(AgentKey delegate, Duration delay) {
-            this.delegate = delegate;
-            this.delay = delay;
-        }
-
-        @Override
-        public byte[] publicKeyBlob() {
-            return delegate.publicKeyBlob();
-        }
-
-        @Override
-        public String comment() {
-            return delegate.comment();
-        }
-
-        @Override
-        public byte[] sign(byte[] data, int flags) throws AgentSignException {
+    private static AgentKey slow(AgentKey real, Duration delay) {
+        return new ScriptedKey(real, (key, data, flags) -> {
             try {
                 Thread.sleep(delay.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AgentSignException("interrupted");
             }
-            return delegate.sign(data, flags);
-        }
+            return key.sign(data, flags);
+        });
     }
 }
