@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a short-lived OpenSSH program to completion with a hard deadline, and kills and reaps it
+ * Runs a short-lived OpenSSH program (ssh, ssh-add, ssh-keygen) to completion with a hard deadline, and kills and reaps it
  * and anything it spawned when the deadline passes, so a hung ssh never outlives its test.
  */
-final class CommandRunner {
+public final class CommandRunner {
 
     private static final File DEV_NULL = new File("/dev/null");
     private static final Duration REAP_TIMEOUT = Duration.ofSeconds(5);
@@ -25,9 +26,15 @@ final class CommandRunner {
     private CommandRunner() {
     }
 
-    static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout)
+    public static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout)
             throws SshProcessException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        return run(command, environment, timeout, DEV_NULL.toPath());
+    }
+
+    /** As {@link #run(List, Map, Duration)}, with stdin read from {@code input} (e.g. a file to verify). */
+    public static CommandResult run(List<String> command, Map<String, String> environment, Duration timeout,
+            Path input) throws SshProcessException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(input.toFile());
         // Nothing may prompt: a test has no terminal and no one to answer.
         builder.environment().remove("SSH_ASKPASS");
         builder.environment().remove("DISPLAY");
@@ -59,7 +66,7 @@ final class CommandRunner {
     }
 
     /** destroy, then destroyForcibly, children first so none is left behind re-parented to init. */
-    static void kill(Process process) {
+    public static void kill(Process process) {
         List<ProcessHandle> descendants = process.descendants().toList();
         process.destroy();
         descendants.forEach(ProcessHandle::destroy);

@@ -71,6 +71,9 @@ public final class OpenSshServer implements SshServerUnderTest {
             Files.createDirectories(workDir);
             ensurePrivsepDir();
             Path hostKey = workDir.resolve("ssh_host_ed25519_key");
+            // ssh-keygen would ask before overwriting a key from an earlier start, and read "no" from /dev/null.
+            Files.deleteIfExists(hostKey);
+            Files.deleteIfExists(hostKey.resolveSibling(hostKey.getFileName() + ".pub"));
             CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "",
                     "-C", "tpmssh-test-host", "-f", hostKey.toString()), Map.of(), Duration.ofSeconds(30));
             if (!keygen.succeeded()) {

@@ -51,7 +51,7 @@ public final class SshAgentServer implements AutoCloseable {
     static final int MAX_SOCKET_PATH_BYTES = 107;
     static final int MAX_CONNECTIONS = 64;
     /** A client that starts a frame must finish it this fast, or it loses the connection. */
-    static final Duration FRAME_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
@@ -65,10 +65,12 @@ public final class SshAgentServer implements AutoCloseable {
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
+    private final Duration frameTimeout;
 
     private SshAgentServer(Path socketPath, ServerSocketChannel server,
-            Supplier<? extends Collection<? extends AgentKey>> keys) {
+            Supplier<? extends Collection<? extends AgentKey>> keys, Duration frameTimeout) {
         this.socketPath = socketPath;
+        this.frameTimeout = frameTimeout;
         this.server = server;
         this.handler = new AgentRequestHandler(keys);
         this.connections = Executors.newCachedThreadPool(daemonThreads("tpmssh-agent-conn"));
@@ -86,6 +88,12 @@ public final class SshAgentServer implements AutoCloseable {
      */
     public static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys)
             throws AgentSocketException {
+        return start(socketPath, keys, DEFAULT_FRAME_TIMEOUT);
+    }
+
+    /** As {@link #start(Path, Supplier)}; tests shorten the frame timeout to see it fire. */
+    static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys,
+            Duration frameTimeout) throws AgentSocketException {
         Path path = socketPath.toAbsolutePath();
         checkPathLength(path);
         preparePrivateDirectory(path.getParent());
@@ -111,7 +119,7 @@ public final class SshAgentServer implements AutoCloseable {
             }
             throw new AgentSocketException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
-        SshAgentServer agent = new SshAgentServer(path, channel, keys);
+        SshAgentServer agent = new SshAgentServer(path, channel, keys, frameTimeout);
         agent.acceptor.start();
         LOG.log(Level.DEBUG, "agent: listening on {0}", path);
         return agent;
@@ -187,15 +195,15 @@ public final class SshAgentServer implements AutoCloseable {
                 if (client.read(header.limit(1)) < 0) {
                     return;
                 }
-                ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(client),
-                        FRAME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> deadline = deadlines.schedule(() -> dropStalled(client),
+                        frameTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 try {
                     readFully(client, header.limit(4));
                     long length = header.getInt(0) & 0xffff_ffffL;
                     if (length == 0 || length > AgentMessages.MAX_MESSAGE_BYTES) {
                         // The rest of the stream cannot be framed any more, so answer once and hang up.
                         LOG.log(Level.WARNING, "agent: rejected a frame of {0} bytes (limit {1}); closing",
-                                length, AgentMessages.MAX_MESSAGE_BYTES);
+                                Long.toString(length), Integer.toString(AgentMessages.MAX_MESSAGE_BYTES));
                         writeFully(client, frame(AgentRequestHandler.failure()));
                         return;
                     }
@@ -210,16 +218,19 @@ public final class SshAgentServer implements AutoCloseable {
         } catch (EOFException e) {
             LOG.log(Level.WARNING, "agent: client hung up mid-frame: {0}", e.getMessage());
         } catch (AsynchronousCloseException e) {
-            if (!closed.get()) {
-                LOG.log(Level.WARNING, "agent: dropped a client that stalled mid-frame for over {0} s",
-                        FRAME_TIMEOUT.toSeconds());
-            }
+            return; // close() or dropStalled(), which logged why
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "agent: connection ended: {0}", e.toString());
         } catch (RuntimeException e) {
             // Never let one connection's bug reach the server or print a trace.
             LOG.log(Level.ERROR, "agent: connection failed unexpectedly: {0}", e.toString());
         }
+    }
+
+    private void dropStalled(SocketChannel client) {
+        LOG.log(Level.WARNING, "agent: dropped a client that stalled mid-frame for over {0} ms",
+                Long.toString(frameTimeout.toMillis()));
+        closeQuietly(client);
     }
 
     private static byte[] frame(byte[] body) {
