@@ -13,7 +13,8 @@ import org.tpmssh.tpm.transport.TransportException;
 
 /**
  * The TPM a scenario runs against: the TCTI given with {@code -Dtpmssh.tcti} (or
- * {@code tpmssh conformance --tcti}), else a fresh swtpm started for the suite. Only a TPM we
+ * {@code tpmssh conformance --tcti}), else {@code TPMSSH_TCTI}, else a fresh swtpm started for
+ * the suite. Only a TPM we
  * started ourselves gets its dictionary-attack limits relaxed; a given TPM is left as it is,
  * and nothing is persisted on it: every object is transient and flushed on close.
  */
@@ -31,7 +32,8 @@ final class ScenarioTpm implements AutoCloseable {
     }
 
     static ScenarioTpm open() throws TpmException, TransportException {
-        Optional<String> given = Optional.ofNullable(System.getProperty(TCTI_PROPERTY)).filter(s -> !s.isBlank());
+        Optional<String> given = Optional.ofNullable(System.getProperty(TCTI_PROPERTY)).filter(s -> !s.isBlank())
+                .or(() -> Tcti.fromEnvironment().map(Tcti::toString));
         Swtpm sw = given.isPresent() ? null : Swtpm.start();
         String tcti = given.orElseGet(sw::tcti);
         try {
