@@ -96,7 +96,9 @@ public final class KeyRing implements AutoCloseable {
 
     /**
      * Signs a digest with a key. A key with a PIN is authorized through the HMAC session; an
-     * empty authValue through a password session, which sends only the empty value.
+     * empty authValue through a password session, which sends only the empty value. If the TPM
+     * was reset under us (its handles and our session are gone), it is started again, the key
+     * is reloaded from its blob and the signature is tried once more.
      */
     public Signature sign(TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash) throws TpmException {
         tpm.lock().lock();
@@ -108,9 +110,8 @@ public final class KeyRing implements AutoCloseable {
                     return cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue, s), digest, scheme,
                             hash).execute(tpm));
                 } catch (TpmResponseException e) {
-                    // A TPM restart forgets sessions: start a fresh one once, then give up.
-                    if (attempt == 0 && !pinless && isLostSession(e)) {
-                        session.invalidate();
+                    if (attempt == 0 && looksLikeReset(e)) {
+                        recoverFromReset();
                         continue;
                     }
                     throw e;
@@ -121,10 +122,30 @@ public final class KeyRing implements AutoCloseable {
         }
     }
 
-    private static boolean isLostSession(TpmResponseException e) {
+    /**
+     * TPM_RC_INITIALIZE (not started), or a handle or session reference the TPM no longer knows:
+     * what a reset looks like from here. A wrong PIN is never one of these.
+     */
+    static boolean looksLikeReset(TpmResponseException e) {
         int base = e.baseCode();
-        return base == ResponseCodes.REFERENCE_H0 + 8 /* REFERENCE_S0 */ || (base == ResponseCodes.HANDLE
-                && (e.responseCode() & 0x800) != 0);
+        boolean staleReference = base >= ResponseCodes.REFERENCE_H0 && base <= ResponseCodes.REFERENCE_H0 + 14;
+        boolean staleHandle = base == ResponseCodes.HANDLE && (e.responseCode() & 0x040) == 0;
+        return base == ResponseCodes.INITIALIZE || staleReference || staleHandle;
+    }
+
+    /** Starts the TPM if it needs it, drops our stale handles and session, and lets them reload. */
+    public void recoverFromReset() throws TpmException {
+        tpm.lock().lock();
+        try {
+            Startup.ensureStarted(tpm);
+            if (session != null) {
+                session.invalidate(); // the TPM forgot it; nothing to flush
+                session = null;
+            }
+            cache.forgetAfterReset();
+        } finally {
+            tpm.lock().unlock();
+        }
     }
 
     /** Flushes the session and every loaded object; closes the TPM connection too. */

@@ -222,6 +222,30 @@ public final class ObjectCache implements AutoCloseable {
     }
 
     /**
+     * After a TPM reset (power loss, simulator restart) every handle and saved context is void.
+     * Tries to flush what we believe is loaded (harmless if it is already gone), then forgets all
+     * handles and contexts; each object is reloaded from its source on next use.
+     */
+    public void forgetAfterReset() {
+        tpm.lock().lock();
+        try {
+            for (TpmObject o : objects) {
+                if (o.handle != 0) {
+                    try {
+                        new FlushContext(o.handle).execute(tpm);
+                    } catch (TpmException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "{0} was already gone: {1}", o, e.getMessage());
+                    }
+                }
+                o.handle = 0;
+                o.saved = null;
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
      * Flushes transient objects that an earlier client left loaded. Only for TPMs this process
      * owns outright (a test's own swtpm): on a shared TPM they may belong to someone else.
      */
