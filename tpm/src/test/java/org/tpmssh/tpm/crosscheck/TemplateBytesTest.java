@@ -16,16 +16,7 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.testing.SwtpmTpm;
-import tss.tpm.TPM2B_PUBLIC_KEY_RSA;
-import tss.tpm.TPMA_OBJECT;
-import tss.tpm.TPMS_ECC_PARMS;
-import tss.tpm.TPMS_ECC_POINT;
-import tss.tpm.TPMS_NULL_ASYM_SCHEME;
-import tss.tpm.TPMS_NULL_KDF_SCHEME;
-import tss.tpm.TPMS_RSA_PARMS;
 import tss.tpm.TPMT_PUBLIC;
-import tss.tpm.TPMT_SYM_DEF_OBJECT;
-import tss.tpm.TPM_ALG_ID;
 import tss.tpm.TPM_ECC_CURVE;
 
 /**
@@ -36,49 +27,20 @@ import tss.tpm.TPM_ECC_CURVE;
  */
 class TemplateBytesTest {
 
-    private static final byte[] EMPTY = new byte[0];
-
-    private static TPMA_OBJECT storageAttributes() {
-        return new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,
-                TPMA_OBJECT.userWithAuth, TPMA_OBJECT.restricted, TPMA_OBJECT.decrypt);
-    }
-
-    private static TPMA_OBJECT signingAttributes(boolean noDa) {
-        TPMA_OBJECT a = new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent,
-                TPMA_OBJECT.sensitiveDataOrigin, TPMA_OBJECT.userWithAuth, TPMA_OBJECT.sign);
-        return noDa ? new TPMA_OBJECT(a, TPMA_OBJECT.noDA) : a;
-    }
-
-    private static TPMT_SYM_DEF_OBJECT aes128Cfb() {
-        return new TPMT_SYM_DEF_OBJECT(TPM_ALG_ID.AES, 128, TPM_ALG_ID.CFB);
-    }
-
-    private static TPMT_PUBLIC tssEcc(TPMA_OBJECT attrs, TPMT_SYM_DEF_OBJECT sym, TPM_ECC_CURVE curve) {
-        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256, attrs, EMPTY,
-                new TPMS_ECC_PARMS(sym, new TPMS_NULL_ASYM_SCHEME(), curve, new TPMS_NULL_KDF_SCHEME()),
-                new TPMS_ECC_POINT(EMPTY, EMPTY));
-    }
-
-    private static TPMT_PUBLIC tssRsa(TPMA_OBJECT attrs, TPMT_SYM_DEF_OBJECT sym, int bits) {
-        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256, attrs, EMPTY,
-                new TPMS_RSA_PARMS(sym, new TPMS_NULL_ASYM_SCHEME(), bits, 0), new TPM2B_PUBLIC_KEY_RSA(EMPTY));
-    }
-
     static Stream<Arguments> templates() {
         return Stream.of(
-                Arguments.of("srk-ecc", Templates.srkEcc(),
-                        tssEcc(storageAttributes(), aes128Cfb(), TPM_ECC_CURVE.NIST_P256)),
-                Arguments.of("srk-rsa", Templates.srkRsa(), tssRsa(storageAttributes(), aes128Cfb(), 2048)),
+                Arguments.of("srk-ecc", Templates.srkEcc(), TssTemplates.srkEcc()),
+                Arguments.of("srk-rsa", Templates.srkRsa(), TssTemplates.srkRsa()),
                 Arguments.of("ecc-p256", Templates.eccSigningKey(Alg.ECC_NIST_P256, false),
-                        tssEcc(signingAttributes(false), TPMT_SYM_DEF_OBJECT.nullObject(), TPM_ECC_CURVE.NIST_P256)),
+                        TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P256, false)),
                 Arguments.of("ecc-p256-noda", Templates.eccSigningKey(Alg.ECC_NIST_P256, true),
-                        tssEcc(signingAttributes(true), TPMT_SYM_DEF_OBJECT.nullObject(), TPM_ECC_CURVE.NIST_P256)),
+                        TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P256, true)),
                 Arguments.of("ecc-p384", Templates.eccSigningKey(Alg.ECC_NIST_P384, false),
-                        tssEcc(signingAttributes(false), TPMT_SYM_DEF_OBJECT.nullObject(), TPM_ECC_CURVE.NIST_P384)),
+                        TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P384, false)),
                 Arguments.of("ecc-p384-noda", Templates.eccSigningKey(Alg.ECC_NIST_P384, true),
-                        tssEcc(signingAttributes(true), TPMT_SYM_DEF_OBJECT.nullObject(), TPM_ECC_CURVE.NIST_P384)),
+                        TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P384, true)),
                 Arguments.of("rsa-2048", Templates.rsaSigningKey(2048, false),
-                        tssRsa(signingAttributes(false), TPMT_SYM_DEF_OBJECT.nullObject(), 2048)));
+                        TssTemplates.rsaSigningKey(2048, false)));
     }
 
     @ParameterizedTest(name = "[{0}]")
