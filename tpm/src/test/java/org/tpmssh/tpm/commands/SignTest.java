@@ -31,14 +31,11 @@ class SignTest {
     @BeforeAll
     static void start() throws Exception {
         fx = SwtpmTpm.start();
-        ring = KeyRing.open(fx.tpm);
+        ring = fx.keyRing();
     }
 
     @AfterAll
     static void stop() {
-        if (ring != null) {
-            ring.close();
-        }
         if (fx != null) {
             fx.close();
         }

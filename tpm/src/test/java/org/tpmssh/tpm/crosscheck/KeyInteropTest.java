@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.Create;
 import org.tpmssh.tpm.commands.GetCapability;
@@ -58,18 +58,36 @@ class KeyInteropTest {
     static tss.Tpm tss;
     List<Integer> loadedBefore;
 
+    /** One key type as each side spells it: template and signing scheme. */
+    enum Kind {
+        ECC_P256(Templates.eccSigningKey(Alg.ECC_NIST_P256, false),
+                TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P256, false), Alg.ECDSA,
+                new TPMS_SIG_SCHEME_ECDSA(TPM_ALG_ID.SHA256)),
+        RSA_2048(Templates.rsaSigningKey(2048, false), TssTemplates.rsaSigningKey(2048, false), Alg.RSASSA,
+                new TPMS_SIG_SCHEME_RSASSA(TPM_ALG_ID.SHA256));
+
+        final TpmtPublic ours;
+        final TPMT_PUBLIC theirs;
+        final int scheme;
+        final TPMU_SIG_SCHEME tssScheme;
+
+        Kind(TpmtPublic ours, TPMT_PUBLIC theirs, int scheme, TPMU_SIG_SCHEME tssScheme) {
+            this.ours = ours;
+            this.theirs = theirs;
+            this.scheme = scheme;
+            this.tssScheme = tssScheme;
+        }
+    }
+
     @BeforeAll
     static void start() throws Exception {
         fx = SwtpmTpm.start();
-        ring = KeyRing.open(fx.tpm);
+        ring = fx.keyRing();
         tss = TssJava.over(fx.tpm);
     }
 
     @AfterAll
     static void stop() {
-        if (ring != null) {
-            ring.close();
-        }
         if (fx != null) {
             fx.close();
         }
@@ -86,29 +104,26 @@ class KeyInteropTest {
     }
 
     @ParameterizedTest(name = "[ours -> TSS.Java | {0}]")
-    @ValueSource(strings = {"ecc-p256", "rsa-2048"})
-    void aKeyWeCreateSignsThroughTssJava(String kind) throws Exception {
-        boolean ecc = kind.startsWith("ecc");
-        TpmtPublic template = ecc ? Templates.eccSigningKey(Alg.ECC_NIST_P256, false)
-                : Templates.rsaSigningKey(2048, false);
+    @EnumSource(Kind.class)
+    void aKeyWeCreateSignsThroughTssJava(Kind kind) throws Exception {
         // What KeyRing.create does, keeping the private blob that it hands to the cache.
         Create.Result ours = ring.cache().use(ring.srk(), h -> new Create(
-                new AuthHandle(h, ring.srk().name(), null, ring.session()), template, PIN).execute(fx.tpm));
+                new AuthHandle(h, ring.srk().name(), null, ring.session()), kind.ours, PIN).execute(fx.tpm));
 
         TPM_HANDLE srk = tssSrk();
         TPM_HANDLE key = null;
         try {
-            key = tss.Load(srk, new TPM2B_PRIVATE(ours.outPrivate()), TPMT_PUBLIC.fromTpm(ours.outPublic().toBytes()));
-            assertThat(tss.ReadPublic(key).name).as("the TPM's Name for our key").isEqualTo(ours.outPublic().name());
-            TPMU_SIG_SCHEME scheme = ecc ? new TPMS_SIG_SCHEME_ECDSA(TPM_ALG_ID.SHA256)
-                    : new TPMS_SIG_SCHEME_RSASSA(TPM_ALG_ID.SHA256);
+            key = tss.Load(srk, new TPM2B_PRIVATE(ours.outPrivate()),
+                    TPMT_PUBLIC.fromBytes(ours.outPublic().toBytes()));
+            assertThat(tss.ReadPublic(key).name).as("the TPM's Name for our key")
+                    .isEqualTo(ours.outPublic().name());
             byte[] digest = Alg.hash(Alg.SHA256, MESSAGE);
             // The PIN is what authorizes: a wrong one is refused (DA limits are relaxed by the fixture).
             key.AuthValue = "not the PIN".getBytes(StandardCharsets.UTF_8);
-            tss._expectError(TPM_RC.AUTH_FAIL).Sign(key, digest, scheme, TPMT_TK_HASHCHECK.nullTicket());
+            tss._expectError(TPM_RC.AUTH_FAIL).Sign(key, digest, kind.tssScheme, TPMT_TK_HASHCHECK.nullTicket());
             assertThat(tss._getLastResponseCode()).isEqualTo(TPM_RC.AUTH_FAIL);
             key.AuthValue = PIN;
-            TPMU_SIGNATURE sig = tss.Sign(key, digest, scheme, TPMT_TK_HASHCHECK.nullTicket());
+            TPMU_SIGNATURE sig = tss.Sign(key, digest, kind.tssScheme, TPMT_TK_HASHCHECK.nullTicket());
             assertThat(Verify.jca(ours.outPublic().toPublicKey(), MESSAGE, fromTss(sig))).isTrue();
         } finally {
             if (key != null) {
@@ -119,15 +134,12 @@ class KeyInteropTest {
     }
 
     @ParameterizedTest(name = "[TSS.Java -> ours | {0}]")
-    @ValueSource(strings = {"ecc-p256", "rsa-2048"})
-    void aKeyTssJavaCreatesSignsThroughOurLayer(String kind) throws Exception {
-        boolean ecc = kind.startsWith("ecc");
-        TPMT_PUBLIC template = ecc ? TssTemplates.eccSigningKey(TPM_ECC_CURVE.NIST_P256, false)
-                : TssTemplates.rsaSigningKey(2048, false);
+    @EnumSource(Kind.class)
+    void aKeyTssJavaCreatesSignsThroughOurLayer(Kind kind) throws Exception {
         TPM_HANDLE srk = tssSrk();
         CreateResponse theirs;
         try {
-            theirs = tss.Create(srk, new TPMS_SENSITIVE_CREATE(PIN, new byte[0]), template, new byte[0],
+            theirs = tss.Create(srk, new TPMS_SENSITIVE_CREATE(PIN, new byte[0]), kind.theirs, new byte[0],
                     new TPMS_PCR_SELECTION[0]);
         } finally {
             tss.FlushContext(srk);
@@ -137,7 +149,7 @@ class KeyInteropTest {
         TpmObject key = ring.register(theirs.outPrivate.buffer, pub, "tss-" + kind);
         try {
             byte[] digest = Alg.hash(Alg.SHA256, MESSAGE);
-            Signature sig = ring.sign(key, PIN, digest, ecc ? Alg.ECDSA : Alg.RSASSA, Alg.SHA256);
+            Signature sig = ring.sign(key, PIN, digest, kind.scheme, Alg.SHA256);
             assertThat(Verify.jca(pub.toPublicKey(), MESSAGE, sig)).isTrue();
         } finally {
             ring.cache().release(key);

@@ -57,13 +57,14 @@ class TemplateBytesTest {
 
     @Test
     void namesOfPublicAreasTheTpmFilledInAgreeThreeWays() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SwtpmTpm fx = SwtpmTpm.start()) {
+            KeyRing ring = fx.keyRing();
             byte[] pin = "name check".getBytes(StandardCharsets.UTF_8);
             TpmObject ecc = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), pin, "ecc");
             TpmObject rsa = ring.create(Templates.rsaSigningKey(2048, false), pin, "rsa");
             for (TpmObject o : new TpmObject[] {ring.srk(), ecc, rsa}) {
                 TpmtPublic area = o.publicArea();
-                TPMT_PUBLIC theirs = TPMT_PUBLIC.fromTpm(area.toBytes());
+                TPMT_PUBLIC theirs = TPMT_PUBLIC.fromBytes(area.toBytes());
                 byte[] tpmsOwn = ring.cache().use(o, h -> new ReadPublic(h).execute(fx.tpm).name());
                 assertThat(hex(theirs.toBytes())).as(o.label() + " re-marshalled by TSS.Java")
                         .isEqualTo(hex(area.toBytes()));

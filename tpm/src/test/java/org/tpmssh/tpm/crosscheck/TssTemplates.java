@@ -33,11 +33,11 @@ final class TssTemplates {
     }
 
     static TPMT_PUBLIC eccSigningKey(TPM_ECC_CURVE curve, boolean noDa) {
-        return ecc(signing(noDa), TPMT_SYM_DEF_OBJECT.nullObject(), curve);
+        return ecc(signing(noDa), new TPMT_SYM_DEF_OBJECT(), curve);
     }
 
     static TPMT_PUBLIC rsaSigningKey(int bits, boolean noDa) {
-        return rsa(signing(noDa), TPMT_SYM_DEF_OBJECT.nullObject(), bits);
+        return rsa(signing(noDa), new TPMT_SYM_DEF_OBJECT(), bits);
     }
 
     private static TPMA_OBJECT storage() {
