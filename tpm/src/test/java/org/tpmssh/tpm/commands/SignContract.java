@@ -41,14 +41,11 @@ abstract class SignContract {
     void start() throws Exception {
         SwtpmTpm.unavailable(backend()).ifPresent(reason -> Assumptions.abort(backend() + " skipped: " + reason));
         fx = SwtpmTpm.start(backend());
-        ring = KeyRing.open(fx.tpm);
+        ring = fx.keyRing();
     }
 
     @AfterAll
     void stop() {
-        if (ring != null) {
-            ring.close();
-        }
         if (fx != null) {
             fx.close();
         }

@@ -11,6 +11,7 @@ import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
@@ -29,6 +30,7 @@ public final class SwtpmTpm implements AutoCloseable {
     public final AutoCloseable process;
     public final Tpm tpm;
     public final Recorder recorder;
+    private KeyRing ring;
 
     private SwtpmTpm(AutoCloseable process, Tpm tpm, Recorder recorder) {
         this.process = process;
@@ -79,6 +81,14 @@ public final class SwtpmTpm implements AutoCloseable {
         }
     }
 
+    /** A KeyRing (ECC SRK and one salted session) on this TPM, opened once and closed with this fixture. */
+    public synchronized KeyRing keyRing() throws TpmException {
+        if (ring == null) {
+            ring = KeyRing.open(tpm);
+        }
+        return ring;
+    }
+
     public static void relaxDictionaryAttack(Tpm tpm) throws TpmException {
         DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1000, 1, 1);
     }
@@ -86,6 +96,9 @@ public final class SwtpmTpm implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (ring != null) {
+                ring.close(); // flushes its session and objects before the transport goes
+            }
             tpm.close();
         } finally {
             try {

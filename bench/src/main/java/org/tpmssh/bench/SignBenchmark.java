@@ -1,0 +1,132 @@
+package org.tpmssh.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.commands.AuthHandle;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Sign;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.marshal.TpmWriter;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.sessions.Session;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.CommandCode;
+import org.tpmssh.tpm.structures.Handles;
+import org.tpmssh.tpm.structures.Signature;
+import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.transport.Tcti;
+import org.tpmssh.tpm.transport.TpmTransport;
+
+/**
+ * ECDSA P-256 TPM2_Sign on one swtpm, three ways in one run: the same command bytes sent straight
+ * to the transport (the floor), our layer with a password session, and our layer with the
+ * salted, bound, AES-CFB HMAC session that PIN keys use. The difference is our layer's cost.
+ * Both keys stay loaded (SRK + 2 keys fill swtpm's 3 slots exactly), so no path pays for a reload.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class SignBenchmark {
+    private static final byte[] PIN = "bench-pin-2718".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NO_PIN = new byte[0];
+
+    private Swtpm swtpm;
+    private TpmTransport transport;
+    private KeyRing ring;
+    private TpmObject pinKey;
+    private TpmObject pinlessKey;
+    private byte[] digest;
+    private byte[] rawSign;
+
+    @Setup
+    public void setup() throws Exception {
+        swtpm = Swtpm.start();
+        try {
+            transport = Tcti.parse(swtpm.tcti()).open();
+            Tpm tpm = new Tpm(transport);
+            ring = KeyRing.open(tpm);
+            // A fresh swtpm locks out after 3 failures; nothing here fails, but a benchmark must not hang on it.
+            DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1000, 1, 1);
+            pinKey = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "pin");
+            pinlessKey = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, true), NO_PIN, "pinless");
+            digest = Alg.hash(Alg.SHA256, "benchmark message".getBytes(StandardCharsets.UTF_8));
+            // Loads both keys; from here on the cache never evicts.
+            hmacSession();
+            passwordSession();
+            if (ring.cache().loadedCount() != 3) {
+                throw new IllegalStateException("expected SRK and both keys loaded, found "
+                        + ring.cache().loadedCount());
+            }
+            int handle = ring.cache().use(pinlessKey, h -> h);
+            rawSign = rawSignCommand(handle, new Sign(null, digest, Alg.ECDSA, Alg.SHA256).params());
+            checkRaw();
+        } catch (Exception | Error e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    /** TPM2_Sign with a password session and an empty authValue, marshalled by hand. */
+    private static byte[] rawSignCommand(int keyHandle, byte[] params) {
+        TpmWriter w = new TpmWriter(64 + params.length);
+        w.u16(0x8002 /* TPM_ST_SESSIONS */).u32(0).u32(CommandCode.SIGN).u32(keyHandle);
+        w.u32(9).u32(Handles.RS_PW).u16(0 /* nonce */).u8(0x01 /* continueSession */).u16(0 /* empty auth */);
+        w.bytes(params);
+        w.patchU32(2, w.length());
+        return w.toByteArray();
+    }
+
+    private void checkRaw() throws Exception {
+        byte[] r = rawTransmit();
+        int rc = ((r[6] & 0xFF) << 24) | ((r[7] & 0xFF) << 16) | ((r[8] & 0xFF) << 8) | (r[9] & 0xFF);
+        if (rc != 0) {
+            throw new IllegalStateException("the raw TPM2_Sign failed with rc 0x" + Integer.toHexString(rc));
+        }
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        try {
+            if (rawSign != null) {
+                checkRaw(); // the raw handle is still the pinless key: nothing was evicted
+            }
+        } finally {
+            if (ring != null) {
+                ring.close();
+            } else if (transport != null) {
+                transport.close();
+            }
+            if (swtpm != null) {
+                swtpm.close();
+            }
+        }
+    }
+
+    @Benchmark
+    public byte[] rawTransmit() throws Exception {
+        return transport.transmit(rawSign);
+    }
+
+    @Benchmark
+    public Signature passwordSession() throws TpmException {
+        return ring.sign(pinlessKey, NO_PIN, digest, Alg.ECDSA, Alg.SHA256);
+    }
+
+    @Benchmark
+    public Signature hmacSession() throws TpmException {
+        return ring.sign(pinKey, PIN, digest, Alg.ECDSA, Alg.SHA256);
+    }
+}
