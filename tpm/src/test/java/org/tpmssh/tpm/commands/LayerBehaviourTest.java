@@ -21,7 +21,7 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 import org.tpmssh.tpm.testing.Verify;
 import org.tpmssh.tpm.transport.Tcti;
 
@@ -31,7 +31,7 @@ class LayerBehaviourTest {
 
     @Test
     void getCapabilityReportsTheSimulator() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start()) {
+        try (SimulatorTpm fx = SimulatorTpm.start()) {
             TpmInfo info = TpmInfo.read(fx.tpm);
             assertThat(info.manufacturer()).isEqualTo("IBM"); // libtpms reports IBM
             assertThat(info.specRevision()).startsWith("2.0 level 0 revision 1.");
@@ -47,7 +47,7 @@ class LayerBehaviourTest {
 
     @Test
     void fourThreadsSigningThroughOneTpmDoNotCorruptTheStream() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SimulatorTpm fx = SimulatorTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
             List<TpmObject> keys = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 keys.add(ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "t" + i));
@@ -80,7 +80,7 @@ class LayerBehaviourTest {
 
     @Test
     void closeLeavesNoObjectOrSessionLoadedForTheNextClient() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start()) {
+        try (SimulatorTpm fx = SimulatorTpm.start()) {
             KeyRing ring = KeyRing.open(fx.tpm);
             for (int i = 0; i < 4; i++) {
                 TpmObject k = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "c" + i);
@@ -98,7 +98,7 @@ class LayerBehaviourTest {
 
     @Test
     void aLockedOutTpmIsReportedAndTheLockoutResetRecoversIt() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SimulatorTpm fx = SimulatorTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
             AuthHandle lockout = AuthHandle.lockout(null, Session.password());
             DictionaryAttack.parameters(fx.tpm, lockout, 2, 1000, 1000);
             TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "lock");
@@ -123,7 +123,7 @@ class LayerBehaviourTest {
 
     @Test
     void evictControlPersistsAndRemovesAnObject() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SimulatorTpm fx = SimulatorTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
             int persistent = 0x81000101;
             TpmObject srk = ring.srk();
             ring.cache().use(srk, h -> {
@@ -143,7 +143,7 @@ class LayerBehaviourTest {
 
     @Test
     void getRandomReturnsFreshBytes() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start()) {
+        try (SimulatorTpm fx = SimulatorTpm.start()) {
             byte[] a = new GetRandom(16).execute(fx.tpm);
             byte[] b = new GetRandom(16).execute(fx.tpm);
             assertThat(a).hasSize(16);

@@ -10,7 +10,7 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 import org.tpmssh.tpm.testing.Verify;
 
 /**
@@ -22,7 +22,7 @@ class PinNeverOnTheWireTest {
 
     @Test
     void createAndSignWithAPinKeepTheAuthValueOffTheTransport() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SimulatorTpm fx = SimulatorTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
             fx.recorder.startRecording();
             TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "wire");
             byte[] msg = "signed while recorded".getBytes(StandardCharsets.UTF_8);
@@ -45,7 +45,7 @@ class PinNeverOnTheWireTest {
     @Test
     void theSameRecordingCatchesAPinSentThroughAPasswordSession() throws Exception {
         // The check above could not fail if the recorder saw nothing: show it sees a password session.
-        try (SwtpmTpm fx = SwtpmTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
+        try (SimulatorTpm fx = SimulatorTpm.start(); KeyRing ring = KeyRing.open(fx.tpm)) {
             TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "pw");
             fx.recorder.startRecording();
             ring.cache().use(key, h -> Sign.ecdsa(new AuthHandle(h, key.name(), PIN,

@@ -21,7 +21,7 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 import org.tpmssh.tpm.testing.Verify;
 
 /**
@@ -32,15 +32,15 @@ import org.tpmssh.tpm.testing.Verify;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SignContract {
     private static final byte[] PIN = "correct horse 123456".getBytes(StandardCharsets.UTF_8);
-    SwtpmTpm fx;
+    SimulatorTpm fx;
     KeyRing ring;
 
-    abstract SwtpmTpm.Backend backend();
+    abstract SimulatorTpm.Backend backend();
 
     @BeforeAll
     void start() throws Exception {
-        SwtpmTpm.unavailable(backend()).ifPresent(reason -> Assumptions.abort(backend() + " skipped: " + reason));
-        fx = SwtpmTpm.start(backend());
+        SimulatorTpm.unavailable(backend()).ifPresent(reason -> Assumptions.abort(backend() + " skipped: " + reason));
+        fx = SimulatorTpm.start(backend());
         ring = fx.keyRing();
     }
 

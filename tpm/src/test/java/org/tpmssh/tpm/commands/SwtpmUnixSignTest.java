@@ -1,11 +1,11 @@
 package org.tpmssh.tpm.commands;
 
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 
 /** The sign contract on swtpm over a unix socket. */
 class SwtpmUnixSignTest extends SignContract {
     @Override
-    SwtpmTpm.Backend backend() {
-        return SwtpmTpm.Backend.SWTPM_UNIX;
+    SimulatorTpm.Backend backend() {
+        return SimulatorTpm.Backend.SWTPM_UNIX;
     }
 }

@@ -20,7 +20,7 @@ import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 import org.tpmssh.tpm.testing.Verify;
 import tss.tpm.CreatePrimaryResponse;
 import tss.tpm.CreateResponse;
@@ -53,7 +53,7 @@ import tss.tpm.TPM_RH;
 class KeyInteropTest {
     private static final byte[] PIN = "interop 4711".getBytes(StandardCharsets.UTF_8);
     private static final byte[] MESSAGE = "signed across two TSSes".getBytes(StandardCharsets.UTF_8);
-    static SwtpmTpm fx;
+    static SimulatorTpm fx;
     static KeyRing ring;
     static tss.Tpm tss;
     List<Integer> loadedBefore;
@@ -81,7 +81,7 @@ class KeyInteropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        fx = SwtpmTpm.start();
+        fx = SimulatorTpm.start();
         ring = fx.keyRing();
         tss = TssJava.over(fx.tpm);
     }

@@ -15,7 +15,7 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
-import org.tpmssh.tpm.testing.SwtpmTpm;
+import org.tpmssh.tpm.testing.SimulatorTpm;
 import tss.tpm.TPMT_PUBLIC;
 import tss.tpm.TPM_ECC_CURVE;
 
@@ -57,7 +57,7 @@ class TemplateBytesTest {
 
     @Test
     void namesOfPublicAreasTheTpmFilledInAgreeThreeWays() throws Exception {
-        try (SwtpmTpm fx = SwtpmTpm.start()) {
+        try (SimulatorTpm fx = SimulatorTpm.start()) {
             KeyRing ring = fx.keyRing();
             byte[] pin = "name check".getBytes(StandardCharsets.UTF_8);
             TpmObject ecc = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), pin, "ecc");

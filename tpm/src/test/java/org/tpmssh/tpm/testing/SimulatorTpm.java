@@ -23,7 +23,7 @@ import org.tpmssh.tpm.transport.TransportException;
  * raised so that tests which are not about lockout cannot trip it (a fresh swtpm locks out
  * after 3 failures for 1000 s); the lockout tests set their own.
  */
-public final class SwtpmTpm implements AutoCloseable {
+public final class SimulatorTpm implements AutoCloseable {
     /** The simulators the layer is tested on. */
     public enum Backend { SWTPM_TCP, SWTPM_UNIX, MSSIM }
 
@@ -32,13 +32,13 @@ public final class SwtpmTpm implements AutoCloseable {
     public final Recorder recorder;
     private KeyRing ring;
 
-    private SwtpmTpm(AutoCloseable process, Tpm tpm, Recorder recorder) {
+    private SimulatorTpm(AutoCloseable process, Tpm tpm, Recorder recorder) {
         this.process = process;
         this.tpm = tpm;
         this.recorder = recorder;
     }
 
-    public static SwtpmTpm start() throws Exception {
+    public static SimulatorTpm start() throws Exception {
         return start(Backend.SWTPM_TCP);
     }
 
@@ -47,7 +47,7 @@ public final class SwtpmTpm implements AutoCloseable {
         return backend == Backend.MSSIM ? IbmSimulator.availability() : Optional.empty();
     }
 
-    public static SwtpmTpm start(Backend backend) throws Exception {
+    public static SimulatorTpm start(Backend backend) throws Exception {
         AutoCloseable proc;
         String tcti;
         switch (backend) {
@@ -74,7 +74,7 @@ public final class SwtpmTpm implements AutoCloseable {
             Tpm tpm = new Tpm(rec);
             Startup.ensureStarted(tpm);
             relaxDictionaryAttack(tpm);
-            return new SwtpmTpm(proc, tpm, rec);
+            return new SimulatorTpm(proc, tpm, rec);
         } catch (Exception | Error e) {
             proc.close();
             throw e;
