@@ -35,7 +35,7 @@ final class ScenarioTpm implements AutoCloseable {
         Optional<String> given = Optional.ofNullable(System.getProperty(TCTI_PROPERTY)).filter(s -> !s.isBlank())
                 .or(() -> Tcti.fromEnvironment().map(Tcti::toString));
         Swtpm sw = given.isPresent() ? null : Swtpm.start();
-        String tcti = given.orElseGet(sw::tcti);
+        String tcti = given.orElseGet(() -> sw.tcti());
         try {
             Tpm tpm = new Tpm(Tcti.parse(tcti).open());
             if (sw != null) {
