@@ -2,6 +2,7 @@ package org.tpmssh.cli;
 
 import java.io.PrintWriter;
 import org.tpmssh.cli.conformance.ConformanceCommand;
+import org.tpmssh.cli.probe.ProbeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +51,7 @@ public final class Main implements Runnable {
   static CommandLine commandLine(String scenarioPackage) {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ConformanceCommand(scenarioPackage));
+    cli.addSubcommand(new ProbeCommand());
     cli.setParameterExceptionHandler(Main::usageError);
     cli.setExecutionExceptionHandler(Main::executionError);
     return cli;
