@@ -227,6 +227,11 @@ public final class ObjectCache implements AutoCloseable {
      * handles and contexts; each object is reloaded from its source on next use.
      */
     public void forgetAfterReset() {
+        flushAll(false, System.Logger.Level.DEBUG);
+    }
+
+    /** Flushes each object we think is loaded and drops every saved context; {@code release} also forgets them. */
+    private void flushAll(boolean release, System.Logger.Level failureLevel) {
         tpm.lock().lock();
         try {
             for (TpmObject o : objects) {
@@ -234,11 +239,15 @@ public final class ObjectCache implements AutoCloseable {
                     try {
                         new FlushContext(o.handle).execute(tpm);
                     } catch (TpmException e) {
-                        LOG.log(System.Logger.Level.DEBUG, "{0} was already gone: {1}", o, e.getMessage());
+                        LOG.log(failureLevel, "could not flush {0}: {1}", o, e.getMessage());
                     }
                 }
                 o.handle = 0;
                 o.saved = null;
+                o.released = release;
+            }
+            if (release) {
+                objects.clear();
             }
         } finally {
             tpm.lock().unlock();
@@ -260,23 +269,6 @@ public final class ObjectCache implements AutoCloseable {
     /** Flushes every object we loaded; saved contexts are dropped. */
     @Override
     public void close() {
-        tpm.lock().lock();
-        try {
-            for (TpmObject o : objects) {
-                if (o.handle != 0) {
-                    try {
-                        new FlushContext(o.handle).execute(tpm);
-                    } catch (TpmException e) {
-                        LOG.log(System.Logger.Level.WARNING, "could not flush {0}: {1}", o, e.getMessage());
-                    }
-                    o.handle = 0;
-                }
-                o.saved = null;
-                o.released = true;
-            }
-            objects.clear();
-        } finally {
-            tpm.lock().unlock();
-        }
+        flushAll(true, System.Logger.Level.WARNING);
     }
 }
