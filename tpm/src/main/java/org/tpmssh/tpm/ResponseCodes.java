@@ -97,6 +97,10 @@ public final class ResponseCodes {
             case AUTH_FAIL:
                 return base + ": wrong PIN or authorization value; the TPM counts this toward dictionary-attack lockout";
             case BAD_AUTH:
+                if (cc == 0x00000131) { // TPM2_CreatePrimary: the hierarchy's own authorization
+                    return base + ": the owner hierarchy has an authorization value set; tpmssh creates its"
+                            + " storage key under the owner hierarchy and needs that authorization";
+                }
                 return base + ": wrong PIN or authorization value";
             case LOCKOUT:
                 return base + ": the TPM is in dictionary-attack lockout; wait for the recovery time or reset it with the lockout authorization";

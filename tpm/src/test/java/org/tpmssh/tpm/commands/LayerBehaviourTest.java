@@ -150,4 +150,46 @@ class LayerBehaviourTest {
             assertThat(a).isNotEqualTo(b);
         }
     }
+
+    @Test
+    void aTpmKilledUnderALiveKeyRingIsAClearErrorNotAHang() throws Exception {
+        org.tpmssh.emulators.Swtpm sw = org.tpmssh.emulators.Swtpm.start();
+        try (KeyRing ring = KeyRing.open(new Tpm(Tcti.parse(sw.tcti()).open()))) {
+            SimulatorTpm.relaxDictionaryAttack(ring.tpm());
+            TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "doomed");
+            sw.kill();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () ->
+                    assertThatThrownBy(() -> ring.sign(key, PIN, new byte[32], Alg.ECDSA, Alg.SHA256))
+                            .isExactlyInstanceOf(org.tpmssh.tpm.TpmException.class)
+                            .hasMessageContaining("swtpm")
+                            .hasCauseInstanceOf(org.tpmssh.tpm.transport.TransportException.class));
+        } finally {
+            sw.close();
+        }
+    }
+
+    @Test
+    void anOwnerPasswordIsNamedAsTheReasonTheSrkCannotBeMade() throws Exception {
+        try (org.tpmssh.emulators.Swtpm sw = org.tpmssh.emulators.Swtpm.start()) {
+            // tpm2-tools, an independent client, sets an owner authorization first (as a lab's TPM may have).
+            ProcessBuilder pb = new ProcessBuilder("tpm2_changeauth", "-c", "o", "lab-owner-secret")
+                    .redirectErrorStream(true);
+            pb.environment().put("TPM2TOOLS_TCTI", sw.tcti());
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+
+            try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
+                assertThatThrownBy(() -> KeyRing.open(tpm))
+                        .isInstanceOfSatisfying(TpmResponseException.class,
+                                e -> assertThat(e.rcName()).isEqualTo("TPM_RC_BAD_AUTH"))
+                        .hasMessageContaining("the owner hierarchy has an authorization value set")
+                        .hasMessageNotContaining("lab-owner-secret");
+                // Hierarchy authorizations are exempt from dictionary-attack counting: nothing was counted.
+                assertThat(GetCapability.property(tpm, GetCapability.PT_LOCKOUT_COUNTER)).isZero();
+            }
+        }
+    }
 }
