@@ -145,6 +145,10 @@ public final class SshAgentServer implements AutoCloseable {
             if (!connections.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "agent: connection threads still running 5 s after close");
             }
+            // The deadline thread too: close() promises that no agent thread outlives it.
+            if (!deadlines.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "agent: deadline thread still running 5 s after close");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
