@@ -23,136 +23,136 @@ import org.junit.platform.launcher.TestPlan;
  */
 final class ScenarioProgress implements TestExecutionListener {
 
-  private final PrintWriter out;
-  private final PrintWriter traces;
-  private final List<String> lines = new ArrayList<>();
-  private final Map<String, Long> startNanos = new HashMap<>();
-  private TestPlan plan;
-  private int passed;
-  private int failed;
-  private int skipped;
+    private final PrintWriter out;
+    private final PrintWriter traces;
+    private final List<String> lines = new ArrayList<>();
+    private final Map<String, Long> startNanos = new HashMap<>();
+    private TestPlan plan;
+    private int passed;
+    private int failed;
+    private int skipped;
 
-  /**
-   * @param out where the scenario lines and the summary go
-   * @param traces where the stack traces of failures go, or null to leave them out
-   */
-  ScenarioProgress(PrintWriter out, PrintWriter traces) {
-    this.out = out;
-    this.traces = traces;
-  }
+    /**
+     * @param out where the scenario lines and the summary go
+     * @param traces where the stack traces of failures go, or null to leave them out
+     */
+    ScenarioProgress(PrintWriter out, PrintWriter traces) {
+        this.out = out;
+        this.traces = traces;
+    }
 
-  @Override
-  public synchronized void testPlanExecutionStarted(TestPlan testPlan) {
-    plan = testPlan;
-  }
+    @Override
+    public synchronized void testPlanExecutionStarted(TestPlan testPlan) {
+        plan = testPlan;
+    }
 
-  @Override
-  public synchronized void executionStarted(TestIdentifier id) {
-    startNanos.put(id.getUniqueId(), System.nanoTime());
-  }
+    @Override
+    public synchronized void executionStarted(TestIdentifier id) {
+        startNanos.put(id.getUniqueId(), System.nanoTime());
+    }
 
-  @Override
-  public synchronized void executionSkipped(TestIdentifier id, String reason) {
-    skipped++;
-    print("SKIP", id, null, reason);
-  }
-
-  @Override
-  public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
-    Long start = startNanos.remove(id.getUniqueId());
-    String duration =
-        start == null
-            ? null
-            : String.format(Locale.ROOT, "(%.1f s)", (System.nanoTime() - start) / 1e9);
-    switch (result.getStatus()) {
-      case SUCCESSFUL:
-        if (id.isTest()) {
-          passed++;
-          print("PASS", id, duration, null);
-        }
-        break;
-      case ABORTED:
+    @Override
+    public synchronized void executionSkipped(TestIdentifier id, String reason) {
         skipped++;
-        print("SKIP", id, duration, reason(result));
-        break;
-      case FAILED:
-        failed++;
-        print("FAIL", id, duration, reason(result));
-        if (traces != null) {
-          result.getThrowable().ifPresent(t -> t.printStackTrace(traces));
-          traces.flush();
+        print("SKIP", id, null, reason);
+    }
+
+    @Override
+    public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
+        Long start = startNanos.remove(id.getUniqueId());
+        String duration =
+                start == null
+                        ? null
+                        : String.format(Locale.ROOT, "(%.1f s)", (System.nanoTime() - start) / 1e9);
+        switch (result.getStatus()) {
+            case SUCCESSFUL:
+                if (id.isTest()) {
+                    passed++;
+                    print("PASS", id, duration, null);
+                }
+                break;
+            case ABORTED:
+                skipped++;
+                print("SKIP", id, duration, reason(result));
+                break;
+            case FAILED:
+                failed++;
+                print("FAIL", id, duration, reason(result));
+                if (traces != null) {
+                    result.getThrowable().ifPresent(t -> t.printStackTrace(traces));
+                    traces.flush();
+                }
+                break;
         }
-        break;
     }
-  }
 
-  /** Prints the final {@code N passed, N failed, N skipped} line. */
-  synchronized void printSummary() {
-    emit(String.format(Locale.ROOT, "%d passed, %d failed, %d skipped", passed, failed, skipped));
-  }
-
-  /** True when no scenario passed or failed: an empty or fully skipped run proves nothing. */
-  synchronized boolean noneRan() {
-    return passed + failed == 0;
-  }
-
-  /** 0 only when nothing failed and at least one scenario passed; 1 otherwise. */
-  synchronized int exitCode() {
-    return failed == 0 && !noneRan() ? 0 : 1;
-  }
-
-  /** Every line printed so far, for the run's summary file. */
-  synchronized List<String> lines() {
-    return List.copyOf(lines);
-  }
-
-  private void print(String verdict, TestIdentifier id, String duration, String reason) {
-    StringBuilder line = new StringBuilder(verdict).append("  ").append(name(id));
-    if (duration != null) {
-      line.append("  ").append(duration);
+    /** Prints the final {@code N passed, N failed, N skipped} line. */
+    synchronized void printSummary() {
+        emit(String.format(Locale.ROOT, "%d passed, %d failed, %d skipped", passed, failed, skipped));
     }
-    if (reason != null && !reason.isBlank()) {
-      line.append(" — ").append(reason);
-    }
-    emit(line.toString());
-  }
 
-  private void emit(String line) {
-    lines.add(line);
-    out.println(line);
-    out.flush();
-  }
-
-  /**
-   * The scenario's display name, prefixed by the scenario it is an invocation of, so that a matrix entry
-   * such as {@code [swtpm | ecc-p256]} still says which behaviour it checks.
-   */
-  private String name(TestIdentifier id) {
-    String name = id.getDisplayName();
-    if (plan == null) {
-      return name;
+    /** True when no scenario passed or failed: an empty or fully skipped run proves nothing. */
+    synchronized boolean noneRan() {
+        return passed + failed == 0;
     }
-    for (TestIdentifier parent = plan.getParent(id).orElse(null);
-        parent != null && parent.getSource().filter(MethodSource.class::isInstance).isPresent();
-        parent = plan.getParent(parent).orElse(null)) {
-      name = parent.getDisplayName() + " " + name;
-    }
-    return name;
-  }
 
-  /** The first line of the failure's message: the console gets one line per scenario. */
-  private static String reason(TestExecutionResult result) {
-    return result
-        .getThrowable()
-        .map(
-            t -> {
-              String message = t.getMessage();
-              if (message == null || message.isBlank()) {
-                return t.getClass().getSimpleName();
-              }
-              String firstLine = message.strip().lines().findFirst().orElse("");
-              return firstLine.length() > 200 ? firstLine.substring(0, 199) + "…" : firstLine;
-            })
-        .orElse(null);
-  }
+    /** 0 only when nothing failed and at least one scenario passed; 1 otherwise. */
+    synchronized int exitCode() {
+        return failed == 0 && !noneRan() ? 0 : 1;
+    }
+
+    /** Every line printed so far, for the run's summary file. */
+    synchronized List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    private void print(String verdict, TestIdentifier id, String duration, String reason) {
+        StringBuilder line = new StringBuilder(verdict).append("  ").append(name(id));
+        if (duration != null) {
+            line.append("  ").append(duration);
+        }
+        if (reason != null && !reason.isBlank()) {
+            line.append(" — ").append(reason);
+        }
+        emit(line.toString());
+    }
+
+    private void emit(String line) {
+        lines.add(line);
+        out.println(line);
+        out.flush();
+    }
+
+    /**
+     * The scenario's display name, prefixed by the scenario it is an invocation of, so that a matrix entry
+     * such as {@code [swtpm | ecc-p256]} still says which behaviour it checks.
+     */
+    private String name(TestIdentifier id) {
+        String name = id.getDisplayName();
+        if (plan == null) {
+            return name;
+        }
+        for (TestIdentifier parent = plan.getParent(id).orElse(null);
+                parent != null && parent.getSource().filter(MethodSource.class::isInstance).isPresent();
+                parent = plan.getParent(parent).orElse(null)) {
+            name = parent.getDisplayName() + " " + name;
+        }
+        return name;
+    }
+
+    /** The first line of the failure's message: the console gets one line per scenario. */
+    private static String reason(TestExecutionResult result) {
+        return result
+                .getThrowable()
+                .map(
+                        t -> {
+                            String message = t.getMessage();
+                            if (message == null || message.isBlank()) {
+                                return t.getClass().getSimpleName();
+                            }
+                            String firstLine = message.strip().lines().findFirst().orElse("");
+                            return firstLine.length() > 200 ? firstLine.substring(0, 199) + "…" : firstLine;
+                        })
+                .orElse(null);
+    }
 }
