@@ -23,6 +23,8 @@ import java.util.Collection;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -59,6 +61,7 @@ public final class SshAgentServer implements AutoCloseable {
     private final Path socketPath;
     private final ServerSocketChannel server;
     private final AgentRequestHandler handler;
+    private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private final ExecutorService connections;
     private final ScheduledExecutorService deadlines;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
@@ -145,9 +148,16 @@ public final class SshAgentServer implements AutoCloseable {
             if (!connections.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "agent: connection threads still running 5 s after close");
             }
-            // The deadline thread too: close() promises that no agent thread outlives it.
             if (!deadlines.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "agent: deadline thread still running 5 s after close");
+            }
+            // close() promises that no agent thread outlives it, so wait for each thread itself.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread t : threads) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    t.join(left);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -291,11 +301,14 @@ public final class SshAgentServer implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory daemonThreads(String prefix) {
+    /** Daemon threads that {@link #close()} can join: an executor reports TERMINATED before its workers exit. */
+    private ThreadFactory daemonThreads(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
             Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
             thread.setDaemon(true);
+            threads.removeIf(t -> t.getState() == Thread.State.TERMINATED); // a long-lived agent must not hoard them
+            threads.add(thread);
             return thread;
         };
     }
