@@ -81,7 +81,7 @@ class TpmSshKeyTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = KeyType.class, names = {"ECC_P256", "ECC_P384", "ECC_P521", "RSA_2048"})
+    @EnumSource(value = KeyType.class, names = {"ECC_P256", "ECC_P384", "ECC_P521", "RSA_2048", "RSA_3072"})
     void signaturesFromTheTpmVerifyAgainstTheAdvertisedKey(KeyType type) throws Exception {
         try (TpmSshKey key = TpmSshKeys.create(ring, type, PIN, "test " + type.label())) {
             byte[] data = ("session data for " + type).getBytes(StandardCharsets.UTF_8);
@@ -91,7 +91,7 @@ class TpmSshKeyTest {
             SshSignatures.Parsed parsed = SshSignatures.parse(blob);
             java.security.Signature v;
             byte[] sig;
-            if (type == KeyType.RSA_2048) {
+            if (type == KeyType.RSA_2048 || type == KeyType.RSA_3072) {
                 assertThat(parsed.algorithm()).isEqualTo("rsa-sha2-512");
                 v = java.security.Signature.getInstance("SHA512withRSA");
                 sig = parsed.signature();
