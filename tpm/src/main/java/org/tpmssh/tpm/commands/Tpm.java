@@ -12,7 +12,6 @@ import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.marshal.TpmReader;
 import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.sessions.HmacSession;
-import org.tpmssh.tpm.sessions.PasswordSession;
 import org.tpmssh.tpm.sessions.Salt;
 import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.Alg;
@@ -126,8 +125,7 @@ public final class Tpm implements AutoCloseable {
             }
         }
         if (decryptor != null) {
-            int size = ((params[0] & 0xFF) << 8) | (params[1] & 0xFF);
-            decryptor.cfb(params, 2, size, decryptorEntity.authValue(), true);
+            decryptor.cfb(params, 2, firstTpm2bSize(params), decryptorEntity.authValue(), true);
         }
 
         TpmWriter w = new TpmWriter(64 + params.length);
@@ -141,7 +139,6 @@ public final class Tpm implements AutoCloseable {
             w.u32(h.handle());
             names.add(h.name());
         }
-        byte[] cpHash = null;
         if (!auths.isEmpty()) {
             int authSizeAt = w.length();
             w.u32(0);
@@ -149,7 +146,7 @@ public final class Tpm implements AutoCloseable {
                 AuthHandle a = auths.get(i);
                 w.u32(a.session().handle());
                 if (a.session() instanceof HmacSession h) {
-                    cpHash = cpHash(h.authHash(), cc, names, params);
+                    byte[] cpHash = cpHash(h.authHash(), cc, names, params);
                     byte[] hmac = h.commandHmac(cpHash, attrs[i], a.authValue(), a.name());
                     w.tpm2b(h.nonceCaller()).u8(attrs[i]).tpm2b(hmac);
                 } else {
@@ -174,13 +171,13 @@ public final class Tpm implements AutoCloseable {
             java.util.Arrays.fill(command, (byte) 0);
         }
         try {
-            return parse(cc, response, auths, attrs, responseHandles, encryptor, encryptorEntity);
+            return parse(cc, response, auths, responseHandles, encryptor, encryptorEntity);
         } catch (TpmFormatException e) {
             throw new TpmException(e.getMessage() + " (command 0x" + Integer.toHexString(cc) + ")", e);
         }
     }
 
-    private Response parse(int cc, byte[] response, List<AuthHandle> auths, int[] attrs, int responseHandles,
+    private Response parse(int cc, byte[] response, List<AuthHandle> auths, int responseHandles,
             HmacSession encryptor, AuthHandle encryptorEntity) throws TpmException {
         TpmReader r = new TpmReader(response);
         int tag = r.u16();
@@ -226,14 +223,20 @@ public final class Tpm implements AutoCloseable {
         }
         r.expectEnd("the response sessions");
         if (encryptor != null) {
-            int n = ((rawParams[0] & 0xFF) << 8) | (rawParams[1] & 0xFF);
-            if (n + 2 > rawParams.length) {
-                throw new TpmFormatException("the TPM response is malformed: encrypted parameter overruns");
-            }
-            encryptor.cfb(rawParams, 2, n, encryptorEntity.authValue(), false);
+            encryptor.cfb(rawParams, 2, firstTpm2bSize(rawParams), encryptorEntity.authValue(), false);
             return new Response(outHandles, new TpmReader(rawParams));
         }
         return new Response(outHandles, paramReader);
+    }
+
+    /** The size of the TPM2B that opens a parameter area: the part parameter encryption covers. */
+    private static int firstTpm2bSize(byte[] params) throws TpmFormatException {
+        int n = params.length < 2 ? -1 : ((params[0] & 0xFF) << 8) | (params[1] & 0xFF);
+        if (n < 0 || n + 2 > params.length) {
+            throw new TpmFormatException("the TPM response is malformed: its encrypted parameter overruns"
+                    + " the parameter area");
+        }
+        return n;
     }
 
     static byte[] cpHash(int hashAlg, int cc, List<byte[]> names, byte[] params) {
@@ -341,9 +344,5 @@ public final class Tpm implements AutoCloseable {
         }
         closed = true;
         transport.close();
-    }
-
-    static boolean isPassword(Session s) {
-        return s instanceof PasswordSession;
     }
 }

@@ -1,6 +1,5 @@
 package org.tpmssh.tpm.objects;
 
-import java.util.Arrays;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmResponseException;
@@ -165,12 +164,6 @@ public final class KeyRing implements AutoCloseable {
         } finally {
             tpm.lock().unlock();
             tpm.close();
-        }
-    }
-
-    static void wipe(byte[] b) {
-        if (b != null) {
-            Arrays.fill(b, (byte) 0);
         }
     }
 }

@@ -14,7 +14,6 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.Load;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.sessions.Session;
-import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
@@ -55,9 +54,8 @@ public final class ObjectCache implements AutoCloseable {
     public TpmObject createPrimary(int hierarchy, TpmtPublic template, String label) throws TpmException {
         tpm.lock().lock();
         try {
-            makeRoom(1);
-            CreatePrimary.Result r = new CreatePrimary(AuthHandle.permanent(hierarchy, null, Session.password()),
-                    template, null).execute(tpm);
+            makeRoom();
+            CreatePrimary.Result r = makePrimary(hierarchy, template);
             TpmObject o = new TpmObject(new TpmObject.Primary(hierarchy, template), r.outPublic(), label);
             o.handle = r.handle();
             o.lastUsed = ++clock;
@@ -160,7 +158,7 @@ public final class ObjectCache implements AutoCloseable {
     }
 
     private void load(TpmObject o, int parentHandle, TpmObject.Child child) throws TpmException {
-        makeRoom(1);
+        makeRoom();
         if (o.saved != null) {
             try {
                 o.handle = new ContextLoad(o.saved).execute(tpm);
@@ -189,13 +187,18 @@ public final class ObjectCache implements AutoCloseable {
             return new Load(parent, child.privateBlob(), o.publicArea).execute(tpm).handle();
         }
         TpmObject.Primary p = (TpmObject.Primary) o.source;
-        CreatePrimary.Result r = new CreatePrimary(AuthHandle.permanent(p.hierarchy(), null, Session.password()),
-                p.template(), null).execute(tpm);
-        return r.handle();
+        return makePrimary(p.hierarchy(), p.template()).handle();
     }
 
-    private void makeRoom(int needed) throws TpmException {
-        while (loadedCount() + needed > maxLoaded) {
+    /** CreatePrimary under a hierarchy whose authorization is empty, as the owner's is on a provisioned TPM. */
+    private CreatePrimary.Result makePrimary(int hierarchy, TpmtPublic template) throws TpmException {
+        return new CreatePrimary(AuthHandle.permanent(hierarchy, null, Session.password()), template, null)
+                .execute(tpm);
+    }
+
+    /** Evicts until one more object fits, or until everything loaded is pinned. */
+    private void makeRoom() throws TpmException {
+        while (loadedCount() + 1 > maxLoaded) {
             if (!evictOne()) {
                 return; // everything loaded is pinned; let the TPM decide
             }
@@ -254,17 +257,6 @@ public final class ObjectCache implements AutoCloseable {
         }
     }
 
-    /**
-     * Flushes transient objects that an earlier client left loaded. Only for TPMs this process
-     * owns outright (a test's own swtpm): on a shared TPM they may belong to someone else.
-     */
-    public static int flushLeftovers(Tpm tpm) throws TpmException {
-        List<Integer> left = GetCapability.handles(tpm, Handles.TRANSIENT_FIRST);
-        for (int h : left) {
-            new FlushContext(h).execute(tpm);
-        }
-        return left.size();
-    }
 
     /** Flushes every object we loaded; saved contexts are dropped. */
     @Override

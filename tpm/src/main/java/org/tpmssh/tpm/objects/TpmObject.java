@@ -51,11 +51,6 @@ public final class TpmObject {
         return label;
     }
 
-    /** Whether the object currently occupies a TPM slot (for tests and diagnostics). */
-    public synchronized boolean isLoaded() {
-        return handle != 0;
-    }
-
     @Override
     public String toString() {
         return "TpmObject[" + label + (handle != 0 ? String.format(" @0x%08x", handle) : "") + "]";

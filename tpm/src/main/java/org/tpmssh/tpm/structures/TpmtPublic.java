@@ -121,10 +121,6 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         unique.marshal(w);
     }
 
-    /** TPM2B_PUBLIC. */
-    public void marshalSized(TpmWriter w) {
-        w.sized(this);
-    }
 
     public static TpmtPublic read(TpmReader r) throws TpmFormatException {
         int type = r.u16();
@@ -167,13 +163,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         return name;
     }
 
-    public TpmtPublic withUnique(Unique u) {
-        return new TpmtPublic(type, nameAlg, attributes, authPolicy, parms, u);
-    }
 
-    public TpmtPublic withAttributes(int attrs) {
-        return new TpmtPublic(type, nameAlg, attrs, authPolicy, parms, unique);
-    }
 
     public boolean isEcc() {
         return type == Alg.ECC;
