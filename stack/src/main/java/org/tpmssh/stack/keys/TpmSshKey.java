@@ -72,7 +72,7 @@ public final class TpmSshKey implements AgentKey, AutoCloseable {
     public byte[] sign(byte[] data, int flags) throws AgentSignException {
         try {
             if (curve != null) {
-                int hash = Alg.curveHash(curveId(curve));
+                int hash = Alg.curveHash(object.publicArea().eccParms().curve());
                 Signature sig = ring.sign(object, authValue, Alg.hash(hash, data), Alg.ECDSA, hash);
                 return SshSignatures.ecdsa(curve, new BigInteger(1, sig.r()), new BigInteger(1, sig.s()));
             }
@@ -102,14 +102,6 @@ public final class TpmSshKey implements AgentKey, AutoCloseable {
             throw new AgentSignException("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
         } catch (TpmException e) {
             throw new AgentSignException("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
-        }
-    }
-
-    static int curveId(SshCurve c) {
-        switch (c) {
-            case NISTP256: return Alg.ECC_NIST_P256;
-            case NISTP384: return Alg.ECC_NIST_P384;
-            default: return Alg.ECC_NIST_P521;
         }
     }
 
