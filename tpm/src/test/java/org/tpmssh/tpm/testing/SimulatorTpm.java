@@ -7,12 +7,10 @@ import java.util.Optional;
 import org.tpmssh.emulators.IbmSimulator;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.TpmException;
-import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
 import org.tpmssh.tpm.transport.TransportException;
@@ -73,7 +71,7 @@ public final class SimulatorTpm implements AutoCloseable {
             Recorder rec = new Recorder(Tcti.parse(tcti).open());
             Tpm tpm = new Tpm(rec);
             Startup.ensureStarted(tpm);
-            relaxDictionaryAttack(tpm);
+            DictionaryAttack.relaxForOwnSimulator(tpm);
             return new SimulatorTpm(proc, tpm, rec);
         } catch (Exception | Error e) {
             proc.close();
@@ -87,10 +85,6 @@ public final class SimulatorTpm implements AutoCloseable {
             ring = KeyRing.open(tpm);
         }
         return ring;
-    }
-
-    public static void relaxDictionaryAttack(Tpm tpm) throws TpmException {
-        DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1000, 1, 1);
     }
 
     @Override
