@@ -86,16 +86,6 @@ public final class HmacSession implements Session {
         Arrays.fill(sessionKey, (byte) 0);
     }
 
-    /** Whether this session may encrypt the first command parameter (the TPM decrypts it). */
-    public boolean decrypts() {
-        return (attributes & DECRYPT) != 0 && aesBits > 0;
-    }
-
-    /** Whether this session may ask the TPM to encrypt the first response parameter. */
-    public boolean encrypts() {
-        return (attributes & ENCRYPT) != 0 && aesBits > 0;
-    }
-
     /** Attributes to send for a command, dropping encryption flags the command's parameters cannot carry. */
     public int attributesFor(boolean commandParamEncryptable, boolean responseParamEncryptable) {
         int a = attributes;
