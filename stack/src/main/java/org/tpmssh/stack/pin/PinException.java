@@ -1,0 +1,17 @@
+package org.tpmssh.stack.pin;
+
+/**
+ * Something about a PIN stopped an operation. The message is for the user and never contains
+ * the PIN, an authValue or any key material.
+ */
+public class PinException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public PinException(String message) {
+        super(message);
+    }
+
+    public PinException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
