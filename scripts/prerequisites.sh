@@ -2,19 +2,24 @@
 # The prerequisites of building and running tpmssh, and how to install them: sourced by ./tpmssh and
 # .ci/run so that users and CI check exactly the same things.
 
-# The OS packages the scenarios drive: swtpm as the TPM, tpm2-tools, and a real sshd and ssh.
-TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools openssh-server openssh-client)
+# The OS packages the scenarios drive: swtpm as the TPM, tpm2-tools, the tpm2 OpenSSL provider (an
+# independent loader of our TSS2 key files), and a real sshd and ssh.
+TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client)
 
-# Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES) with apt-get, as root or through
-# sudo. Returns non-zero, having said what to do, when it cannot.
+# Only the test suite needs these: headless Chromium renders report.html in a test.
+TPMSSH_TEST_PACKAGES=(chromium)
+
+# Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES and any packages named as arguments)
+# with apt-get, as root or through sudo. Returns non-zero, having said what to do, when it cannot.
 tpmssh_install_prerequisites() {
+  local -a extra=("$@")
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     _tpmssh_check_without_apt
     return
   fi
 
   local missing
-  missing=$(_tpmssh_missing_debian_packages)
+  missing=$(_tpmssh_missing_debian_packages "${extra[@]}")
   [ -z "$missing" ] && return 0
 
   echo "tpmssh: missing packages: $missing. Installing them with apt-get." >&2
@@ -30,7 +35,7 @@ tpmssh_install_prerequisites() {
     return 1
   fi
 
-  missing=$(_tpmssh_missing_debian_packages)
+  missing=$(_tpmssh_missing_debian_packages "${extra[@]}")
   if [ -n "$missing" ]; then
     echo "tpmssh: still missing after the install: $missing" >&2
     _tpmssh_java_ok || echo "tpmssh: 'java' or 'javac' on PATH is older than 17;" \
@@ -45,7 +50,7 @@ _tpmssh_missing_debian_packages() {
   local package
   _tpmssh_java_ok || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
-  for package in "${TPMSSH_OS_PACKAGES[@]}"; do
+  for package in "${TPMSSH_OS_PACKAGES[@]}" "$@"; do
     [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] ||
       missing+=("$package")
   done
