@@ -2,12 +2,11 @@ package org.tpmssh.cli.probe;
 
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.tpmssh.emulators.TpmDevice;
+import org.tpmssh.cli.options.TpmOption;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmInfo;
@@ -18,6 +17,7 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TransportException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,10 +42,8 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--tcti", paramLabel = "<tcti>",
-            description = "The TPM, e.g. swtpm:host=127.0.0.1,port=2321, mssim:host=…,port=…, device:/dev/tpmrm0."
-                    + " Default: TPMSSH_TCTI, else /dev/tpmrm0 or /dev/tpm0 when present.")
-    String tcti;
+    @Mixin
+    TpmOption tpmOption;
 
     @Option(names = "--startup", description = "Send TPM2_Startup(CLEAR) first, for a simulator that was"
             + " just powered on. Never needed on a real TPM.")
@@ -53,7 +51,7 @@ public final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Tcti target = resolve();
+        Tcti target = tpmOption.resolve();
         PrintWriter out = spec.commandLine().getOut();
         try (Tpm tpm = new Tpm(target.open())) {
             if (startup) {
@@ -82,22 +80,6 @@ public final class ProbeCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private Tcti resolve() throws TpmException {
-        if (tcti != null) {
-            return Tcti.parse(tcti);
-        }
-        Optional<Tcti> env = Tcti.fromEnvironment();
-        if (env.isPresent()) {
-            return env.get();
-        }
-        TpmDevice.Probe probe = TpmDevice.probe();
-        if (probe.device().isPresent()) {
-            return Tcti.parse(probe.device().get().tcti());
-        }
-        throw new TpmException("no TPM to probe: " + probe.reason() + "; give --tcti (e.g."
-                + " swtpm:host=127.0.0.1,port=2321) or set " + Tcti.ENVIRONMENT_VARIABLE);
     }
 
     private static void row(PrintWriter out, String name, String value) {
