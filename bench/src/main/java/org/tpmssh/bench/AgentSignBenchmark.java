@@ -1,0 +1,185 @@
+package org.tpmssh.bench;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.agent.SshAgentServer;
+import org.tpmssh.stack.keys.TpmSshKey;
+import org.tpmssh.stack.keys.TpmSshKeys;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Sign;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.marshal.TpmWriter;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.CommandCode;
+import org.tpmssh.tpm.structures.Handles;
+import org.tpmssh.tpm.transport.Tcti;
+import org.tpmssh.tpm.transport.TpmTransport;
+
+/**
+ * What an ssh client waits for: an SSH_AGENTC_SIGN_REQUEST over our agent's unix socket until the
+ * reply, for ECDSA P-256 and RSA-2048 (rsa-sha2-512) PIN-less keys on one swtpm. The baseline, in the
+ * same run and on the same key and transport, is the prepared TPM2_Sign sent straight to the socket;
+ * the difference is the agent, the SSH encoding and our TPM layer.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar AgentSignBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class AgentSignBenchmark {
+    private static final int SSH_AGENTC_SIGN_REQUEST = 13;
+    private static final int SSH_AGENT_SIGN_RESPONSE = 14;
+    private static final int SSH_AGENT_RSA_SHA2_512 = 4;
+
+    @Param({"ecc-p256", "rsa-2048"})
+    public String keyType;
+
+    private Swtpm swtpm;
+    private TpmTransport transport;
+    private KeyRing ring;
+    private TpmSshKey key;
+    private Path dir;
+    private SshAgentServer agent;
+    private SocketChannel client;
+    private byte[] request;
+    private ByteBuffer reply;
+    private byte[] rawSign;
+
+    @Setup
+    public void setup() throws Exception {
+        try {
+            swtpm = Swtpm.start();
+            transport = Tcti.parse(swtpm.tcti()).open();
+            Tpm tpm = new Tpm(transport);
+            DictionaryAttack.relaxForOwnSimulator(tpm);
+            ring = KeyRing.open(tpm);
+            KeyType type = keyType.equals("ecc-p256") ? KeyType.ECC_P256 : KeyType.RSA_2048;
+            key = TpmSshKeys.create(ring, type, new char[0], "bench");
+            dir = Files.createTempDirectory("tpmssh-bench");
+            Path socket = dir.resolve("agent.sock");
+            agent = SshAgentServer.start(socket, () -> List.of(key));
+            client = SocketChannel.open(StandardProtocolFamily.UNIX);
+            client.connect(UnixDomainSocketAddress.of(socket));
+            byte[] data = "a session identifier and a userauth request, about this long: 0123456789abcdef"
+                    .getBytes(StandardCharsets.UTF_8);
+            int flags = type == KeyType.RSA_2048 ? SSH_AGENT_RSA_SHA2_512 : 0;
+            request = signRequest(key.publicKeyBlob(), data, flags);
+            reply = ByteBuffer.allocate(4096);
+            if (agentSign() != SSH_AGENT_SIGN_RESPONSE) {
+                throw new IllegalStateException("the agent did not sign");
+            }
+            // The agent's first sign loaded the key; its handle now stays valid (SRK + 1 key, nothing evicts).
+            int handle = ring.cache().use(key.object(), h -> h);
+            int scheme = type == KeyType.RSA_2048 ? Alg.RSASSA : Alg.ECDSA;
+            int hash = type == KeyType.RSA_2048 ? Alg.SHA512 : Alg.SHA256;
+            rawSign = rawSignCommand(handle, new Sign(null, Alg.hash(hash, data), scheme, hash).params());
+            checkRaw();
+        } catch (Exception | Error e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    private static byte[] signRequest(byte[] blob, byte[] data, int flags) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + blob.length + 4 + data.length + 4);
+        b.putInt(b.capacity() - 4).put((byte) SSH_AGENTC_SIGN_REQUEST);
+        b.putInt(blob.length).put(blob).putInt(data.length).put(data).putInt(flags);
+        return b.array();
+    }
+
+    static byte[] rawSignCommand(int keyHandle, byte[] params) {
+        TpmWriter w = new TpmWriter(64 + params.length);
+        w.u16(0x8002 /* TPM_ST_SESSIONS */).u32(0).u32(CommandCode.SIGN).u32(keyHandle);
+        w.u32(9).u32(Handles.RS_PW).u16(0 /* nonce */).u8(0x01 /* continueSession */).u16(0 /* empty auth */);
+        w.bytes(params);
+        w.patchU32(2, w.length());
+        return w.toByteArray();
+    }
+
+    private void checkRaw() throws Exception {
+        byte[] r = rawTransmit();
+        int rc = ((r[6] & 0xFF) << 24) | ((r[7] & 0xFF) << 16) | ((r[8] & 0xFF) << 8) | (r[9] & 0xFF);
+        if (rc != 0) {
+            throw new IllegalStateException("the raw TPM2_Sign failed with rc 0x" + Integer.toHexString(rc));
+        }
+    }
+
+    /** One request and its whole reply; returns the reply's message type. */
+    @Benchmark
+    public int agentSign() throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(request);
+        while (out.hasRemaining()) {
+            client.write(out);
+        }
+        reply.clear().limit(4);
+        readFully();
+        int length = reply.getInt(0);
+        reply.clear().limit(length);
+        readFully();
+        return reply.get(0);
+    }
+
+    private void readFully() throws IOException {
+        while (reply.hasRemaining()) {
+            if (client.read(reply) < 0) {
+                throw new IOException("the agent closed the connection");
+            }
+        }
+    }
+
+    @Benchmark
+    public byte[] rawTransmit() throws Exception {
+        return transport.transmit(rawSign);
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        try {
+            if (client != null) {
+                client.close();
+            }
+            if (agent != null) {
+                agent.close();
+            }
+            if (key != null) {
+                key.close();
+            }
+        } finally {
+            if (ring != null) {
+                ring.close();
+            } else if (transport != null) {
+                transport.close();
+            }
+            if (swtpm != null) {
+                swtpm.close();
+            }
+            if (dir != null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.tpmssh.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.keys.TpmSshKey;
+import org.tpmssh.stack.keys.TpmSshKeys;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.transport.Tcti;
+
+/**
+ * The time to create one TPM key (TPM2_Create under the already-loaded SRK, through the salted
+ * session) on swtpm. RSA key generation is slow and varies a lot inside the TPM, so each
+ * invocation is one creation.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar KeyCreateBenchmark -f 1 -wi 3 -i 20 -bm ss}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class KeyCreateBenchmark {
+    @Param({"ecc-p256", "rsa-2048"})
+    public String keyType;
+
+    private Swtpm swtpm;
+    private KeyRing ring;
+    private KeyType type;
+
+    @Setup
+    public void setup() throws Exception {
+        swtpm = Swtpm.start();
+        try {
+            Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
+            DictionaryAttack.relaxForOwnSimulator(tpm);
+            ring = KeyRing.open(tpm);
+            type = keyType.equals("ecc-p256") ? KeyType.ECC_P256 : KeyType.RSA_2048;
+        } catch (Exception | Error e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    @Benchmark
+    public byte[] create() throws Exception {
+        try (TpmSshKey key = TpmSshKeys.create(ring, type, new char[0], "bench")) {
+            return key.publicKeyBlob();
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (ring != null) {
+            ring.close();
+        }
+        if (swtpm != null) {
+            swtpm.close();
+        }
+    }
+}
