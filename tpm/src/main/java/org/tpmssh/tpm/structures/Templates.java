@@ -30,6 +30,23 @@ public final class Templates {
     }
 
     /**
+     * The TCG provisioning guidance's ECC P-256 SRK ("H-2"): noDA, and x and y of 32 zero bytes
+     * each in unique. A TSS2 key file whose parent is 0x40000001 means this key (go-tpm's
+     * ECCSRKTemplate, tpm2-openssl and ssh-tpm-agent make the same one).
+     */
+    public static TpmtPublic srkEccH2() {
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL),
+                new EccPoint(new byte[32], new byte[32]));
+    }
+
+    /** The guidance's RSA-2048 SRK ("H-1"): noDA, 256 zero bytes of unique; a TSS2 file's parent with rsaParent set. */
+    public static TpmtPublic srkRsaH1() {
+        return new TpmtPublic(Alg.RSA, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new RsaParms(SymDef.AES128_CFB, Scheme.NULL, 2048, 0), new RsaUnique(new byte[256]));
+    }
+
+    /**
      * A non-extractable ECC signing key. The scheme is left NULL so that each TPM2_Sign names
      * ECDSA and the hash; {@code noDa} is only for PIN-less keys.
      */
