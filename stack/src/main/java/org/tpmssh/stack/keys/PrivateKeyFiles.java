@@ -329,6 +329,9 @@ public final class PrivateKeyFiles {
             SshCurve.of(ec.getParams()).orElseThrow(PrivateKeyFiles::unsupportedCurve);
             return pair;
         }
+        if (priv instanceof java.security.interfaces.EdECKey ed) {
+            throw unsupported(ed.getParams().getName()); // "Ed25519" or "Ed448"
+        }
         if (alg.contains("25519")) {
             throw unsupported("Ed25519");
         }
