@@ -40,6 +40,16 @@ public final class Templates {
                 new EccPoint(new byte[32], new byte[32]));
     }
 
+    /**
+     * The ECC SRK that tpm2-openssl (1.1.1 to 1.3) and tpm2-tss-engine make for parent
+     * 0x40000001: H-2's attributes with an empty unique, hence a different key. Measured: a key
+     * under H-2 does not load in tpm2-openssl 1.1.1 (TPM_RC_INTEGRITY), one under this does.
+     */
+    public static TpmtPublic srkEccTss2Legacy() {
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL), EccPoint.EMPTY);
+    }
+
     /** The guidance's RSA-2048 SRK ("H-1"): noDA, 256 zero bytes of unique; a TSS2 file's parent with rsaParent set. */
     public static TpmtPublic srkRsaH1() {
         return new TpmtPublic(Alg.RSA, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
