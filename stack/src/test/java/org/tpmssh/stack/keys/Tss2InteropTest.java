@@ -99,7 +99,8 @@ class Tss2InteropTest {
             k.key().close();
         }
         assertThat(Files.readString(pem)).startsWith("-----BEGIN TSS2 PRIVATE KEY-----");
-        assertThat(Files.getPosixFilePermissions(pem).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(pem)))
+                .isEqualTo("rw-------");
         byte[] data = "signed by tpm2-openssl".getBytes(StandardCharsets.UTF_8);
         Path digest = dir.resolve("digest");
         Files.write(digest, MessageDigest.getInstance("SHA-256").digest(data));
@@ -114,6 +115,33 @@ class Tss2InteropTest {
         CommandResult verify = Tools.run(Map.of(), "openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
                 pub.toString(), "-in", digest.toString(), "-sigfile", sig.toString());
         assertThat(verify.stdout()).as(verify.describe()).contains("Signature Verified Successfully");
+    }
+
+    @Test
+    void aKeyExportedUnderH2LoadsBackUnderH2AndAKeyUnderTheToolsSrkIsNotExported() throws Exception {
+        KeyPair pair = p256();
+        Tss2KeyFile file;
+        try (KeyRing ring = KeyRing.open(connect(), Templates.srkEccH2())) {
+            ImportedKey k = KeyImport.importKey(ring, pair, new byte[0], true, "h2");
+            file = Tss2Keys.export(ring, k.privateBlob(), k.publicArea(), true);
+            k.key().close();
+        }
+        assertThat(file.rsaParent()).isFalse();
+        Tss2Keys.Loaded loaded = Tss2Keys.open(this::connect, Tss2KeyFile.parsePem(file.toPem(), "h2"), new byte[0],
+                "h2");
+        try (KeyRing ring = loaded.ring(); TpmSshKey key = loaded.key().key()) {
+            assertThat(loaded.srkTemplate()).isEqualTo(Templates.srkEccH2());
+            byte[] data = "round trip".getBytes(StandardCharsets.UTF_8);
+            byte[] der = SshSignatures.ecdsaToDer(SshSignatures.parseEcdsa(SshCurve.NISTP256, key.sign(data, 0)));
+            assertThat(verifies(pair.getPublic(), "SHA256withECDSA", data, der)).isTrue();
+        }
+        try (KeyRing ring = KeyRing.open(connect(), Templates.srkEcc())) {
+            ImportedKey k = KeyImport.importKey(ring, pair, new byte[0], true, "tools-srk");
+            k.key().close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> Tss2Keys.export(ring, k.privateBlob(), k.publicArea(), true))
+                    .hasMessageContaining("must be created under the H-2 SRK");
+        }
     }
 
     @Test
