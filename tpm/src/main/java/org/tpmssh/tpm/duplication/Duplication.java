@@ -47,7 +47,9 @@ public record Duplication(byte[] duplicate, byte[] inSymSeed) {
         byte[] hmacKey = null;
         try {
             byte[] sens = sensitive.marshal();
-            plain = new TpmWriter(sens.length + 2).tpm2b(sens).toByteArray();
+            TpmWriter w = new TpmWriter(sens.length + 2); // sized so it never regrows and strands a copy
+            plain = w.tpm2b(sens).toByteArray();
+            w.wipe();
             Arrays.fill(sens, (byte) 0);
             symKey = Kdf.kdfa(hash, seed.secret(), "STORAGE", name, new byte[0], sym.keyBits());
             Cipher aes = Cipher.getInstance("AES/CFB/NoPadding");
