@@ -89,4 +89,35 @@ class ImportWireTest {
             assertThat(ring.cache().loadedCount()).isEqualTo(1); // only the SRK
         }
     }
+
+    /** Which attributes TPM2_Import accepts, asked of the real TPM: the rule behind IMPORTED_ATTRIBUTES. */
+    @org.junit.jupiter.api.Test
+    void theTpmRefusesFixedTpmAndFixedParentOnImportButNotSensitiveDataOrigin() throws Exception {
+        try (KeyRing ring = KeyRing.open(new Tpm(Tcti.parse(swtpm.tcti()).open()), Templates.srkEcc())) {
+            KeyPair pair = pair("ecc");
+            KeyImport.Wrapped base = KeyImport.wrap(pair, ring.srk().publicArea(), new byte[0], true, new SecureRandom());
+            java.util.Map<String, String> outcome = new java.util.LinkedHashMap<>();
+            for (int extra : new int[] {org.tpmssh.tpm.structures.ObjectAttributes.FIXED_TPM,
+                    org.tpmssh.tpm.structures.ObjectAttributes.FIXED_PARENT,
+                    org.tpmssh.tpm.structures.ObjectAttributes.SENSITIVE_DATA_ORIGIN}) {
+                org.tpmssh.tpm.structures.TpmtPublic p = base.publicArea();
+                org.tpmssh.tpm.structures.TpmtPublic pub = new org.tpmssh.tpm.structures.TpmtPublic(p.type(),
+                        p.nameAlg(), p.attributes() | extra, p.authPolicy(), p.parms(), p.unique());
+                byte[] d = PrivateKeyFiles.unsigned(((ECPrivateKey) pair.getPrivate()).getS(), 48);
+                org.tpmssh.tpm.duplication.Sensitive sens = org.tpmssh.tpm.duplication.Sensitive.ecc(new byte[0],
+                        new byte[32], d);
+                Duplication dup = Duplication.wrap(ring.srk().publicArea(), pub, sens, new SecureRandom());
+                sens.wipe();
+                try {
+                    KeyImport.importWrapped(ring, pub, dup, new byte[0], "attr", null).key().close();
+                    outcome.put(Integer.toHexString(extra), "accepted");
+                } catch (TpmException e) {
+                    outcome.put(Integer.toHexString(extra), e.getMessage().contains("TPM_RC_ATTRIBUTES")
+                            ? "ATTRIBUTES" : e.getMessage());
+                }
+            }
+            assertThat(outcome).containsExactly(java.util.Map.entry("2", "ATTRIBUTES"),
+                    java.util.Map.entry("10", "ATTRIBUTES"), java.util.Map.entry("20", "accepted"));
+        }
+    }
 }
