@@ -371,19 +371,9 @@ public final class PrivateKeyFiles {
         return new KeyFileException(Reason.WRONG_PASSPHRASE, "the passphrase for " + file + " is wrong; try again");
     }
 
+    /** A fixed-length big-endian unsigned encoding (TPM2B contents), by BC. */
     static byte[] unsigned(BigInteger v, int len) {
-        byte[] b = v.toByteArray();
-        if (b.length == len) {
-            return b;
-        }
-        byte[] out = new byte[len];
-        if (b.length > len) {
-            System.arraycopy(b, b.length - len, out, 0, len);
-        } else {
-            System.arraycopy(b, 0, out, len - b.length, b.length);
-        }
-        Arrays.fill(b, (byte) 0);
-        return out;
+        return org.bouncycastle.util.BigIntegers.asUnsignedByteArray(len, v);
     }
 
 }

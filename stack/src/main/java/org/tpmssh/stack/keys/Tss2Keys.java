@@ -86,7 +86,14 @@ public final class Tss2Keys {
         }
         TpmException last = null;
         for (TpmtPublic template : parentTemplates(f)) {
-            KeyRing ring = KeyRing.open(tpm.open(), template);
+            Tpm connection = tpm.open();
+            KeyRing ring;
+            try {
+                ring = KeyRing.open(connection, template);
+            } catch (Exception | Error e) {
+                connection.close();
+                throw e;
+            }
             try {
                 ImportedKey key = Tss2KeyFile.IMPORTABLE.equals(f.type())
                         ? KeyImport.importWrapped(ring, f.pubkey(), new Duplication(f.privkey(), f.secret()),
