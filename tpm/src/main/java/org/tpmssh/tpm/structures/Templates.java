@@ -30,6 +30,33 @@ public final class Templates {
     }
 
     /**
+     * The TCG provisioning guidance's ECC P-256 SRK ("H-2"): noDA, and x and y of 32 zero bytes
+     * each in unique. A TSS2 key file whose parent is 0x40000001 means this key (go-tpm's
+     * ECCSRKTemplate, tpm2-openssl and ssh-tpm-agent make the same one).
+     */
+    public static TpmtPublic srkEccH2() {
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL),
+                new EccPoint(new byte[32], new byte[32]));
+    }
+
+    /**
+     * The ECC SRK that tpm2-openssl (1.1.1 to 1.3) and tpm2-tss-engine make for parent
+     * 0x40000001: H-2's attributes with an empty unique, hence a different key. Measured: a key
+     * under H-2 does not load in tpm2-openssl 1.1.1 (TPM_RC_INTEGRITY), one under this does.
+     */
+    public static TpmtPublic srkEccTss2Legacy() {
+        return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL), EccPoint.EMPTY);
+    }
+
+    /** The guidance's RSA-2048 SRK ("H-1"): noDA, 256 zero bytes of unique; a TSS2 file's parent with rsaParent set. */
+    public static TpmtPublic srkRsaH1() {
+        return new TpmtPublic(Alg.RSA, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
+                new RsaParms(SymDef.AES128_CFB, Scheme.NULL, 2048, 0), new RsaUnique(new byte[256]));
+    }
+
+    /**
      * A non-extractable ECC signing key. The scheme is left NULL so that each TPM2_Sign names
      * ECDSA and the hash; {@code noDa} is only for PIN-less keys.
      */
