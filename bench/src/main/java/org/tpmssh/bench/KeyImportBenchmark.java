@@ -1,0 +1,83 @@
+package org.tpmssh.bench;
+
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.keys.ImportedKey;
+import org.tpmssh.stack.keys.KeyImport;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.transport.Tcti;
+
+/**
+ * The time to import one existing key into the TPM on swtpm: building the duplication blob on the
+ * host (seed wrapped to the SRK), TPM2_Import, TPM2_Load, the public-area check and the proof
+ * signature. The key pair is generated once in setup, so key generation is not timed.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar KeyImportBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+public class KeyImportBenchmark {
+    @Param({"ecc-p256", "rsa-2048"})
+    public String keyType;
+
+    private Swtpm swtpm;
+    private KeyRing ring;
+    private KeyPair pair;
+
+    @Setup
+    public void setup() throws Exception {
+        swtpm = Swtpm.start();
+        try {
+            Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
+            DictionaryAttack.relaxForOwnSimulator(tpm);
+            ring = KeyRing.open(tpm);
+            if (keyType.equals("ecc-p256")) {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+                g.initialize(new ECGenParameterSpec("secp256r1"));
+                pair = g.generateKeyPair();
+            } else {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                g.initialize(2048);
+                pair = g.generateKeyPair();
+            }
+        } catch (Exception | Error e) {
+            tearDown();
+            throw e;
+        }
+    }
+
+    @Benchmark
+    public byte[] importKey() throws Exception {
+        ImportedKey imported = KeyImport.importKey(ring, pair, new byte[0], true, "bench");
+        try {
+            return imported.privateBlob();
+        } finally {
+            imported.key().close();
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (ring != null) {
+            ring.close();
+        }
+        if (swtpm != null) {
+            swtpm.close();
+        }
+    }
+}
