@@ -111,7 +111,9 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
         public AgentOptions build() {
             Askpass askpass = new Askpass(environment, askpassTimeout);
             List<PinSource> sources = pinSources;
+            String advice = null;
             if (sources == null) {
+                advice = askpass.howToProvide() + ", pass --pin-file FILE (one line), or set TPMSSH_PIN";
                 sources = new ArrayList<>();
                 sources.add(askpass);
                 if (pinFile != null) {
@@ -119,7 +121,9 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
                 }
                 sources.add(PinSources.environment(environment));
             }
-            return new AgentOptions(allowSha1Rsa, new PinResolver(sources, pinCacheLifetime, clock), askpass,
+            PinResolver pins = advice == null ? new PinResolver(sources, pinCacheLifetime, clock)
+                    : new PinResolver(sources, pinCacheLifetime, clock, advice);
+            return new AgentOptions(allowSha1Rsa, pins, askpass,
                     addedKeys, upstream, frameTimeout, clock);
         }
     }

@@ -29,6 +29,7 @@ public final class PinResolver {
     }
 
     private final List<PinSource> sources;
+    private final String advice;
     private final Duration lifetime;
     private final Clock clock;
     private final Map<String, Cached> cache = new HashMap<>();
@@ -39,6 +40,13 @@ public final class PinResolver {
      * @param lifetime how long an accepted PIN is kept; zero keeps none
      */
     public PinResolver(List<PinSource> sources, Duration lifetime, Clock clock) {
+        this(sources, lifetime, clock, sources.stream().map(PinSource::howToProvide)
+                .collect(Collectors.joining(", or ")));
+    }
+
+    /** @param advice what the log tells a user who gave no PIN, e.g. every way the CLI offers */
+    public PinResolver(List<PinSource> sources, Duration lifetime, Clock clock, String advice) {
+        this.advice = advice;
         this.sources = List.copyOf(sources);
         this.lifetime = lifetime;
         this.clock = clock;
@@ -67,10 +75,9 @@ public final class PinResolver {
                 LOG.log(Level.WARNING, "agent: a PIN source for {0} failed: {1}", scope, e.getMessage());
             }
         }
-        String how = sources.stream().map(PinSource::howToProvide).collect(Collectors.joining(", or "));
         if (explained.add(scope)) {
-            LOG.log(Level.WARNING, "agent: key \"{0}\" needs the PIN of {1}, and no PIN source answered; {2}",
-                    key.comment(), scope, how.isEmpty() ? "configure a PIN source" : how);
+            LOG.log(Level.WARNING, "agent: key \"{0}\" needs the PIN of {1}, and no PIN source answered; to"
+                    + " provide one, {2}", key.comment(), scope, advice.isEmpty() ? "configure a PIN source" : advice);
         }
         throw new PinRequiredException("key \"" + key.comment() + "\" needs the PIN of " + scope
                 + " and no PIN source answered");
