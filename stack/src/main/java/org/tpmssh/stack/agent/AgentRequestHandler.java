@@ -284,6 +284,13 @@ final class AgentRequestHandler {
     }
 
     private byte[] signWithPin(PinProtectedKey key, byte[] data, int flags) throws AgentSignException, PinException {
+        synchronized (options.pins().lockFor(key.pinScope())) {
+            return signWithPinLocked(key, data, flags);
+        }
+    }
+
+    private byte[] signWithPinLocked(PinProtectedKey key, byte[] data, int flags)
+            throws AgentSignException, PinException {
         char[] pin = options.pins().pinFor(key);
         try {
             byte[] signature = key.sign(data, flags, pin);

@@ -34,6 +34,7 @@ public final class PinResolver {
     private final Clock clock;
     private final Map<String, Cached> cache = new HashMap<>();
     private final Set<String> explained = ConcurrentHashMap.newKeySet();
+    private final Map<String, Object> scopeLocks = new ConcurrentHashMap<>();
 
     /**
      * @param sources asked in this order, e.g. askpass, PIN file, TPMSSH_PIN
@@ -81,6 +82,14 @@ public final class PinResolver {
         }
         throw new PinRequiredException("key \"" + key.comment() + "\" needs the PIN of " + scope
                 + " and no PIN source answered");
+    }
+
+    /**
+     * Held by the agent from asking for a PIN until the TPM has judged it, so that eight parallel
+     * logins with a cold cache ask a person once, not eight times, and the others find it cached.
+     */
+    Object lockFor(String scope) {
+        return scopeLocks.computeIfAbsent(scope, s -> new Object());
     }
 
     /** The TPM accepted {@code pin} for {@code scope}: keep a copy for the lifetime. */

@@ -172,6 +172,42 @@ class AgentPinTest {
     }
 
     @Test
+    void parallelSignaturesWithAColdCacheAskOnce() throws Exception {
+        PinKey key = key();
+        AtomicInteger asked = new AtomicInteger();
+        start(key, AgentOptions.builder().pinSources(List.of(new PinSource() {
+            @Override
+            public char[] pin(String scope, String prompt) throws IOException {
+                asked.incrementAndGet();
+                try {
+                    Thread.sleep(200); // a person typing
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                return PIN.toCharArray();
+            }
+
+            @Override
+            public String howToProvide() {
+                return "test";
+            }
+        })).pinCacheLifetime(Duration.ofMinutes(5)).build());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> sign(key)));
+            }
+            for (var result : results) {
+                assertThat(result.get(30, java.util.concurrent.TimeUnit.SECONDS)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(asked).hasValue(1);
+    }
+
+    @Test
     void withoutCacheLifetimeEverySignatureAsks() throws Exception {
         PinKey key = key();
         AtomicInteger asked = new AtomicInteger();
