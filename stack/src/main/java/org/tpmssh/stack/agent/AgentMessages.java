@@ -1,8 +1,9 @@
 package org.tpmssh.stack.agent;
 
 /**
- * Message numbers of the ssh-agent protocol (draft-miller-ssh-agent section 6.1) that tpmssh
- * speaks, and the frame limit it enforces.
+ * Message and constraint numbers of the ssh-agent protocol (draft-miller-ssh-agent section 6.1)
+ * that tpmssh speaks, and the frame limit it enforces. MINA keeps these in sshd-core's
+ * SshAgentConstants, which the stack does not depend on, so only the numbers are repeated here.
  */
 public final class AgentMessages {
 
@@ -12,6 +13,20 @@ public final class AgentMessages {
     public static final int SSH_AGENT_IDENTITIES_ANSWER = 12;
     public static final int SSH_AGENTC_SIGN_REQUEST = 13;
     public static final int SSH_AGENT_SIGN_RESPONSE = 14;
+    public static final int SSH_AGENTC_ADD_IDENTITY = 17;
+    public static final int SSH_AGENTC_REMOVE_IDENTITY = 18;
+    public static final int SSH_AGENTC_REMOVE_ALL_IDENTITIES = 19;
+    public static final int SSH_AGENTC_LOCK = 22;
+    public static final int SSH_AGENTC_UNLOCK = 23;
+    public static final int SSH_AGENTC_ADD_ID_CONSTRAINED = 25;
+    public static final int SSH_AGENTC_EXTENSION = 27;
+
+    public static final int SSH_AGENT_CONSTRAIN_LIFETIME = 1;
+    public static final int SSH_AGENT_CONSTRAIN_CONFIRM = 2;
+    public static final int SSH_AGENT_CONSTRAIN_EXTENSION = 255;
+
+    /** OpenSSH binds a connection to the SSH session it authenticates (PROTOCOL.agent). */
+    public static final String SESSION_BIND = "session-bind@openssh.com";
 
     /** OpenSSH's own agent uses the same cap; nothing legitimate we serve comes close. */
     public static final int MAX_MESSAGE_BYTES = 256 * 1024;

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -36,11 +37,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 
 /**
  * An ssh-agent (draft-miller-ssh-agent) on a unix socket that real OpenSSH clients use through
- * SSH_AUTH_SOCK. It lists and signs with {@link AgentKey}s and supports nothing else: no adding,
- * removing or locking keys, because the keys live in the TPM, not here.
+ * SSH_AUTH_SOCK. It offers the {@link AgentKey}s of a supplier (the TPM keys) and keys added with
+ * ssh-add, signs, removes, locks, and optionally proxies to an upstream agent; see
+ * {@link AgentOptions}. Only the socket's owner and root may connect (SO_PEERCRED).
  *
  * <p>One thread per connection, capped, because ssh holds its agent connection for the whole
  * login and parallel logins must not queue behind each other.
@@ -70,14 +74,20 @@ public final class SshAgentServer implements AutoCloseable {
     private final Thread acceptor;
     private final Duration frameTimeout;
 
+    private final UserPrincipal owner;
+    private final UserPrincipal root;
+
     private SshAgentServer(Path socketPath, ServerSocketChannel server,
-            Supplier<? extends Collection<? extends AgentKey>> keys, Duration frameTimeout) {
+            Supplier<? extends Collection<? extends AgentKey>> keys, AgentOptions options,
+            UserPrincipal owner, UserPrincipal root) {
         this.socketPath = socketPath;
-        this.frameTimeout = frameTimeout;
+        this.frameTimeout = options.frameTimeout();
         this.server = server;
-        this.handler = new AgentRequestHandler(keys);
+        this.owner = owner;
+        this.root = root;
         this.connections = Executors.newCachedThreadPool(daemonThreads("tpmssh-agent-conn"));
         this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads("tpmssh-agent-deadline"));
+        this.handler = new AgentRequestHandler(keys, options, deadlines);
         this.acceptor = daemonThreads("tpmssh-agent-accept").newThread(this::acceptLoop);
     }
 
@@ -91,12 +101,21 @@ public final class SshAgentServer implements AutoCloseable {
      */
     public static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys)
             throws AgentSocketException {
-        return start(socketPath, keys, DEFAULT_FRAME_TIMEOUT);
+        return start(socketPath, keys, AgentOptions.defaults());
     }
 
     /** As {@link #start(Path, Supplier)}; tests shorten the frame timeout to see it fire. */
     static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys,
             Duration frameTimeout) throws AgentSocketException {
+        return start(socketPath, keys, AgentOptions.builder().frameTimeout(frameTimeout).build());
+    }
+
+    /**
+     * As {@link #start(Path, Supplier)}, with PIN sources, the policy for added keys, SHA-1 and
+     * an upstream agent taken from {@code options}.
+     */
+    public static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys,
+            AgentOptions options) throws AgentSocketException {
         Path path = socketPath.toAbsolutePath();
         checkPathLength(path);
         preparePrivateDirectory(path.getParent());
@@ -104,6 +123,8 @@ public final class SshAgentServer implements AutoCloseable {
             throw new AgentSocketException(path + " already exists; remove the stale socket or choose another path");
         }
         ServerSocketChannel channel = null;
+        UserPrincipal owner;
+        UserPrincipal root;
         try {
             channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channel.bind(UnixDomainSocketAddress.of(path));
@@ -114,6 +135,9 @@ public final class SshAgentServer implements AutoCloseable {
                 throw new AgentSocketException("socket " + path + " has mode "
                         + PosixFilePermissions.toString(actual) + " after chmod 600; is the file system POSIX?");
             }
+            // The socket is ours, so its owner is this process's user: the one peers must match.
+            owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
+            root = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             deleteQuietly(path);
@@ -122,7 +146,7 @@ public final class SshAgentServer implements AutoCloseable {
             }
             throw new AgentSocketException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
-        SshAgentServer agent = new SshAgentServer(path, channel, keys, frameTimeout);
+        SshAgentServer agent = new SshAgentServer(path, channel, keys, options, owner, root);
         agent.acceptor.start();
         LOG.log(Level.DEBUG, "agent: listening on {0}", path);
         return agent;
@@ -162,6 +186,7 @@ public final class SshAgentServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        handler.forgetAll();
         deleteQuietly(socketPath);
     }
 
@@ -174,6 +199,10 @@ public final class SshAgentServer implements AutoCloseable {
                 return; // close() was called
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "agent: accept failed: {0}", e.getMessage());
+                continue;
+            }
+            if (!permitted(client)) {
+                closeQuietly(client);
                 continue;
             }
             if (!slots.tryAcquire()) {
@@ -200,7 +229,30 @@ public final class SshAgentServer implements AutoCloseable {
         }
     }
 
+    /** Only the user who owns the socket, or root, may use the agent; a mode can be changed, SO_PEERCRED cannot. */
+    private boolean permitted(SocketChannel client) {
+        try {
+            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (peer.user().equals(owner) || peer.user().equals(root)) {
+                return true;
+            }
+            LOG.log(Level.WARNING, "agent: refused a connection from user {0}; only {1} and root may use this agent",
+                    peer.user().getName(), owner.getName());
+            return false;
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(Level.WARNING, "agent: cannot read the peer''s credentials ({0}); refusing the connection",
+                    e.toString());
+            return false;
+        }
+    }
+
     private void serve(SocketChannel client) {
+        try (AgentRequestHandler.Connection connection = handler.connection()) {
+            serve(client, connection);
+        }
+    }
+
+    private void serve(SocketChannel client, AgentRequestHandler.Connection connection) {
         try {
             ByteBuffer header = ByteBuffer.allocate(4);
             while (!closed.get()) {
@@ -224,7 +276,7 @@ public final class SshAgentServer implements AutoCloseable {
                     ByteBuffer body = ByteBuffer.allocate((int) length);
                     readFully(client, body);
                     deadline.cancel(false);
-                    writeFully(client, frame(handler.handle(body.array())));
+                    writeFully(client, frame(handler.handle(connection, body.array())));
                 } finally {
                     deadline.cancel(false);
                 }

@@ -2,23 +2,20 @@ package org.tpmssh.stack.ssh;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECFieldFp;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
 import java.security.spec.EllipticCurve;
-import java.security.spec.KeySpec;
-import java.security.spec.RSAPublicKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
  * Converts between JCA public keys and the SSH public key blob (RFC 4253 section 6.6 for RSA,
- * RFC 5656 section 3.1 for ECDSA), and writes the authorized_keys line OpenSSH reads.
+ * RFC 5656 section 3.1 for ECDSA) with MINA's encoder and parser, adding the checks MINA leaves
+ * out (point on curve, trailing bytes), and writes the authorized_keys line OpenSSH reads.
  */
 public final class SshPublicKeys {
 
@@ -42,19 +39,19 @@ public final class SshPublicKeys {
     public static byte[] encode(ECPublicKey key) throws UnsupportedKeyTypeException {
         SshCurve curve = SshCurve.of(key.getParams()).orElseThrow(() -> new UnsupportedKeyTypeException(
                 "EC key is on a curve SSH does not name; use P-256, P-384 or P-521"));
-        return new SshWireWriter()
-                .writeString(curve.keyType())
-                .writeString(curve.identifier())
-                .writeString(uncompressedPoint(key.getW(), curve))
-                .toByteArray();
+        SshWireWriter out = new SshWireWriter();
+        out.buffer().putRawPublicKey(key); // MINA writes RFC 5656's type, curve and uncompressed point
+        byte[] blob = out.toByteArray();
+        if (!curve.keyType().equals(new String(blob, 4, curve.keyType().length(), StandardCharsets.US_ASCII))) {
+            throw new UnsupportedKeyTypeException("MINA encoded a " + curve.identifier() + " key under another name");
+        }
+        return blob;
     }
 
     public static byte[] encode(RSAPublicKey key) {
-        return new SshWireWriter()
-                .writeString(SSH_RSA)
-                .writeMpint(key.getPublicExponent())
-                .writeMpint(key.getModulus())
-                .toByteArray();
+        SshWireWriter out = new SshWireWriter();
+        out.buffer().putRawPublicKey(key); // string "ssh-rsa", mpint e, mpint n (RFC 4253 section 6.6)
+        return out.toByteArray();
     }
 
     /** The key type named at the start of a blob, e.g. {@code ecdsa-sha2-nistp256}. */
@@ -98,41 +95,42 @@ public final class SshPublicKeys {
         return blob;
     }
 
-    /** Parses an SSH public key blob back to a JCA key, validating every field. */
+    /**
+     * Parses an SSH public key blob back to a JCA key with MINA's parser, after checking what MINA
+     * does not: the type is one we speak, the curve matches it, the point is on the curve, and
+     * nothing trails the key.
+     */
     public static PublicKey parse(byte[] blob) throws SshWireFormatException {
-        SshWireReader reader = new SshWireReader(blob);
-        String type = reader.readUtf8();
-        PublicKey key;
+        SshWireReader peek = new SshWireReader(blob);
+        String type = peek.readUtf8();
+        SshCurve curve = null;
         if (SSH_RSA.equals(type)) {
-            BigInteger e = reader.readPositiveMpint("RSA exponent");
-            BigInteger n = reader.readPositiveMpint("RSA modulus");
-            key = generate("RSA", new RSAPublicKeySpec(n, e));
+            peek.readPositiveMpint("RSA exponent");
+            peek.readPositiveMpint("RSA modulus");
         } else {
-            SshCurve curve = SshCurve.ofKeyType(type).orElseThrow(() -> new UnsupportedKeyTypeException(
+            curve = SshCurve.ofKeyType(type).orElseThrow(() -> new UnsupportedKeyTypeException(
                     "unsupported SSH key type " + printable(type)
                             + "; expected ssh-rsa or ecdsa-sha2-nistp256/384/521"));
-            String identifier = reader.readUtf8();
+            String identifier = peek.readUtf8();
             if (!curve.identifier().equals(identifier)) {
                 throw new SshWireFormatException("key type " + type + " carries curve "
                         + printable(identifier));
             }
-            ECPoint point = decodePoint(reader.readString(), curve);
-            key = generate("EC", new ECPublicKeySpec(point, curve.parameters()));
+            checkPoint(peek.readString(), curve);
         }
-        reader.requireEnd("public key blob");
-        return key;
+        peek.requireEnd("public key blob");
+        try {
+            PublicKey key = new ByteArrayBuffer(blob).getRawPublicKey();
+            if (key == null) {
+                throw new SshWireFormatException("MINA could not parse the " + type + " key");
+            }
+            return key;
+        } catch (SshException | RuntimeException e) {
+            throw new SshWireFormatException("invalid " + type + " public key: " + e.getMessage());
+        }
     }
 
-    static byte[] uncompressedPoint(ECPoint w, SshCurve curve) {
-        int size = curve.coordinateBytes();
-        byte[] out = new byte[1 + 2 * size];
-        out[0] = 0x04;
-        writeFixed(w.getAffineX(), out, 1, size);
-        writeFixed(w.getAffineY(), out, 1 + size, size);
-        return out;
-    }
-
-    private static ECPoint decodePoint(byte[] encoded, SshCurve curve) throws SshWireFormatException {
+    private static void checkPoint(byte[] encoded, SshCurve curve) throws SshWireFormatException {
         int size = curve.coordinateBytes();
         if (encoded.length != 1 + 2 * size || encoded[0] != 0x04) {
             throw new SshWireFormatException("EC point for " + curve.identifier() + " must be uncompressed, "
@@ -144,7 +142,6 @@ public final class SshPublicKeys {
             // The JDK's KeyFactory does not check this, and an off-curve point is an invalid-curve attack.
             throw new SshWireFormatException("EC point is not on " + curve.identifier());
         }
-        return new ECPoint(x, y);
     }
 
     private static boolean onCurve(BigInteger x, BigInteger y, SshCurve curve) {
@@ -155,27 +152,6 @@ public final class SshPublicKeys {
         }
         BigInteger right = x.pow(3).add(ec.getA().multiply(x)).add(ec.getB()).mod(p);
         return y.multiply(y).mod(p).equals(right);
-    }
-
-    /** Writes an unsigned big-endian value left-padded into exactly {@code size} bytes. */
-    static void writeFixed(BigInteger value, byte[] out, int offset, int size) {
-        byte[] raw = value.toByteArray();
-        int start = raw.length > size ? raw.length - size : 0; // drop a sign byte
-        int length = raw.length - start;
-        if (length > size || (start > 0 && raw[0] != 0)) {
-            throw new IllegalArgumentException("value needs " + raw.length + " bytes, more than " + size);
-        }
-        System.arraycopy(raw, start, out, offset + size - length, length);
-    }
-
-    private static PublicKey generate(String algorithm, KeySpec spec)
-            throws SshWireFormatException {
-        try {
-            return KeyFactory.getInstance(algorithm).generatePublic(spec);
-        } catch (GeneralSecurityException e) {
-            // SunEC rejects points that are not on the curve here, which is the check we want.
-            throw new SshWireFormatException("invalid " + algorithm + " public key: " + e.getMessage());
-        }
     }
 
     /** Peer-supplied names go into messages; keep them short and free of control characters. */

@@ -1,9 +1,16 @@
 package org.tpmssh.stack.ssh;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1InputStream;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
 
 /**
  * Builds and reads SSH signature blobs: {@code string algorithm, string signature}, where an
@@ -74,93 +81,41 @@ public final class SshSignatures {
         return new EcdsaValue(r, s);
     }
 
-    /** {@code SEQUENCE { INTEGER r, INTEGER s }}, as JCA's ECDSA verifiers expect. */
+    /** {@code SEQUENCE { INTEGER r, INTEGER s }}, as JCA's ECDSA verifiers expect; DER by Bouncy Castle. */
     public static byte[] ecdsaToDer(EcdsaValue value) {
-        byte[] r = derElement(0x02, value.r().toByteArray());
-        byte[] s = derElement(0x02, value.s().toByteArray());
-        byte[] body = new byte[r.length + s.length];
-        System.arraycopy(r, 0, body, 0, r.length);
-        System.arraycopy(s, 0, body, r.length, s.length);
-        return derElement(0x30, body);
+        try {
+            return new DERSequence(new ASN1Encodable[] {new ASN1Integer(value.r()), new ASN1Integer(value.s())})
+                    .getEncoded(ASN1Encoding.DER);
+        } catch (IOException e) {
+            throw new IllegalStateException("DER encoding of two integers failed", e);
+        }
     }
 
+    /** r and s from a DER {@code ECDSA-Sig-Value}; Bouncy Castle parses, strictly DER, nothing trailing. */
     public static EcdsaValue derToEcdsa(byte[] der) throws SshWireFormatException {
-        DerCursor outer = new DerCursor(der, 0, der.length);
-        DerCursor sequence = outer.enter(0x30);
-        outer.requireEnd();
-        BigInteger r = new BigInteger(sequence.enter(0x02).rest());
-        BigInteger s = new BigInteger(sequence.enter(0x02).rest());
-        sequence.requireEnd();
+        BigInteger r;
+        BigInteger s;
+        try (ASN1InputStream in = new ASN1InputStream(der)) {
+            ASN1Primitive object = in.readObject();
+            if (!(object instanceof ASN1Sequence) || in.readObject() != null
+                    || !Arrays.equals(object.getEncoded(ASN1Encoding.DER), der)) {
+                throw new SshWireFormatException("DER ECDSA signature is not one DER SEQUENCE");
+            }
+            ASN1Sequence sequence = (ASN1Sequence) object;
+            if (sequence.size() != 2) {
+                throw new SshWireFormatException("DER ECDSA signature holds " + sequence.size() + " elements, not 2");
+            }
+            r = ASN1Integer.getInstance(sequence.getObjectAt(0)).getValue();
+            s = ASN1Integer.getInstance(sequence.getObjectAt(1)).getValue();
+        } catch (IOException | IllegalArgumentException e) {
+            if (e instanceof SshWireFormatException) {
+                throw (SshWireFormatException) e;
+            }
+            throw new SshWireFormatException("DER ECDSA signature does not parse: " + e.getMessage());
+        }
         if (r.signum() <= 0 || s.signum() <= 0) {
             throw new SshWireFormatException("DER ECDSA signature has a non-positive r or s");
         }
         return new EcdsaValue(r, s);
-    }
-
-    private static byte[] derElement(int tag, byte[] content) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(tag);
-        int length = content.length;
-        if (length < 0x80) {
-            out.write(length);
-        } else if (length < 0x100) {
-            out.write(0x81);
-            out.write(length);
-        } else {
-            out.write(0x82);
-            out.write(length >>> 8);
-            out.write(length);
-        }
-        out.writeBytes(content);
-        return out.toByteArray();
-    }
-
-    /** Just enough DER to read two INTEGERs in a SEQUENCE, with every length bounds-checked. */
-    private static final class DerCursor {
-        private final byte[] data;
-        private int position;
-        private final int end;
-
-        DerCursor(byte[] data, int position, int end) {
-            this.data = data;
-            this.position = position;
-            this.end = end;
-        }
-
-        DerCursor enter(int tag) throws SshWireFormatException {
-            if (end - position < 2 || (data[position] & 0xff) != tag) {
-                throw new SshWireFormatException("DER: expected tag 0x" + Integer.toHexString(tag));
-            }
-            position++;
-            int length = data[position++] & 0xff;
-            if (length >= 0x80) {
-                int count = length & 0x7f;
-                if (count == 0 || count > 2 || end - position < count) {
-                    throw new SshWireFormatException("DER: unsupported or truncated length");
-                }
-                length = 0;
-                for (int i = 0; i < count; i++) {
-                    length = (length << 8) | (data[position++] & 0xff);
-                }
-            }
-            if (length > end - position || (tag == 0x02 && length == 0)) {
-                throw new SshWireFormatException("DER: element of " + length + " bytes overruns its container");
-            }
-            DerCursor inner = new DerCursor(data, position, position + length);
-            position += length;
-            return inner;
-        }
-
-        byte[] rest() {
-            byte[] out = Arrays.copyOfRange(data, position, end);
-            position = end;
-            return out;
-        }
-
-        void requireEnd() throws SshWireFormatException {
-            if (position != end) {
-                throw new SshWireFormatException("DER: " + (end - position) + " trailing bytes");
-            }
-        }
     }
 }

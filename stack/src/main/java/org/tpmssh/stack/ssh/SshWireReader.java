@@ -2,18 +2,18 @@ package org.tpmssh.stack.ssh;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.BufferException;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * Reads SSH wire-format fields from a byte array that a peer sent, never past its end.
- * Every length a peer claims is checked against the bytes that remain before anything is
- * allocated, so a hostile length costs an exception, not memory.
+ * Reads SSH wire-format fields that a peer sent, through MINA's {@link Buffer}, never past the
+ * window it was given. Every length a peer claims is checked against what remains before MINA
+ * allocates, and MINA's unchecked {@link BufferException} becomes a typed, named error.
  */
 public final class SshWireReader {
 
-    private final byte[] buffer;
-    private final int end;
-    private int position;
+    private final Buffer buffer;
 
     public SshWireReader(byte[] buffer) {
         this(buffer, 0, buffer.length);
@@ -24,22 +24,30 @@ public final class SshWireReader {
             throw new IndexOutOfBoundsException("offset " + offset + " length " + length
                     + " outside buffer of " + buffer.length);
         }
+        this.buffer = new ByteArrayBuffer(buffer, offset, length, true);
+    }
+
+    /** Reads from a MINA buffer someone else positioned, e.g. the agent's request buffer. */
+    public SshWireReader(Buffer buffer) {
         this.buffer = buffer;
-        this.position = offset;
-        this.end = offset + length;
+    }
+
+    /** The MINA buffer underneath, for MINA's own parsers (public keys, key pairs). */
+    public Buffer buffer() {
+        return buffer;
     }
 
     public int remaining() {
-        return end - position;
+        return buffer.available();
     }
 
     public boolean hasRemaining() {
-        return position < end;
+        return buffer.available() > 0;
     }
 
     public int readByte() throws SshWireFormatException {
         require(1, "byte");
-        return buffer[position++] & 0xff;
+        return buffer.getUByte();
     }
 
     public boolean readBoolean() throws SshWireFormatException {
@@ -49,24 +57,22 @@ public final class SshWireReader {
     /** An SSH uint32; returned as a long because Java has no unsigned int. */
     public long readUint32() throws SshWireFormatException {
         require(4, "uint32");
-        long value = ((buffer[position] & 0xffL) << 24)
-                | ((buffer[position + 1] & 0xffL) << 16)
-                | ((buffer[position + 2] & 0xffL) << 8)
-                | (buffer[position + 3] & 0xffL);
-        position += 4;
-        return value;
+        return buffer.getUInt();
     }
 
     /** An SSH string as raw bytes. */
     public byte[] readString() throws SshWireFormatException {
-        long length = readUint32();
-        if (length > remaining()) {
+        require(4, "string length");
+        long length = buffer.rawUInt(buffer.rpos());
+        if (length > remaining() - 4) {
             throw new SshWireFormatException("string claims " + length + " bytes but only "
-                    + remaining() + " remain");
+                    + (remaining() - 4) + " remain");
         }
-        int start = position;
-        position += (int) length;
-        return Arrays.copyOfRange(buffer, start, position);
+        try {
+            return buffer.getBytes();
+        } catch (BufferException e) {
+            throw new SshWireFormatException("string: " + e.getMessage());
+        }
     }
 
     /** An SSH string that must be UTF-8 text, such as an algorithm name or a comment. */

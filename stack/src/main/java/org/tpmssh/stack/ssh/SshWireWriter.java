@@ -1,16 +1,20 @@
 package org.tpmssh.stack.ssh;
 
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
-/** Builds a message in SSH wire format (RFC 4251 section 5); chainable, one per message. */
+/**
+ * Builds a message in SSH wire format (RFC 4251 section 5) on a MINA {@link Buffer}; chainable,
+ * one per message. Only mpints are framed here, because MINA's {@code putMPInt} writes zero as
+ * one byte and cannot write negatives, where RFC 4251 wants an empty string and two's complement.
+ */
 public final class SshWireWriter {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final Buffer out = new ByteArrayBuffer();
 
     public SshWireWriter writeByte(int value) {
-        out.write(value);
+        out.putByte((byte) value);
         return this;
     }
 
@@ -18,21 +22,18 @@ public final class SshWireWriter {
         if (value < 0 || value > 0xffff_ffffL) {
             throw new IllegalArgumentException("uint32 out of range: " + value);
         }
-        out.write((int) (value >>> 24));
-        out.write((int) (value >>> 16));
-        out.write((int) (value >>> 8));
-        out.write((int) value);
+        out.putUInt(value);
         return this;
     }
 
     public SshWireWriter writeString(byte[] value) {
-        writeUint32(value.length);
-        out.writeBytes(value);
+        out.putBytes(value);
         return this;
     }
 
     public SshWireWriter writeString(String value) {
-        return writeString(value.getBytes(StandardCharsets.UTF_8));
+        out.putString(value);
+        return this;
     }
 
     /** BigInteger's two's complement form is exactly the minimal mpint encoding, zero as empty. */
@@ -42,11 +43,16 @@ public final class SshWireWriter {
 
     /** Raw bytes with no length prefix, for a field already encoded elsewhere. */
     public SshWireWriter writeRaw(byte[] value) {
-        out.writeBytes(value);
+        out.putRawBytes(value);
         return this;
     }
 
+    /** The MINA buffer underneath, for MINA's own writers (public keys). */
+    public Buffer buffer() {
+        return out;
+    }
+
     public byte[] toByteArray() {
-        return out.toByteArray();
+        return out.getCompactData();
     }
 }

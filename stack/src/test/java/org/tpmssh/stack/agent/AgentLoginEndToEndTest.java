@@ -34,7 +34,8 @@ class AgentLoginEndToEndTest {
         SoftwareAgentKey authorized = SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "authorized");
         SoftwareAgentKey stranger = SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "not in authorized_keys");
         long sshdPid;
-        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(authorized.authorizedKeysLine()));
+        try (AgentLogCapture log = new AgentLogCapture();
+                OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(authorized.authorizedKeysLine()));
                 SshAgentServer goodAgent = SshAgentServer.start(dir.resolve("a/good.sock"), () -> List.of(authorized));
                 SshAgentServer strangerAgent = SshAgentServer.start(dir.resolve("b/bad.sock"), () -> List.of(stranger))) {
             sshdPid = sshd.pid();
@@ -44,6 +45,10 @@ class AgentLoginEndToEndTest {
             assertThat(login.exitCode()).as("%s\nsshd log: %s", login.describe(), sshd.logFile()).isZero();
             assertThat(Files.readString(sshd.logFile())).contains("Accepted publickey for "
                     + System.getProperty("user.name") + " from 127.0.0.1").contains("ECDSA SHA256:");
+
+            // OpenSSH 9.2 binds its agent connection to the session; the host key's signature verified.
+            assertThat(log.messages()).anyMatch(m -> m.contains("connection bound to a session of host key")
+                    && m.contains("(authentication)"));
 
             CommandResult refused = ssh.run(strangerAgent.socketPath(), "true");
             assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(255);

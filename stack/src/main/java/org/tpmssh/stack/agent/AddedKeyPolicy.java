@@ -1,0 +1,37 @@
+package org.tpmssh.stack.agent;
+
+import java.security.KeyPair;
+
+/**
+ * Decides what becomes of a private key that {@code ssh-add FILE} sends to the agent. The
+ * default, {@link #inMemory()}, holds ECDSA and RSA keys in this process's memory only, as
+ * OpenSSH's ssh-agent does; a later policy can import them into the TPM instead and return a
+ * TPM-backed {@link AgentKey}. Ed25519 never reaches a policy: the agent refuses it, because a
+ * TPM 2.0 cannot hold it and a tpmssh agent promises TPM-grade keys or plain ssh-agent ones only
+ * for types the TPM could later take over.
+ */
+@FunctionalInterface
+public interface AddedKeyPolicy {
+
+    /**
+     * @param pair an ECDSA (P-256/384/521) or RSA key pair, checked to belong together
+     * @param comment what ssh-add sent as the comment, usually the file name
+     * @return the identity to offer; if it is {@link AutoCloseable} the agent closes it when the
+     *     key is removed, expires or the agent stops
+     * @throws AddedKeyRefusedException to answer SSH_AGENT_FAILURE; the message is logged
+     */
+    AgentKey admit(KeyPair pair, String comment) throws AddedKeyRefusedException;
+
+    /** Software keys in memory, forgotten on removal, expiry or close. */
+    static AddedKeyPolicy inMemory() {
+        return MemoryKey::new;
+    }
+
+    /** Refuses every added key, for an agent that must serve TPM keys only. */
+    static AddedKeyPolicy refuseAll() {
+        return (pair, comment) -> {
+            throw new AddedKeyRefusedException("this agent serves TPM keys only; import the key with"
+                    + " `tpmssh key import` instead of ssh-add");
+        };
+    }
+}

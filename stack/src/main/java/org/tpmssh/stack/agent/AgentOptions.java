@@ -1,0 +1,130 @@
+package org.tpmssh.stack.agent;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How an {@link SshAgentServer} behaves beyond listing and signing: where PINs come from and
+ * how long they are cached, what happens to keys {@code ssh-add} sends, whether SHA-1
+ * {@code ssh-rsa} signatures are allowed, and an optional upstream agent to proxy to.
+ *
+ * @param allowSha1Rsa sign {@code ssh-rsa} (SHA-1) when a client asks for it; off by default
+ * @param pins where PINs for {@link PinProtectedKey}s come from
+ * @param askpass runs SSH_ASKPASS for PINs and for confirming {@code ssh-add -c} keys
+ * @param addedKeys what becomes of keys added with {@code ssh-add}
+ * @param upstream another agent's socket whose keys are offered too (like {@code -A}); null for none
+ * @param frameTimeout a client that starts a frame must finish it within this
+ * @param clock for key lifetimes and the PIN cache
+ */
+public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpass, AddedKeyPolicy addedKeys,
+        Path upstream, Duration frameTimeout, Clock clock) {
+
+    public AgentOptions {
+        Objects.requireNonNull(pins, "pins");
+        Objects.requireNonNull(askpass, "askpass");
+        Objects.requireNonNull(addedKeys, "addedKeys");
+        Objects.requireNonNull(frameTimeout, "frameTimeout");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The defaults, with PIN sources from this process's environment and no upstream. */
+    public static AgentOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link AgentOptions}; every setting has a safe default. */
+    public static final class Builder {
+        private boolean allowSha1Rsa;
+        private Map<String, String> environment = System.getenv();
+        private Path pinFile;
+        private Duration pinCacheLifetime = Duration.ZERO;
+        private Duration askpassTimeout = Duration.ofSeconds(60);
+        private List<PinSource> pinSources;
+        private AddedKeyPolicy addedKeys = AddedKeyPolicy.inMemory();
+        private Path upstream;
+        private Duration frameTimeout = SshAgentServer.DEFAULT_FRAME_TIMEOUT;
+        private Clock clock = Clock.systemUTC();
+
+        public Builder allowSha1Rsa(boolean allow) {
+            this.allowSha1Rsa = allow;
+            return this;
+        }
+
+        /** The environment SSH_ASKPASS, DISPLAY and TPMSSH_PIN are read from; default the process's. */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /** {@code --pin-file}: one line, read for each signature that needs a PIN. */
+        public Builder pinFile(Path pinFile) {
+            this.pinFile = pinFile;
+            return this;
+        }
+
+        /** How long a PIN the TPM accepted is reused for its scope; zero (the default) caches nothing. */
+        public Builder pinCacheLifetime(Duration lifetime) {
+            this.pinCacheLifetime = lifetime;
+            return this;
+        }
+
+        public Builder askpassTimeout(Duration timeout) {
+            this.askpassTimeout = timeout;
+            return this;
+        }
+
+        /** Replaces the default order (askpass, PIN file, TPMSSH_PIN) entirely. */
+        public Builder pinSources(List<PinSource> sources) {
+            this.pinSources = List.copyOf(sources);
+            return this;
+        }
+
+        public Builder addedKeys(AddedKeyPolicy policy) {
+            this.addedKeys = policy;
+            return this;
+        }
+
+        public Builder upstream(Path socket) {
+            this.upstream = socket;
+            return this;
+        }
+
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = timeout;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public AgentOptions build() {
+            Askpass askpass = new Askpass(environment, askpassTimeout);
+            List<PinSource> sources = pinSources;
+            String advice = null;
+            if (sources == null) {
+                advice = askpass.howToProvide() + ", pass --pin-file FILE (one line), or set TPMSSH_PIN";
+                sources = new ArrayList<>();
+                sources.add(askpass);
+                if (pinFile != null) {
+                    sources.add(PinSources.file(pinFile));
+                }
+                sources.add(PinSources.environment(environment));
+            }
+            PinResolver pins = advice == null ? new PinResolver(sources, pinCacheLifetime, clock)
+                    : new PinResolver(sources, pinCacheLifetime, clock, advice);
+            return new AgentOptions(allowSha1Rsa, pins, askpass,
+                    addedKeys, upstream, frameTimeout, clock);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.tpmssh.stack.agent;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import javax.security.auth.DestroyFailedException;
+import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.ssh.SshPublicKeys;
+import org.tpmssh.stack.ssh.SshSignatures;
+import org.tpmssh.stack.ssh.SshWireFormatException;
+
+/**
+ * A key that {@code ssh-add} gave the agent, held in memory as OpenSSH's ssh-agent holds it.
+ * On {@link #close()} the reference is dropped and the JCA key is destroyed where the provider
+ * allows; the JDK's own key classes keep BigInteger copies that only the collector reclaims.
+ */
+final class MemoryKey implements AgentKey, AutoCloseable {
+
+    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
+
+    private volatile KeyPair pair;
+    private final byte[] blob;
+    private final String comment;
+    private final SshCurve curve;
+
+    MemoryKey(KeyPair pair, String comment) throws AddedKeyRefusedException {
+        this.comment = comment;
+        try {
+            this.blob = SshPublicKeys.encode(pair.getPublic());
+        } catch (SshWireFormatException e) {
+            throw new AddedKeyRefusedException("cannot hold this key: " + e.getMessage(), e);
+        }
+        this.curve = pair.getPublic() instanceof ECPublicKey ec ? SshCurve.of(ec.getParams()).orElseThrow() : null;
+        if (!(pair.getPublic() instanceof ECPublicKey) && !(pair.getPublic() instanceof RSAPublicKey)) {
+            throw new AddedKeyRefusedException("only ECDSA and RSA keys can be added");
+        }
+        this.pair = pair;
+        selfTest();
+    }
+
+    /** A key whose halves do not match would sign for nobody; find out now, not at login. */
+    private void selfTest() throws AddedKeyRefusedException {
+        byte[] probe = "tpmssh added-key self test".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            String algorithm = curve != null ? curve.jcaSignatureAlgorithm() : "SHA256withRSA";
+            byte[] der = jca(algorithm, probe);
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(pair.getPublic());
+            verifier.update(probe);
+            if (!verifier.verify(der)) {
+                throw new AddedKeyRefusedException("the private key does not match its public key");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new AddedKeyRefusedException("the key does not sign: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] publicKeyBlob() {
+        return blob.clone();
+    }
+
+    @Override
+    public String comment() {
+        return comment;
+    }
+
+    @Override
+    public byte[] sign(byte[] data, int flags) throws AgentSignException {
+        try {
+            if (curve != null) {
+                return SshSignatures.ecdsaFromDer(curve, jca(curve.jcaSignatureAlgorithm(), data));
+            }
+            if ((flags & SSH_AGENT_RSA_SHA2_512) != 0) {
+                return SshSignatures.rsa(SshSignatures.RSA_SHA2_512, jca("SHA512withRSA", data));
+            }
+            if ((flags & SSH_AGENT_RSA_SHA2_256) != 0) {
+                return SshSignatures.rsa(SshSignatures.RSA_SHA2_256, jca("SHA256withRSA", data));
+            }
+            return SshSignatures.rsa(SshSignatures.SSH_RSA, jca("SHA1withRSA", data));
+        } catch (GeneralSecurityException | SshWireFormatException e) {
+            throw new AgentSignException("added key \"" + comment + "\" could not sign: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] jca(String algorithm, byte[] data) throws GeneralSecurityException {
+        KeyPair current = pair;
+        if (current == null) {
+            throw new GeneralSecurityException("the key was removed");
+        }
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(current.getPrivate());
+        signer.update(data);
+        return signer.sign();
+    }
+
+    @Override
+    public void close() {
+        KeyPair old = pair;
+        pair = null;
+        if (old != null && !old.getPrivate().isDestroyed()) {
+            try {
+                old.getPrivate().destroy();
+            } catch (DestroyFailedException e) {
+                LOG.log(Level.TRACE, "agent: the JDK cannot destroy a {0} key; dropped it", old.getPrivate().getAlgorithm());
+            }
+        }
+    }
+}
