@@ -8,6 +8,7 @@ import org.tpmssh.tpm.commands.Create;
 import org.tpmssh.tpm.commands.Sign;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.commands.Unseal;
 import org.tpmssh.tpm.sessions.HmacSession;
 import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.Handles;
@@ -83,6 +84,48 @@ public final class KeyRing implements AutoCloseable {
             Create.Result r = cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
                     authValue).execute(tpm));
             return cache.register(srk, r.outPrivate(), r.outPublic(), label);
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Seals {@code data} under the SRK in a sealed-data object made from {@code template}
+     * (see {@code Templates.sealedData}), with {@code authValue}. Both travel only inside the
+     * encrypted first parameter. Returns the blob and public area; nothing stays loaded.
+     */
+    public Create.Result seal(TpmtPublic template, byte[] authValue, byte[] data) throws TpmException {
+        tpm.lock().lock();
+        try {
+            HmacSession s = session();
+            return cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
+                    authValue, data).execute(tpm));
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Unseals a sealed-data object registered with {@link #register}. The authValue is proven by
+     * an HMAC through the salted session and the data comes back encrypted by it, so neither
+     * crosses the transport in clear. A TPM reset is recovered from once, as for {@link #sign}.
+     */
+    public byte[] unseal(TpmObject sealed, byte[] authValue) throws TpmException {
+        tpm.lock().lock();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                HmacSession s = session();
+                try {
+                    return cache.use(sealed, h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s))
+                            .execute(tpm));
+                } catch (TpmResponseException e) {
+                    if (attempt == 0 && looksLikeReset(e)) {
+                        recoverFromReset();
+                        continue;
+                    }
+                    throw e;
+                }
+            }
         } finally {
             tpm.lock().unlock();
         }
