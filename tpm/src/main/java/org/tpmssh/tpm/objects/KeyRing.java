@@ -90,11 +90,12 @@ public final class KeyRing implements AutoCloseable {
     }
 
     /**
-     * Seals {@code data} under the SRK in a sealed-data object made from {@code template}
-     * (see {@code Templates.sealedData}), with {@code authValue}. Both travel only inside the
-     * encrypted first parameter. Returns the blob and public area; nothing stays loaded.
+     * Creates an object under the SRK and returns its private blob and public area without
+     * registering it: a key to store ({@code data} null), or a sealed-data object holding
+     * {@code data} (see {@code Templates.sealedData}). The authValue and data travel only inside
+     * the encrypted first parameter.
      */
-    public Create.Result seal(TpmtPublic template, byte[] authValue, byte[] data) throws TpmException {
+    public Create.Result createBlob(TpmtPublic template, byte[] authValue, byte[] data) throws TpmException {
         tpm.lock().lock();
         try {
             HmacSession s = session();
