@@ -106,19 +106,31 @@ public final class Tokens {
             throws PinException, StoreException, TpmException {
         byte[] secret = loginUser(label, oldPin);
         try {
-            TokenRecord t = store.requireToken(label);
-            store.replaceToken(t.withUserSeal(seal(secret, nonEmpty(newPin, "new user PIN"), t.salt())));
+            setUserPin(label, secret, newPin);
         } finally {
             Secrets.wipe(secret);
         }
+    }
+
+    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, C_SetPIN). */
+    public void setUserPin(String label, byte[] tokenSecret, char[] newPin)
+            throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        store.replaceToken(t.withUserSeal(seal(tokenSecret, nonEmpty(newPin, "new user PIN"), t.salt())));
+    }
+
+    /** Re-seals an unsealed token secret under a new SO PIN. */
+    public void setSoPin(String label, byte[] tokenSecret, char[] newPin)
+            throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        store.replaceToken(t.withSoSeal(seal(tokenSecret, nonEmpty(newPin, "new SO PIN"), t.salt())));
     }
 
     public void resetUserPin(String label, char[] soPin, char[] newUserPin)
             throws PinException, StoreException, TpmException {
         byte[] secret = loginSo(label, soPin);
         try {
-            TokenRecord t = store.requireToken(label);
-            store.replaceToken(t.withUserSeal(seal(secret, nonEmpty(newUserPin, "new user PIN"), t.salt())));
+            setUserPin(label, secret, newUserPin);
         } finally {
             Secrets.wipe(secret);
         }
@@ -128,8 +140,7 @@ public final class Tokens {
             throws PinException, StoreException, TpmException {
         byte[] secret = loginSo(label, oldSoPin);
         try {
-            TokenRecord t = store.requireToken(label);
-            store.replaceToken(t.withSoSeal(seal(secret, nonEmpty(newSoPin, "new SO PIN"), t.salt())));
+            setSoPin(label, secret, newSoPin);
         } finally {
             Secrets.wipe(secret);
         }
