@@ -9,18 +9,24 @@ import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * TPM2_Create: a new key under a loaded parent, returned as a private blob only the parent
- * can load. The key's authValue travels in inSensitive, the first parameter, so callers
- * authorize the parent with an HMAC session that decrypts it.
+ * TPM2_Create: a new object under a loaded parent, returned as a private blob only the parent
+ * can load. The object's authValue (and, for a sealed-data object, the data to seal) travel in
+ * inSensitive, the first parameter, so callers authorize the parent with an HMAC session that
+ * decrypts it.
  */
-public record Create(AuthHandle parent, TpmtPublic inPublic, byte[] userAuth) {
+public record Create(AuthHandle parent, TpmtPublic inPublic, byte[] userAuth, byte[] data) {
     public record Result(byte[] outPrivate, TpmtPublic outPublic) {
+    }
+
+    /** A key the TPM generates itself (no sensitive data from the caller). */
+    public Create(AuthHandle parent, TpmtPublic inPublic, byte[] userAuth) {
+        this(parent, inPublic, userAuth, null);
     }
 
     public Result execute(Tpm tpm) throws TpmException {
         TpmWriter p = new TpmWriter();
         byte[] auth = userAuth == null ? new byte[0] : userAuth;
-        p.sized(w -> w.tpm2b(auth).tpm2b(null));
+        p.sized(w -> w.tpm2b(auth).tpm2b(data));
         p.sized(inPublic);
         p.tpm2b(null);
         p.u32(0);
@@ -34,5 +40,10 @@ public record Create(AuthHandle parent, TpmtPublic inPublic, byte[] userAuth) {
         } finally {
             Arrays.fill(params, (byte) 0);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "Create[" + parent + ", " + inPublic + "]"; // never the authValue or the sealed data
     }
 }

@@ -8,6 +8,7 @@ import org.tpmssh.tpm.commands.Create;
 import org.tpmssh.tpm.commands.Sign;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.commands.Unseal;
 import org.tpmssh.tpm.sessions.HmacSession;
 import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.Handles;
@@ -83,6 +84,49 @@ public final class KeyRing implements AutoCloseable {
             Create.Result r = cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
                     authValue).execute(tpm));
             return cache.register(srk, r.outPrivate(), r.outPublic(), label);
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Creates an object under the SRK and returns its private blob and public area without
+     * registering it: a key to store ({@code data} null), or a sealed-data object holding
+     * {@code data} (see {@code Templates.sealedData}). The authValue and data travel only inside
+     * the encrypted first parameter.
+     */
+    public Create.Result createBlob(TpmtPublic template, byte[] authValue, byte[] data) throws TpmException {
+        tpm.lock().lock();
+        try {
+            HmacSession s = session();
+            return cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
+                    authValue, data).execute(tpm));
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Unseals a sealed-data object registered with {@link #register}. The authValue is proven by
+     * an HMAC through the salted session and the data comes back encrypted by it, so neither
+     * crosses the transport in clear. A TPM reset is recovered from once, as for {@link #sign}.
+     */
+    public byte[] unseal(TpmObject sealed, byte[] authValue) throws TpmException {
+        tpm.lock().lock();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                HmacSession s = session();
+                try {
+                    return cache.use(sealed, h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s))
+                            .execute(tpm));
+                } catch (TpmResponseException e) {
+                    if (attempt == 0 && looksLikeReset(e)) {
+                        recoverFromReset();
+                        continue;
+                    }
+                    throw e;
+                }
+            }
         } finally {
             tpm.lock().unlock();
         }

@@ -14,6 +14,7 @@ public final class CommandCode {
     public static final int CREATE = 0x00000153;
     public static final int LOAD = 0x00000157;
     public static final int SIGN = 0x0000015D;
+    public static final int UNSEAL = 0x0000015E;
     public static final int IMPORT = 0x00000156;
     public static final int CONTEXT_LOAD = 0x00000161;
     public static final int CONTEXT_SAVE = 0x00000162;

@@ -72,4 +72,16 @@ public final class Templates {
         return new TpmtPublic(Alg.RSA, Alg.SHA256, attrs, EMPTY,
                 new RsaParms(SymDef.NULL, Scheme.NULL, bits, 0), new RsaUnique(EMPTY));
     }
+
+    /**
+     * A sealed-data object (keyedhash, NULL scheme): holds caller-supplied bytes that only
+     * TPM2_Unseal with its authValue returns. Not sensitiveDataOrigin (we supply the data), and
+     * DA-protected unless {@code noDa}.
+     */
+    public static TpmtPublic sealedData(boolean noDa) {
+        int attrs = ObjectAttributes.FIXED_TPM | ObjectAttributes.FIXED_PARENT | ObjectAttributes.USER_WITH_AUTH
+                | (noDa ? ObjectAttributes.NO_DA : 0);
+        return new TpmtPublic(Alg.KEYEDHASH, Alg.SHA256, attrs, EMPTY, new TpmtPublic.KeyedHashParms(),
+                new TpmtPublic.KeyedHashUnique(EMPTY));
+    }
 }

@@ -65,7 +65,7 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
     }
 
     /** TPMU_PUBLIC_PARMS for the two types we handle. */
-    public sealed interface Parms permits RsaParms, EccParms {
+    public sealed interface Parms permits RsaParms, EccParms, KeyedHashParms {
         void marshal(TpmWriter w);
     }
 
@@ -88,8 +88,16 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         }
     }
 
-    /** TPMU_PUBLIC_ID for the two types we handle. */
-    public sealed interface Unique permits RsaUnique, EccPoint {
+    /** TPMS_KEYEDHASH_PARMS with a NULL scheme: a sealed data object, which only TPM2_Unseal opens. */
+    public record KeyedHashParms() implements Parms {
+        @Override
+        public void marshal(TpmWriter w) {
+            w.u16(Alg.NULL);
+        }
+    }
+
+    /** TPMU_PUBLIC_ID for the types we handle. */
+    public sealed interface Unique permits RsaUnique, EccPoint, KeyedHashUnique {
         void marshal(TpmWriter w);
     }
 
@@ -97,6 +105,14 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         @Override
         public void marshal(TpmWriter w) {
             w.tpm2b(modulus);
+        }
+    }
+
+    /** The keyedhash unique field: a digest the TPM computes from the seed and the sealed data. */
+    public record KeyedHashUnique(byte[] digest) implements Unique {
+        @Override
+        public void marshal(TpmWriter w) {
+            w.tpm2b(digest);
         }
     }
 
@@ -134,6 +150,14 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         if (type == Alg.ECC) {
             EccParms p = new EccParms(SymDef.read(r), Scheme.read(r), r.u16(), Scheme.read(r));
             return new TpmtPublic(type, nameAlg, attributes, policy, p, EccPoint.read(r));
+        }
+        if (type == Alg.KEYEDHASH) {
+            int scheme = r.u16();
+            if (scheme != Alg.NULL) {
+                throw new TpmFormatException("only sealed-data keyedhash objects (NULL scheme) are supported");
+            }
+            return new TpmtPublic(type, nameAlg, attributes, policy, new KeyedHashParms(),
+                    new KeyedHashUnique(r.tpm2b()));
         }
         throw new TpmFormatException("unsupported public area type 0x" + Integer.toHexString(type));
     }

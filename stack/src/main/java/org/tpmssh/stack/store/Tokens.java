@@ -1,0 +1,353 @@
+package org.tpmssh.stack.store;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.tpmssh.stack.keys.PinAuth;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.PinIncorrectException;
+import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.tpm.ResponseCodes;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.commands.Create;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.CommandCode;
+import org.tpmssh.tpm.structures.Signature;
+import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/**
+ * Tokens and their PINs on one TPM. A PIN token has a random 32-byte token secret sealed twice
+ * under the SRK, once with an authValue derived from the user PIN and once from the SO PIN; both
+ * seals are dictionary-attack protected, so the TPM itself limits PIN guessing and nothing on disk
+ * can be tested offline. Each key's authValue is HMAC-SHA256(token secret, "tpmssh key auth v1" ||
+ * key id). A PIN change re-seals the same secret, so keys never change. Logging in is a
+ * TPM2_Unseal through the salted session with response encryption: the secret never crosses the
+ * bus in clear.
+ */
+public final class Tokens {
+    private static final byte[] KEY_AUTH_DOMAIN = "tpmssh key auth v1".getBytes(StandardCharsets.US_ASCII);
+    private static final int SECRET_BYTES = 32;
+
+    private final TokenStore store;
+    private final KeyRing ring;
+    private final ParentKind parent;
+    private final SecureRandom random = new SecureRandom();
+
+    /** {@code ring} must have been opened with {@code parent.template()}. */
+    public Tokens(TokenStore store, KeyRing ring, ParentKind parent) {
+        this.store = store;
+        this.ring = ring;
+        this.parent = parent;
+    }
+
+    public TokenStore store() {
+        return store;
+    }
+
+    public KeyRing ring() {
+        return ring;
+    }
+
+    /**
+     * Makes a token. With a user PIN, both PINs are required and the token secret is sealed
+     * under each; with a null or empty user PIN the token is PIN-less (no seals, noDA keys) and
+     * the SO PIN is ignored. The caller wipes the PINs.
+     */
+    public TokenRecord init(String label, char[] userPin, char[] soPin) throws StoreException, TpmException {
+        boolean pinless = userPin == null || userPin.length == 0;
+        if (store.token(label).isPresent()) {
+            throw new StoreException("a token labelled '" + label + "' already exists; choose another label");
+        }
+        if (pinless) {
+            TokenRecord t = new TokenRecord(label, true, parent, null, null, null, KeyRecord.now());
+            store.addToken(t);
+            return t;
+        }
+        if (soPin == null || soPin.length == 0) {
+            throw new StoreException("a token with a user PIN needs an SO PIN too, to reset a forgotten user PIN");
+        }
+        byte[] salt = new byte[16];
+        random.nextBytes(salt);
+        byte[] secret = new byte[SECRET_BYTES];
+        random.nextBytes(secret);
+        try {
+            TokenRecord t = new TokenRecord(label, false, parent, salt, seal(secret, userPin, salt),
+                    seal(secret, soPin, salt), KeyRecord.now());
+            store.addToken(t);
+            return t;
+        } finally {
+            Secrets.wipe(secret);
+        }
+    }
+
+    /** Logs the user in: unseals and returns the token secret, which the caller wipes. */
+    public byte[] loginUser(String label, char[] userPin) throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        return unseal(t, t.userSeal(), userPin, "user PIN");
+    }
+
+    /** Logs the security officer in: unseals the token secret with the SO PIN. */
+    public byte[] loginSo(String label, char[] soPin) throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        return unseal(t, t.soSeal(), soPin, "SO PIN");
+    }
+
+    public void changeUserPin(String label, char[] oldPin, char[] newPin)
+            throws PinException, StoreException, TpmException {
+        byte[] secret = loginUser(label, oldPin);
+        try {
+            setUserPin(label, secret, newPin);
+        } finally {
+            Secrets.wipe(secret);
+        }
+    }
+
+    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, C_SetPIN). */
+    public void setUserPin(String label, byte[] tokenSecret, char[] newPin)
+            throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        store.replaceToken(t.withUserSeal(seal(tokenSecret, nonEmpty(newPin, "new user PIN"), t.salt())));
+    }
+
+    /** Re-seals an unsealed token secret under a new SO PIN. */
+    public void setSoPin(String label, byte[] tokenSecret, char[] newPin)
+            throws PinException, StoreException, TpmException {
+        TokenRecord t = pinToken(label);
+        store.replaceToken(t.withSoSeal(seal(tokenSecret, nonEmpty(newPin, "new SO PIN"), t.salt())));
+    }
+
+    public void resetUserPin(String label, char[] soPin, char[] newUserPin)
+            throws PinException, StoreException, TpmException {
+        byte[] secret = loginSo(label, soPin);
+        try {
+            setUserPin(label, secret, newUserPin);
+        } finally {
+            Secrets.wipe(secret);
+        }
+    }
+
+    public void changeSoPin(String label, char[] oldSoPin, char[] newSoPin)
+            throws PinException, StoreException, TpmException {
+        byte[] secret = loginSo(label, oldSoPin);
+        try {
+            setSoPin(label, secret, newSoPin);
+        } finally {
+            Secrets.wipe(secret);
+        }
+    }
+
+    /** Removes the token's directory and its keys (the TPM holds nothing of them persistently). */
+    public void delete(String label) throws StoreException {
+        store.deleteToken(label);
+    }
+
+    /**
+     * Creates a sign-only key (fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|sign) in
+     * the TPM and stores its record. A key on a PIN-less token, or one asked to be {@code pinless},
+     * has an empty authValue and is noDA; otherwise it is DA-protected and its authValue comes from
+     * {@code tokenSecret} (from {@link #loginUser}). Refuses, with a clear message, a type the TPM lacks.
+     */
+    public KeyRecord createKey(String tokenLabel, KeyType type, String keyLabel, boolean pinless, String comment,
+            byte[] tokenSecret) throws PinException, StoreException, TpmException {
+        TokenRecord t = store.requireToken(tokenLabel);
+        checkParent(t);
+        boolean noAuth = t.pinless() || pinless;
+        if (!noAuth && (tokenSecret == null || tokenSecret.length == 0)) {
+            throw new PinException("log in to token '" + tokenLabel + "' with the user PIN before creating a key"
+                    + " that needs it");
+        }
+        if (store.keyByLabel(tokenLabel, keyLabel).isPresent()) {
+            throw new StoreException("token '" + tokenLabel + "' already has a key labelled '" + keyLabel + "'");
+        }
+        TpmtPublic template = template(type, noAuth);
+        String id = KeyRecord.newId();
+        byte[] auth = noAuth ? new byte[0] : keyAuth(tokenSecret, id);
+        try {
+            Create.Result r;
+            try {
+                r = ring.createBlob(template, auth, null);
+            } catch (TpmResponseException e) {
+                if (e.is(ResponseCodes.KEY_SIZE) || e.is(ResponseCodes.VALUE) || e.is(ResponseCodes.CURVE)) {
+                    throw new StoreException("this TPM cannot create " + type.label() + " keys (" + e.rcName()
+                            + "); choose ecc-p256 or rsa-2048", e);
+                }
+                throw e;
+            }
+            KeyRecord k = new KeyRecord(id, keyLabel, type.label(), KeyRecord.CREATED, noAuth, t.parent(),
+                    r.outPublic().toBytes(), r.outPrivate(), comment, KeyRecord.now());
+            store.addKey(tokenLabel, k);
+            return k;
+        } finally {
+            Secrets.wipe(auth);
+        }
+    }
+
+    private TpmtPublic template(KeyType type, boolean noDa) throws StoreException, TpmException {
+        switch (type) {
+            case ECC_P256:
+            case ECC_P384:
+            case ECC_P521: {
+                int curve = type == KeyType.ECC_P256 ? Alg.ECC_NIST_P256
+                        : type == KeyType.ECC_P384 ? Alg.ECC_NIST_P384 : Alg.ECC_NIST_P521;
+                if (!GetCapability.eccCurves(ring.tpm()).contains(curve)) {
+                    throw new StoreException("this TPM does not support " + type.label()
+                            + " (it is not among the curves GetCapability lists); choose another key type");
+                }
+                return Templates.eccSigningKey(curve, noDa);
+            }
+            default:
+                if (!GetCapability.algorithms(ring.tpm()).contains(Alg.RSA)) {
+                    throw new StoreException("this TPM does not implement RSA; choose an ecc key type");
+                }
+                return Templates.rsaSigningKey(type == KeyType.RSA_2048 ? 2048 : 3072, noDa);
+        }
+    }
+
+    /** The authValue of key {@code keyId}: HMAC-SHA256(token secret, "tpmssh key auth v1" || id). Caller wipes. */
+    public static byte[] keyAuth(byte[] tokenSecret, String keyId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(tokenSecret, "HmacSHA256"));
+            mac.update(KEY_AUTH_DOMAIN);
+            return mac.doFinal(keyId.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is missing from this JDK", e);
+        }
+    }
+
+    /** The authValue to use for {@code key}: empty for a PIN-less key, else derived from the token secret. */
+    public static byte[] authValueFor(KeyRecord key, byte[] tokenSecret) throws PinException {
+        if (key.pinless()) {
+            return new byte[0];
+        }
+        if (tokenSecret == null || tokenSecret.length == 0) {
+            throw new PinException("key '" + key.label() + "' needs the token's user PIN; log in first");
+        }
+        return keyAuth(tokenSecret, key.id());
+    }
+
+    /** Brings a stored key into the key ring (it is loaded on first use). */
+    public TpmObject load(String tokenLabel, KeyRecord key) throws StoreException {
+        checkParent(store.requireToken(tokenLabel));
+        try {
+            return ring.register(key.privateBlob(), key.tpmPublic(), key.label());
+        } catch (TpmException e) {
+            throw new StoreException("key '" + key.label() + "' has an unreadable public area: " + e.getMessage(), e);
+        }
+    }
+
+    /** Signs with a stored key, mapping a wrong authValue and lockout to PIN errors. */
+    public Signature sign(String tokenLabel, TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash)
+            throws PinException, StoreException, TpmException {
+        try {
+            return ring.sign(key, authValue, digest, scheme, hash);
+        } catch (TpmResponseException e) {
+            throw mapped(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
+        }
+    }
+
+    // ---- internals ----
+
+    private TokenRecord pinToken(String label) throws StoreException {
+        TokenRecord t = store.requireToken(label);
+        if (t.pinless()) {
+            throw new StoreException("token '" + label + "' is PIN-less: it has no PIN to log in with or change");
+        }
+        checkParent(t);
+        return t;
+    }
+
+    private void checkParent(TokenRecord t) throws StoreException {
+        if (t.parent() != parent) {
+            throw new StoreException("token '" + t.label() + "' lives under the " + t.parent().json()
+                    + " storage key but this session opened the " + parent.json() + " one");
+        }
+    }
+
+    private static char[] nonEmpty(char[] pin, String what) throws PinException {
+        if (pin == null || pin.length == 0) {
+            throw new PinException("the " + what + " must not be empty");
+        }
+        return pin;
+    }
+
+    private TokenRecord.Seal seal(byte[] secret, char[] pin, byte[] salt) throws TpmException {
+        byte[] auth = PinAuth.authValue(pin, salt);
+        try {
+            Create.Result r = ring.createBlob(Templates.sealedData(false), auth, secret);
+            return new TokenRecord.Seal(r.outPublic().toBytes(), r.outPrivate());
+        } finally {
+            Secrets.wipe(auth);
+        }
+    }
+
+    private byte[] unseal(TokenRecord t, TokenRecord.Seal seal, char[] pin, String which)
+            throws PinException, StoreException, TpmException {
+        if (pin == null || pin.length == 0) {
+            throw new PinIncorrectException("no " + which + " was given for token '" + t.label() + "'");
+        }
+        TpmtPublic pub = TpmtPublic.fromBytes(seal.publicArea());
+        TpmObject obj = ring.register(seal.privateBlob(), pub, "seal:" + t.label());
+        byte[] auth = PinAuth.authValue(pin, t.salt());
+        try {
+            return ring.unseal(obj, auth);
+        } catch (TpmResponseException e) {
+            throw mapped(e, t.label(), "the " + which + " seal", which);
+        } finally {
+            Secrets.wipe(auth);
+            try {
+                ring.cache().release(obj);
+            } catch (TpmException e) {
+                System.getLogger(Tokens.class.getName()).log(System.Logger.Level.DEBUG,
+                        "could not flush a seal object: {0}", e.getMessage());
+            }
+        }
+    }
+
+    /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
+    static Exception mappedException(TpmResponseException e, String token, String what, String which) {
+        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
+            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
+                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
+                    + " key. A token works only on the TPM that created it", e);
+        }
+        if (e.is(ResponseCodes.LOCKOUT)) {
+            return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
+                    + " wait for its recovery time to pass, or have the TPM owner clear the lockout"
+                    + " (tpm2_dictionarylockout --clear-lockout), then reset the user PIN with the SO PIN if it is"
+                    + " forgotten", e);
+        }
+        if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
+            return new PinIncorrectException("the " + which + " for token '" + token + "' is incorrect; each wrong"
+                    + " PIN counts toward the TPM's dictionary-attack lockout", e);
+        }
+        return null;
+    }
+
+    private static RuntimeExceptionOr mapped(TpmResponseException e, String token, String what, String which)
+            throws PinException, StoreException, TpmException {
+        Exception m = mappedException(e, token, what, which);
+        if (m instanceof PinException p) {
+            throw p;
+        }
+        if (m instanceof StoreException s) {
+            throw s;
+        }
+        throw e;
+    }
+
+    /** Never returned: lets callers write {@code throw mapped(...)} so the compiler sees the throw. */
+    private static final class RuntimeExceptionOr extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+}

@@ -1,0 +1,21 @@
+package org.tpmssh.stack.store;
+
+import java.nio.file.Path;
+
+/**
+ * A second process for the concurrency test: opens the store named by args[0] and adds args[2]
+ * TPM-less key records, labelled args[1]-0, args[1]-1, ..., to token "shared".
+ */
+public final class StoreWriterMain {
+    private StoreWriterMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        TokenStore store = TokenStore.open(Path.of(args[0]));
+        int n = Integer.parseInt(args[2]);
+        for (int i = 0; i < n; i++) {
+            store.addKey("shared", StoreFixtures.fakeKey(args[1] + "-" + i));
+        }
+        System.out.println("added " + n);
+    }
+}

@@ -1,0 +1,152 @@
+package org.tpmssh.stack.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store's files alone (no TPM): format, round trip, modes, atomicity, errors and two-process locking. */
+class TokenStoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void recordsSurviveARoundTripAsVersionedJsonAPersonCanRead() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("work"));
+        KeyRecord k = StoreFixtures.fakeKey("laptop");
+        s.addKey("work", k);
+
+        TokenStore again = TokenStore.open(dir.resolve("store"));
+        assertThat(again.tokens()).extracting(TokenRecord::label).containsExactly("work");
+        KeyRecord back = again.keys("work").get(0);
+        assertThat(back.id()).isEqualTo(k.id());
+        assertThat(back.publicArea()).isEqualTo(k.publicArea());
+        assertThat(back.privateBlob()).isEqualTo(k.privateBlob());
+        assertThat(back.parent()).isEqualTo(ParentKind.ECC);
+        assertThat(back.tpmPublic()).isEqualTo(k.tpmPublic());
+
+        String meta = Files.readString(dir.resolve("store/store.json"));
+        assertThat(meta).contains("\"format\" : \"tpmssh-store\"").contains("\"version\" : 1");
+        String keyJson = Files.readString(dir.resolve("store/tokens/work/keys/" + k.id() + ".json"));
+        assertThat(keyJson).contains("\"algorithm\" : \"ecc-p256\"").contains("\"parent\" : \"ecc\"")
+                .contains("\"origin\" : \"created\"");
+    }
+
+    @Test
+    void filesAre0600DirectoriesAre0700AndNoTemporaryFileIsLeft() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("t"));
+        for (int i = 0; i < 5; i++) {
+            s.addKey("t", StoreFixtures.fakeKey("k" + i));
+        }
+        s.replaceToken(s.requireToken("t"));
+        List<Path> all;
+        try (Stream<Path> w = Files.walk(dir.resolve("store"))) {
+            all = w.toList();
+        }
+        assertThat(all).hasSizeGreaterThan(8);
+        for (Path p : all) {
+            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+            assertThat(mode).as(p.toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            assertThat(p.getFileName().toString()).as("temporary file left behind").doesNotEndWith(".tmp");
+        }
+    }
+
+    @Test
+    void malformedJsonGivesOneMessageNamingTheFile() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("t"));
+        KeyRecord k = StoreFixtures.fakeKey("k");
+        s.addKey("t", k);
+        Path f = dir.resolve("store/tokens/t/keys/" + k.id() + ".json");
+        Files.writeString(f, "{ \"id\": \"" + k.id() + "\", \"label\": ");
+        assertThatThrownBy(() -> s.keys("t")).isInstanceOf(StoreException.class)
+                .hasMessageContaining(f.toString()).hasMessageContaining("malformed").hasNoCause();
+
+        Files.writeString(dir.resolve("store/store.json"), "{\"format\":\"tpmssh-store\",\"version\":7}");
+        assertThatThrownBy(() -> TokenStore.open(dir.resolve("store"))).isInstanceOf(StoreException.class)
+                .hasMessageContaining("version 7");
+    }
+
+    @Test
+    void duplicateLabelsAndUnsafeNamesAreRefused() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("t"));
+        assertThatThrownBy(() -> s.addToken(StoreFixtures.pinlessToken("t"))).isInstanceOf(StoreException.class)
+                .hasMessageContaining("already exists");
+        s.addKey("t", StoreFixtures.fakeKey("k"));
+        assertThatThrownBy(() -> s.addKey("t", StoreFixtures.fakeKey("k"))).isInstanceOf(StoreException.class)
+                .hasMessageContaining("already has a key labelled 'k'");
+        assertThatThrownBy(() -> StoreFixtures.pinlessToken("../escape")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void deletingATokenRemovesItsDirectoryAndNothingElse() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("a"));
+        s.addToken(StoreFixtures.pinlessToken("b"));
+        s.addKey("a", StoreFixtures.fakeKey("k"));
+        s.addKey("b", StoreFixtures.fakeKey("k"));
+        s.deleteToken("a");
+        assertThat(dir.resolve("store/tokens/a")).doesNotExist();
+        assertThat(s.tokens()).extracting(TokenRecord::label).containsExactly("b");
+        assertThat(s.keys("b")).hasSize(1);
+        assertThat(dir.resolve("store/store.json")).exists();
+    }
+
+    @Test
+    void theStoreDirectoryComesFromTheFlagThenTheEnvironmentThenXdg() {
+        Path explicit = dir.resolve("x");
+        assertThat(StorePaths.resolve(explicit, "/env", "/xdg", "/home/u")).isEqualTo(explicit);
+        assertThat(StorePaths.resolve(null, "/env", "/xdg", "/home/u")).isEqualTo(Path.of("/env"));
+        assertThat(StorePaths.resolve(null, null, "/xdg", "/home/u")).isEqualTo(Path.of("/xdg/tpmssh"));
+        assertThat(StorePaths.resolve(null, null, "rel", "/home/u")).isEqualTo(Path.of("/home/u/.local/share/tpmssh"));
+        assertThat(StorePaths.resolve(null, "", null, "/home/u")).isEqualTo(Path.of("/home/u/.local/share/tpmssh"));
+    }
+
+    /**
+     * Two JVMs each add 50 key records to one store at the same time. The records are made without
+     * a TPM (see StoreFixtures): this tests the file lock and atomic writes, not the TPM.
+     */
+    @Test
+    void twoProcessesAdding50KeysEachLeaveExactly100() throws Exception {
+        Path store = dir.resolve("store");
+        TokenStore.open(store).addToken(StoreFixtures.pinlessToken("shared"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        List<Process> procs = new ArrayList<>();
+        try {
+            for (String who : List.of("left", "right")) {
+                procs.add(new ProcessBuilder(java, "-cp", cp, StoreWriterMain.class.getName(), store.toString(), who,
+                        "50").redirectErrorStream(true).redirectOutput(dir.resolve(who + ".log").toFile()).start());
+            }
+            for (Process p : procs) {
+                assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("writer finished").isTrue();
+                assertThat(p.exitValue()).as("writer exit status; see its log").isZero();
+            }
+        } finally {
+            for (Process p : procs) {
+                if (p.isAlive()) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+        List<KeyRecord> keys = TokenStore.open(store).keys("shared");
+        assertThat(keys).hasSize(100);
+        assertThat(keys.stream().map(KeyRecord::label).distinct()).hasSize(100);
+        File[] leftovers = dir.resolve("store/tokens/shared/keys").toFile().listFiles((d, n) -> n.endsWith(".tmp"));
+        assertThat(leftovers).isEmpty();
+        assertThat(Files.readString(dir.resolve("left.log"), StandardCharsets.UTF_8)).contains("added 50");
+    }
+}
