@@ -63,4 +63,13 @@ public final class TpmSshKeys {
             Arrays.fill(auth, (byte) 0);
         }
     }
+
+    /**
+     * The SSH identity of a key already in the ring, for example one loaded from the token store.
+     * The authValue is copied; the caller wipes its own.
+     */
+    public static TpmSshKey of(KeyRing ring, TpmObject object, byte[] authValue, String comment)
+            throws UnsupportedKeyTypeException {
+        return new TpmSshKey(ring, object, authValue, comment);
+    }
 }

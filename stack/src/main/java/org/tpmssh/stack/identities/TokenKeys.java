@@ -1,0 +1,164 @@
+package org.tpmssh.stack.identities;
+
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.keys.ImportedKey;
+import org.tpmssh.stack.keys.KeyImport;
+import org.tpmssh.stack.keys.TpmSshKeys;
+import org.tpmssh.stack.keys.Tss2KeyFile;
+import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
+import org.tpmssh.stack.store.KeyRecord;
+import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.TokenRecord;
+import org.tpmssh.stack.store.Tokens;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.duplication.Duplication;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.TpmtPublic;
+
+/**
+ * Joins the token store to the rest of the stack: it puts imported keys and TSS2 key files into a
+ * token, and turns a token's stored keys into the identities the ssh-agent offers. PIN-less keys
+ * sign as they are; PIN keys become {@link StoredPinKey}s, which log in with the PIN the agent finds.
+ */
+public final class TokenKeys {
+    private TokenKeys() {
+    }
+
+    /**
+     * Imports an existing key pair into {@code token} with TPM2_Import. A key on a PIN token gets
+     * its authValue from the token secret (so the caller must have logged in), unless it is
+     * {@code pinless}. Returns the stored record.
+     */
+    public static KeyRecord importKey(Tokens tokens, String token, String keyLabel, KeyPair pair, boolean pinless,
+            String comment, byte[] tokenSecret) throws PinException, StoreException, TpmException,
+            UnsupportedKeyTypeException {
+        TokenRecord t = tokens.store().requireToken(token);
+        boolean noAuth = t.pinless() || pinless;
+        refuseDuplicateLabel(tokens, token, keyLabel);
+        String id = KeyRecord.newId();
+        byte[] auth = noAuth ? new byte[0] : Tokens.keyAuth(requireSecret(tokenSecret, token), id);
+        try {
+            ImportedKey imported = KeyImport.importKey(tokens.ring(), pair, auth, noAuth, comment);
+            try {
+                KeyRecord record = new KeyRecord(id, keyLabel, algorithmOf(imported.publicArea()),
+                        KeyRecord.IMPORTED, noAuth, t.parent(), imported.publicArea().toBytes(),
+                        imported.privateBlob(), comment, KeyRecord.now());
+                tokens.store().addKey(token, record);
+                return record;
+            } finally {
+                imported.key().close();
+                tokens.ring().cache().release(imported.key().object());
+            }
+        } finally {
+            Secrets.wipe(auth);
+        }
+    }
+
+    /**
+     * Adds a TSS2 key file to {@code token}: an importable file (a remote wrap made for this token's
+     * storage key) is imported, a loadable file is checked by loading it. Only files without a
+     * password (emptyAuth) can join a token, and they join as PIN-less keys: their authValue was
+     * chosen where the file was made, not derived from this token's PIN.
+     */
+    public static KeyRecord addFile(Tokens tokens, String token, String keyLabel, Tss2KeyFile file, String comment)
+            throws StoreException, TpmException, UnsupportedKeyTypeException {
+        TokenRecord t = tokens.store().requireToken(token);
+        if (!file.emptyAuth()) {
+            throw new StoreException("this key file has a password (emptyAuth is false); only password-less TSS2"
+                    + " files can be added to a token. Import the original key with `tpmssh key import` instead");
+        }
+        refuseDuplicateLabel(tokens, token, keyLabel);
+        byte[] privateBlob;
+        if (Tss2KeyFile.IMPORTABLE.equals(file.type())) {
+            ImportedKey imported;
+            try {
+                imported = KeyImport.importWrapped(tokens.ring(), file.pubkey(),
+                        new Duplication(file.privkey(), file.secret()), new byte[0], comment, null);
+            } catch (TpmException e) {
+                throw new StoreException("the TPM refused this wrapped key for token '" + token + "': it was wrapped"
+                        + " for another storage key. Wrap it again with the public key from `tpmssh key parent-pub"
+                        + " --token " + token + "`", e);
+            }
+            privateBlob = imported.privateBlob();
+            imported.key().close();
+            tokens.ring().cache().release(imported.key().object());
+        } else if (Tss2KeyFile.LOADABLE.equals(file.type())) {
+            TpmObject probe = tokens.ring().register(file.privkey(), file.pubkey(), keyLabel);
+            try {
+                tokens.ring().cache().use(probe, h -> h);
+            } catch (TpmException e) {
+                throw new StoreException("this key file does not load under token '" + token + "''s storage key ("
+                        + e.getMessage() + "); it was made under another parent or on another TPM", e);
+            } finally {
+                tokens.ring().cache().release(probe);
+            }
+            privateBlob = file.privkey();
+        } else {
+            throw new StoreException("this TSS2 file holds a sealed secret, not a signing key");
+        }
+        boolean noDa = (file.pubkey().attributes() & org.tpmssh.tpm.structures.ObjectAttributes.NO_DA) != 0;
+        KeyRecord record = new KeyRecord(KeyRecord.newId(), keyLabel, algorithmOf(file.pubkey()),
+                KeyRecord.IMPORTED, true, t.parent(), file.pubkey().toBytes(), privateBlob, comment,
+                KeyRecord.now());
+        if (!noDa) {
+            System.getLogger(TokenKeys.class.getName()).log(System.Logger.Level.INFO,
+                    "key ''{0}'' is PIN-less but not noDA: a wrong authValue would count toward lockout", keyLabel);
+        }
+        tokens.store().addKey(token, record);
+        return record;
+    }
+
+    /**
+     * The identities {@code token} offers to the ssh-agent, loaded lazily into the ring. PIN keys
+     * implement {@link org.tpmssh.stack.agent.PinProtectedKey} with the token label as PIN scope.
+     */
+    public static List<AgentKey> agentKeys(Tokens tokens, String token) throws StoreException {
+        List<AgentKey> keys = new ArrayList<>();
+        for (KeyRecord record : tokens.store().keys(token)) {
+            TpmObject object = tokens.load(token, record);
+            String comment = record.comment() == null || record.comment().isEmpty() ? record.label() : record.comment();
+            try {
+                if (record.pinless()) {
+                    keys.add(TpmSshKeys.of(tokens.ring(), object, new byte[0], comment));
+                } else {
+                    keys.add(new StoredPinKey(tokens, token, record, object, comment));
+                }
+            } catch (UnsupportedKeyTypeException e) {
+                throw new StoreException("key '" + record.label() + "' of token '" + token + "' cannot be used for"
+                        + " SSH: " + e.getMessage(), e);
+            }
+        }
+        return keys;
+    }
+
+    /** The user-facing algorithm name of a TPM public area: ecc-p256 … ecc-p521, rsa-2048, rsa-3072. */
+    public static String algorithmOf(TpmtPublic pub) {
+        if (pub.isEcc()) {
+            int curve = pub.eccParms().curve();
+            return curve == Alg.ECC_NIST_P256 ? "ecc-p256" : curve == Alg.ECC_NIST_P384 ? "ecc-p384"
+                    : curve == Alg.ECC_NIST_P521 ? "ecc-p521" : "ecc-0x" + Integer.toHexString(curve);
+        }
+        return "rsa-" + pub.rsaParms().keyBits();
+    }
+
+    private static void refuseDuplicateLabel(Tokens tokens, String token, String keyLabel) throws StoreException {
+        if (tokens.store().keyByLabel(token, keyLabel).isPresent()) {
+            throw new StoreException("token '" + token + "' already has a key labelled '" + keyLabel
+                    + "'; choose another --label");
+        }
+    }
+
+    private static byte[] requireSecret(byte[] tokenSecret, String token) throws PinException {
+        if (tokenSecret == null || tokenSecret.length == 0) {
+            throw new PinException("log in to token '" + token + "' with the user PIN before importing a key that"
+                    + " needs it");
+        }
+        return tokenSecret;
+    }
+}
