@@ -3,6 +3,7 @@ package org.tpmssh.stack.jca;
 import java.security.Key;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
+import java.security.Security;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +12,7 @@ import java.util.Map;
  * {@link TpmPrivateKey}, and a read-only {@code KeyStore} of type "TPMSSH" listing such keys.
  *
  * <p>Every Signature service declares {@code SupportedKeyClasses} = {@link TpmPrivateKey}, so with
- * the provider installed ({@code Security.addProvider(new TpmProvider())}) JCA's delayed provider
+ * the provider installed ({@link #install()}) JCA's delayed provider
  * selection hands TPM keys to us and every other key to the JDK: {@code Signature.getInstance(alg)}
  * then works for both without naming a provider.
  */
@@ -32,6 +33,26 @@ public final class TpmProvider extends Provider {
             putService(new SignatureService(this, alg, aliases, keyClasses));
         }
         putService(new KeyStoreService(this));
+    }
+
+    /**
+     * Installs the provider at the end of the JCA list, once, and returns the installed instance. At
+     * the end is enough: delayed provider selection skips SunEC and SunRsaSign for TPM keys (their
+     * SupportedKeyClasses do not match), and providers that do not declare key classes (BouncyCastle)
+     * refuse the key at initSign, after which JCA tries the next one.
+     */
+    public static synchronized TpmProvider install() {
+        Provider installed = Security.getProvider(NAME);
+        if (installed instanceof TpmProvider tpm) {
+            return tpm;
+        }
+        if (installed != null) {
+            throw new IllegalStateException("another provider is already installed as " + NAME + ": "
+                    + installed.getClass().getName());
+        }
+        TpmProvider tpm = new TpmProvider();
+        Security.addProvider(tpm);
+        return tpm;
     }
 
     /** A Signature service built without reflection, and offered only TPM keys. */

@@ -1,16 +1,24 @@
 package org.tpmssh.stack.jca;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.InvalidKeyException;
 import java.security.KeyPair;
 import java.security.Security;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.common.signature.Signature;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.sshserver.AgentHostKey;
 import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.KeySelectedSignatures;
 import org.tpmssh.sshserver.MinaSshClient;
 import org.tpmssh.sshserver.MinaSshServer;
 import org.tpmssh.sshserver.OpenSshClient;
@@ -53,7 +62,7 @@ class TpmKeyLoginTest {
 
     Swtpm swtpm;
     KeyRing ring;
-    final java.util.Map<String, TpmPrivateKey> keys = new java.util.HashMap<>();
+    final Map<String, TpmPrivateKey> keys = new HashMap<>();
     TpmPrivateKey stranger;
     TpmSshKey agentKey;
     OpenSshServer sshd;
@@ -61,7 +70,7 @@ class TpmKeyLoginTest {
 
     @BeforeAll
     void start() throws Exception {
-        Security.addProvider(new TpmProvider());
+        TpmProvider.install();
         swtpm = Swtpm.start();
         Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
         DictionaryAttack.relaxForOwnSimulator(tpm);
@@ -73,7 +82,7 @@ class TpmKeyLoginTest {
             }
             stranger = JcaTestKeys.create(ring, "ecc-p256", auth);
         } finally {
-            java.util.Arrays.fill(auth, (byte) 0);
+            Arrays.fill(auth, (byte) 0);
         }
         agentKey = TpmSshKeys.create(ring, TpmSshKeys.KeyType.ECC_P256, PIN, "agent-tpm-key");
         List<String> lines = new ArrayList<>();
@@ -190,7 +199,7 @@ class TpmKeyLoginTest {
     void minaHostKeyFromTheTpmIsAcceptedByRealSshAndRefusedUnderAnotherKnownHosts() throws Exception {
         byte[] auth = PinAuth.authValue(PIN);
         TpmPrivateKey hostKey = JcaTestKeys.create(ring, "ecc-p256", auth);
-        java.util.Arrays.fill(auth, (byte) 0);
+        Arrays.fill(auth, (byte) 0);
         String hostLine = PublicKeyEntry.toString(hostKey.publicKey());
         try (MinaSshServer tpmHosted = MinaSshServer.start(dir.resolve("mina-tpm-host"),
                 List.of(agentKey.authorizedKeysLine(), PublicKeyEntry.toString(keys.get("ecc-p384").publicKey())),
@@ -263,8 +272,34 @@ class TpmKeyLoginTest {
         }
     }
 
+    @Test
+    void minaAloneCannotSignWithATpmKeyButKeySelectedSignaturesCan() throws Exception {
+        TpmPrivateKey key = keys.get("ecc-p256");
+        byte[] data = "exchange hash".getBytes(StandardCharsets.UTF_8);
+        // MINA's stock signer asks its registered provider (BouncyCastle here) by name; BC cannot use a TPM key.
+        Signature stock = BuiltinSignatures.nistp256
+                .create();
+        assertThatThrownBy(() -> stock.initSigner(null, key))
+                .isInstanceOf(InvalidKeyException.class);
+
+        Signature routed = KeySelectedSignatures
+                .wrap(BuiltinSignatures.nistp256).create();
+        routed.initSigner(null, key);
+        routed.update(null, data);
+        byte[] sig = routed.sign(null);
+        // Verified by MINA's stock verifier (BC or SunEC), not by us.
+        Signature verifier = BuiltinSignatures
+                .nistp256.create();
+        verifier.initVerifier(null, key.publicKey());
+        verifier.update(null, data);
+        assertThat(verifier.verify(null, sig)).isTrue();
+        verifier.initVerifier(null, stranger.publicKey());
+        verifier.update(null, data);
+        assertThat(verifier.verify(null, sig)).isFalse();
+    }
+
     private String newLog(long from) throws Exception {
         byte[] all = Files.readAllBytes(sshd.logFile());
-        return new String(all, (int) from, all.length - (int) from, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(all, (int) from, all.length - (int) from, StandardCharsets.UTF_8);
     }
 }

@@ -173,7 +173,8 @@ class TpmProviderTest {
 
     @Test
     void delayedProviderSelectionRoutesTpmKeysToUsAndSoftwareKeysToTheJdk() throws Exception {
-        Security.addProvider(provider);
+        TpmProvider installed = TpmProvider.install();
+        assertThat(TpmProvider.install()).isSameAs(installed);
         try {
             Signature forTpm = Signature.getInstance("SHA256withECDSA");
             forTpm.initSign(keys.get("ecc-p256"));
