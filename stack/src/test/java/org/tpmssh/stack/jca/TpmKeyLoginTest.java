@@ -8,14 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.InvalidKeyException;
 import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.Security;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.common.signature.Signature;
@@ -195,26 +199,28 @@ class TpmKeyLoginTest {
         }
     }
 
-    @Test
-    void minaHostKeyFromTheTpmIsAcceptedByRealSshAndRefusedUnderAnotherKnownHosts() throws Exception {
+    @ParameterizedTest(name = "[mina | host key {0}]")
+    @ValueSource(strings = {"ecc-p256", "rsa-2048"})
+    void minaHostKeyFromTheTpmIsAcceptedByRealSshAndRefusedUnderAnotherKnownHosts(String type) throws Exception {
         byte[] auth = PinAuth.authValue(PIN);
-        TpmPrivateKey hostKey = JcaTestKeys.create(ring, "ecc-p256", auth);
+        TpmPrivateKey hostKey = JcaTestKeys.create(ring, type, auth);
         Arrays.fill(auth, (byte) 0);
         String hostLine = PublicKeyEntry.toString(hostKey.publicKey());
-        try (MinaSshServer tpmHosted = MinaSshServer.start(dir.resolve("mina-tpm-host"),
+        try (MinaSshServer tpmHosted = MinaSshServer.start(dir.resolve("mina-tpm-host-" + type),
                 List.of(agentKey.authorizedKeysLine(), PublicKeyEntry.toString(keys.get("ecc-p384").publicKey())),
                 KeyPairProvider.wrap(pair(hostKey)));
-                SshAgentServer agent = SshAgentServer.start(dir.resolve("agent/h.sock"), () -> List.of(agentKey))) {
+                SshAgentServer agent = SshAgentServer.start(dir.resolve("agent/h-" + type + ".sock"),
+                        () -> List.of(agentKey))) {
             assertThat(tpmHosted.hostPublicKeyLine()).isEqualTo(hostLine);
             String hostPattern = "[127.0.0.1]:" + tpmHosted.port() + " ";
 
-            OpenSshClient trusting = new OpenSshClient(dir.resolve("trusting"), tpmHosted,
+            OpenSshClient trusting = new OpenSshClient(dir.resolve("trusting-" + type), tpmHosted,
                     List.of(hostPattern + hostLine), Duration.ofSeconds(30));
             CommandResult ok = trusting.run(agent.socketPath(), "true");
             assertThat(ok.exitCode()).as(ok.describe()).isZero();
 
             String otherLine = PublicKeyEntry.toString(keys.get("ecc-p256").publicKey());
-            OpenSshClient other = new OpenSshClient(dir.resolve("other"), tpmHosted,
+            OpenSshClient other = new OpenSshClient(dir.resolve("other-" + type), tpmHosted,
                     List.of(hostPattern + otherLine), Duration.ofSeconds(30));
             CommandResult refused = other.run(agent.socketPath(), "true");
             assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(255);
@@ -231,15 +237,16 @@ class TpmKeyLoginTest {
         }
     }
 
-    @Test
-    void sshdHostKeyHeldByOurAgentInTheTpmIsAcceptedByRealSshAndRefusedUnderAnotherKnownHosts()
+    @ParameterizedTest(name = "[openssh | host key {0}]")
+    @ValueSource(strings = {"ECC_P256", "RSA_2048"})
+    void sshdHostKeyHeldByOurAgentInTheTpmIsAcceptedByRealSshAndRefusedUnderAnotherKnownHosts(String type)
             throws Exception {
-        try (TpmSshKey hostKey = TpmSshKeys.create(ring, TpmSshKeys.KeyType.ECC_P256, PIN, "tpm-host-key");
-                SshAgentServer hostAgent = SshAgentServer.start(dir.resolve("hostagent/h.sock"),
+        try (TpmSshKey hostKey = TpmSshKeys.create(ring, TpmSshKeys.KeyType.valueOf(type), PIN, "tpm-host-key");
+                SshAgentServer hostAgent = SshAgentServer.start(dir.resolve("hostagent-" + type + "/h.sock"),
                         () -> List.of(hostKey));
-                SshAgentServer userAgent = SshAgentServer.start(dir.resolve("useragent/u.sock"),
+                SshAgentServer userAgent = SshAgentServer.start(dir.resolve("useragent-" + type + "/u.sock"),
                         () -> List.of(agentKey));
-                OpenSshServer tpmHosted = OpenSshServer.start(dir.resolve("sshd-tpm-host"),
+                OpenSshServer tpmHosted = OpenSshServer.start(dir.resolve("sshd-tpm-host-" + type),
                         List.of(agentKey.authorizedKeysLine(),
                                 PublicKeyEntry.toString(keys.get("ecc-p256").publicKey())),
                         new AgentHostKey(hostKey.authorizedKeysLine(), hostAgent.socketPath()))) {
@@ -247,12 +254,12 @@ class TpmKeyLoginTest {
             assertThat(hostKey.authorizedKeysLine()).startsWith(hostLine);
             String hostPattern = "[127.0.0.1]:" + tpmHosted.port() + " ";
 
-            OpenSshClient trusting = new OpenSshClient(dir.resolve("sshd-trusting"), tpmHosted,
+            OpenSshClient trusting = new OpenSshClient(dir.resolve("sshd-trusting-" + type), tpmHosted,
                     List.of(hostPattern + hostLine), Duration.ofSeconds(30));
             CommandResult ok = trusting.run(userAgent.socketPath(), "true");
             assertThat(ok.exitCode()).as("%s\nsshd log %s", ok.describe(), tpmHosted.logFile()).isZero();
 
-            OpenSshClient other = new OpenSshClient(dir.resolve("sshd-other"), tpmHosted,
+            OpenSshClient other = new OpenSshClient(dir.resolve("sshd-other-" + type), tpmHosted,
                     List.of(hostPattern + agentKey.authorizedKeysLine()), Duration.ofSeconds(30));
             CommandResult refused = other.run(userAgent.socketPath(), "true");
             assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(255);
@@ -262,13 +269,34 @@ class TpmKeyLoginTest {
                     .trustedHostKey(keys.get("ecc-p256").publicKey()).start()) {
                 assertThat(client.run(tpmHosted, "true").exitCode()).isEqualTo(MinaSshClient.LOGIN_FAILED);
             }
-            Path knownHosts = dir.resolve("mina-known-hosts");
+            Path knownHosts = dir.resolve("mina-known-hosts-" + type);
             Files.writeString(knownHosts, hostPattern + hostLine + "\n");
             try (MinaSshClient client = MinaSshClient.builder().identity(pair(keys.get("ecc-p256")))
                     .knownHosts(knownHosts).start()) {
                 CommandResult r = client.run(tpmHosted, "true");
                 assertThat(r.exitCode()).as(r.describe()).isZero();
             }
+        }
+    }
+
+    @Test
+    void minaClientLogsInWithIdentitiesReadFromTheTpmKeyStore() throws Exception {
+        KeyStore ks = KeyStore.getInstance(TpmProvider.KEYSTORE_TYPE);
+        ks.load(new TpmKeyStoreParameter(() -> List.of(TpmKeyEntry.of("stranger", stranger),
+                TpmKeyEntry.of("p521", keys.get("ecc-p521")))));
+        // A KeyIdentityProvider as MINA users write them: every key entry, its certificate's public key.
+        KeyIdentityProvider fromKeyStore = session -> {
+            List<KeyPair> pairs = new ArrayList<>();
+            for (String alias : Collections.list(ks.aliases())) {
+                pairs.add(new KeyPair(ks.getCertificate(alias).getPublicKey(), (PrivateKey) ks.getKey(alias, null)));
+            }
+            return pairs;
+        };
+        try (MinaSshClient client = MinaSshClient.builder().identities(fromKeyStore)
+                .knownHosts(knownHosts(mina, "mina")).start()) {
+            CommandResult r = client.run(mina, "echo from-keystore");
+            assertThat(r.exitCode()).as(r.describe()).isZero();
+            assertThat(r.stdout()).isEqualTo("from-keystore\n");
         }
     }
 
