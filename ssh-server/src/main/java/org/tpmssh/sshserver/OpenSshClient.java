@@ -30,11 +30,26 @@ public final class OpenSshClient {
     }
 
     public OpenSshClient(Path workDir, SshServerUnderTest server, Duration timeout) throws IOException {
+        this(workDir, server, List.of(server.knownHostsLine()), timeout);
+    }
+
+    /**
+     * A client that trusts exactly {@code knownHostsLines} (e.g. the TPM host public key as
+     * {@code [127.0.0.1]:port ecdsa-sha2-nistp256 AAAA…}), checked with StrictHostKeyChecking=yes: a server
+     * presenting any other host key is refused before authentication.
+     */
+    public OpenSshClient(Path workDir, SshServerUnderTest server, List<String> knownHostsLines, Duration timeout)
+            throws IOException {
         this.server = server;
         Files.createDirectories(workDir);
         this.knownHosts = workDir.resolve("known_hosts");
         this.timeout = timeout;
-        Files.writeString(knownHosts, server.knownHostsLine() + "\n");
+        Files.writeString(knownHosts, knownHostsLines.isEmpty() ? "" : String.join("\n", knownHostsLines) + "\n");
+    }
+
+    /** The known_hosts file this client trusts; nothing else is consulted. */
+    public Path knownHosts() {
+        return knownHosts;
     }
 
     /** Logs in as the current user and runs {@code remoteCommand} (e.g. {@code true}). */

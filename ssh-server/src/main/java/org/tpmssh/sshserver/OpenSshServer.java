@@ -67,26 +67,38 @@ public final class OpenSshServer implements SshServerUnderTest {
      * @param authorizedKeysLines public keys in authorized_keys format that may log in as the current user
      */
     public static OpenSshServer start(Path workDir, List<String> authorizedKeysLines) throws SshProcessException {
+        return start(workDir, authorizedKeysLines, null);
+    }
+
+    /**
+     * As {@link #start(Path, List)}, but with a host key an agent holds: sshd is given only the public
+     * key ({@code HostKey <pub file>}) and signs its key exchange through {@code HostKeyAgent <socket>},
+     * which for tpmssh is our agent holding a TPM key.
+     *
+     * @param agentHostKey the host key and its agent; null for a generated ed25519 file key
+     */
+    public static OpenSshServer start(Path workDir, List<String> authorizedKeysLines, AgentHostKey agentHostKey)
+            throws SshProcessException {
         try {
             Files.createDirectories(workDir);
             ensurePrivsepDir();
-            Path hostKey = workDir.resolve("ssh_host_ed25519_key");
-            // ssh-keygen would ask before overwriting a key from an earlier start, and read "no" from /dev/null.
-            Files.deleteIfExists(hostKey);
-            Files.deleteIfExists(hostKey.resolveSibling(hostKey.getFileName() + ".pub"));
-            CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-                    "-C", "tpmssh-test-host", "-f", hostKey.toString()), Map.of(), Duration.ofSeconds(30));
-            if (!keygen.succeeded()) {
-                throw new SshProcessException("ssh-keygen could not create a host key: " + keygen.describe());
+            Path hostKey;
+            String hostPublicKeyLine;
+            if (agentHostKey == null) {
+                hostKey = workDir.resolve("ssh_host_ed25519_key");
+                hostPublicKeyLine = generateHostKey(hostKey);
+            } else {
+                hostKey = workDir.resolve("ssh_host_agent_key.pub");
+                writeAtomically(hostKey, List.of(agentHostKey.publicKeyLine().trim()));
+                hostPublicKeyLine = agentHostKey.typeAndKey();
             }
-            String[] pub = Files.readString(hostKey.resolveSibling(hostKey.getFileName() + ".pub")).trim().split("\\s+");
-            String hostPublicKeyLine = pub[0] + " " + pub[1];
+            Path agentSocket = agentHostKey == null ? null : agentHostKey.agentSocket();
             writeAtomically(workDir.resolve("authorized_keys"), authorizedKeysLines);
 
             SshProcessException last = null;
             for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
                 int port = freePort();
-                Process process = launch(workDir, hostKey, port);
+                Process process = launch(workDir, hostKey, agentSocket, port);
                 try {
                     awaitBanner(process, port, workDir.resolve("sshd.log"));
                     OpenSshServer server = new OpenSshServer(workDir, hostPublicKeyLine, port, process);
@@ -162,9 +174,22 @@ public final class OpenSshServer implements SshServerUnderTest {
         }
     }
 
-    private static Process launch(Path workDir, Path hostKey, int port) throws IOException {
+    private static String generateHostKey(Path hostKey) throws IOException {
+        // ssh-keygen would ask before overwriting a key from an earlier start, and read "no" from /dev/null.
+        Files.deleteIfExists(hostKey);
+        Files.deleteIfExists(hostKey.resolveSibling(hostKey.getFileName() + ".pub"));
+        CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "",
+                "-C", "tpmssh-test-host", "-f", hostKey.toString()), Map.of(), Duration.ofSeconds(30));
+        if (!keygen.succeeded()) {
+            throw new SshProcessException("ssh-keygen could not create a host key: " + keygen.describe());
+        }
+        String[] pub = Files.readString(hostKey.resolveSibling(hostKey.getFileName() + ".pub")).trim().split("\\s+");
+        return pub[0] + " " + pub[1];
+    }
+
+    private static Process launch(Path workDir, Path hostKey, Path agentSocket, int port) throws IOException {
         Path config = workDir.resolve("sshd_config");
-        Files.writeString(config, config(workDir, hostKey, port));
+        Files.writeString(config, config(workDir, hostKey, agentSocket, port));
         Path log = workDir.resolve("sshd.log");
         Files.deleteIfExists(log);
         return new ProcessBuilder(SSHD.toString(), "-D", "-f", config.toString(), "-E", log.toString())
@@ -176,11 +201,17 @@ public final class OpenSshServer implements SshServerUnderTest {
     }
 
     static String config(Path workDir, Path hostKey, int port) {
+        return config(workDir, hostKey, null, port);
+    }
+
+    /** With {@code agentSocket}, {@code hostKey} is a public key file and the agent signs for it. */
+    static String config(Path workDir, Path hostKey, Path agentSocket, int port) {
         return String.join("\n",
                 "# Generated by tpmssh for one test; the system sshd_config is not read.",
                 "ListenAddress " + HOST,
                 "Port " + port,
                 "HostKey " + hostKey,
+                agentSocket == null ? "# host key is a private key file" : "HostKeyAgent " + agentSocket,
                 "PidFile " + workDir.resolve("sshd.pid"),
                 "AuthorizedKeysFile " + workDir.resolve("authorized_keys"),
                 // The work dir lives under a test's temp dir, whose modes sshd would otherwise reject.

@@ -1,0 +1,24 @@
+package org.tpmssh.stack.jca;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One key the KeyStore lists: its alias, the TPM private key (which carries its public half) and
+ * an optional certificate chain. With no chain, the KeyStore makes a self-signed certificate,
+ * signed by the TPM key itself, because JCA key entries must have one.
+ */
+public record TpmKeyEntry(String alias, TpmPrivateKey key, List<X509Certificate> chain) {
+
+    public TpmKeyEntry {
+        Objects.requireNonNull(alias, "alias");
+        Objects.requireNonNull(key, "key");
+        chain = chain == null ? List.of() : List.copyOf(chain);
+    }
+
+    /** An entry whose certificate the KeyStore makes. */
+    public static TpmKeyEntry of(String alias, TpmPrivateKey key) {
+        return new TpmKeyEntry(alias, key, List.of());
+    }
+}

@@ -1,0 +1,115 @@
+package org.tpmssh.stack.jca;
+
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Objects;
+import javax.security.auth.Destroyable;
+import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.structures.Signature;
+
+/**
+ * A private key that exists only inside the TPM: it carries the key's handle in a {@link KeyRing}, its
+ * unlocked authValue and its public half, and signs only through {@link TpmProvider}. It cannot be
+ * exported: {@link #getEncoded()} and {@link #getFormat()} return null, as for any hardware key.
+ *
+ * <p>The EC and RSA flavours implement {@link java.security.interfaces.ECKey} and
+ * {@link java.security.interfaces.RSAKey} so that MINA and JCA code can tell the key type, but
+ * deliberately not {@code ECPrivateKey}/{@code RSAPrivateKey}: those promise the private scalar or
+ * exponent, and SunEC and SunRsaSign declare exactly those interfaces as their SupportedKeyClasses,
+ * so JCA's delayed provider selection never hands a TPM key to them.
+ */
+public abstract sealed class TpmPrivateKey implements PrivateKey, Destroyable
+        permits TpmEcPrivateKey, TpmRsaPrivateKey {
+    private static final long serialVersionUID = 1L;
+
+    private final transient KeyRing ring;
+    private final transient TpmObject object;
+    private final transient byte[] authValue;
+    private final transient String label;
+    private volatile boolean destroyed;
+
+    TpmPrivateKey(KeyRing ring, TpmObject object, byte[] authValue, String label) {
+        this.ring = Objects.requireNonNull(ring, "ring");
+        this.object = Objects.requireNonNull(object, "object");
+        this.authValue = authValue == null ? new byte[0] : authValue.clone();
+        this.label = label == null ? "tpm key" : label;
+    }
+
+    /**
+     * Wraps a key loaded in {@code ring}. The authValue is copied; the caller wipes its own copy.
+     *
+     * @param authValue the key's TPM authValue (empty for a PIN-less key); never logged
+     * @param label a name for messages, never anything secret
+     * @throws TpmException when the key's public area is neither ECC nor RSA or does not parse
+     */
+    public static TpmPrivateKey of(KeyRing ring, TpmObject object, byte[] authValue, String label)
+            throws TpmException {
+        PublicKey pub = object.publicArea().toPublicKey();
+        if (pub instanceof ECPublicKey ec) {
+            return new TpmEcPrivateKey(ring, object, authValue, label, ec);
+        }
+        if (pub instanceof RSAPublicKey rsa) {
+            return new TpmRsaPrivateKey(ring, object, authValue, label, rsa);
+        }
+        throw new TpmException("the TPM key \"" + label + "\" is neither ECC nor RSA");
+    }
+
+    /** The public half, as the JDK's own EC or RSA public key. */
+    public abstract PublicKey publicKey();
+
+    public TpmObject object() {
+        return object;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** Asks the TPM to sign a digest the caller computed; called by the provider's Signature. */
+    Signature signDigest(byte[] digest, int scheme, int hash) throws TpmException {
+        if (destroyed) {
+            throw new IllegalStateException("the TPM key \"" + label + "\" was destroyed; unlock it again");
+        }
+        return ring.sign(object, authValue, digest, scheme, hash);
+    }
+
+    /** Null: the private half never leaves the TPM. */
+    @Override
+    public final byte[] getEncoded() {
+        return null;
+    }
+
+    /** Null, as {@link java.security.Key#getFormat()} allows for keys without an encoding. */
+    @Override
+    public final String getFormat() {
+        return null;
+    }
+
+    /** Forgets the unlocked authValue; the key stays in the TPM and its store. */
+    @Override
+    public void destroy() {
+        destroyed = true;
+        Secrets.wipe(authValue);
+    }
+
+    @Override
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    @Override
+    public String toString() {
+        // Never the authValue.
+        return getClass().getSimpleName() + "[" + label + ", " + getAlgorithm() + "]";
+    }
+
+    /** A hardware key cannot be serialised into something usable; refuse instead of writing a shell. */
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.NotSerializableException {
+        throw new java.io.NotSerializableException("a TPM private key cannot be serialised");
+    }
+}
