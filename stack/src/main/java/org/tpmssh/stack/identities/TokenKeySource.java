@@ -1,0 +1,60 @@
+package org.tpmssh.stack.identities;
+
+import java.security.KeyStoreException;
+import java.util.ArrayList;
+import java.util.List;
+import org.tpmssh.stack.jca.TpmKeyEntry;
+import org.tpmssh.stack.jca.TpmKeySource;
+import org.tpmssh.stack.jca.TpmPrivateKey;
+import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.store.KeyRecord;
+import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.Tokens;
+import org.tpmssh.tpm.TpmException;
+
+/**
+ * Feeds the "TPMSSH" KeyStore from one token: each stored key becomes an entry whose alias is the
+ * key's label. Keys that need the PIN are listed only when a logged-in token secret is given; their
+ * authValues are derived once here and held by the keys until they are destroyed.
+ */
+public final class TokenKeySource implements TpmKeySource {
+    private final Tokens tokens;
+    private final String token;
+    private final byte[] tokenSecret;
+
+    /** {@code tokenSecret} is copied (null lists only PIN-less keys); wipe yours after the call. */
+    public TokenKeySource(Tokens tokens, String token, byte[] tokenSecret) {
+        this.tokens = tokens;
+        this.token = token;
+        this.tokenSecret = tokenSecret == null ? null : tokenSecret.clone();
+    }
+
+    @Override
+    public List<TpmKeyEntry> entries() throws KeyStoreException {
+        List<TpmKeyEntry> entries = new ArrayList<>();
+        try {
+            for (KeyRecord record : tokens.store().keys(token)) {
+                if (!record.pinless() && tokenSecret == null) {
+                    continue;
+                }
+                byte[] auth = Tokens.authValueFor(record, tokenSecret);
+                try {
+                    TpmPrivateKey key = TpmPrivateKey.of(tokens.ring(), tokens.load(token, record), auth,
+                            record.label());
+                    entries.add(TpmKeyEntry.of(record.label(), key));
+                } finally {
+                    Secrets.wipe(auth);
+                }
+            }
+        } catch (StoreException | PinException | TpmException e) {
+            throw new KeyStoreException("token '" + token + "': " + e.getMessage(), e);
+        }
+        return entries;
+    }
+
+    /** Forgets the copied token secret. */
+    public void wipe() {
+        Secrets.wipe(tokenSecret);
+    }
+}
