@@ -33,8 +33,13 @@ public enum ParentKind {
         throw new IllegalArgumentException("unknown parent kind '" + s + "' (expected ecc or rsa)");
     }
 
-    /** The primary template the TPM recreates this parent from. */
+    /**
+     * The primary template the TPM recreates this parent from: the TCG provisioning guidance's H-2
+     * (ECC P-256) or H-1 (RSA-2048) SRK, which is what a TSS2 key file's parent 0x40000001 means. So
+     * an exported key file names its parent exactly, and go-tpm/ssh-tpm-agent derive the same SRK.
+     * Both are noDA, so a session bound to them does not make noDA keys count toward lockout.
+     */
     public TpmtPublic template() {
-        return this == ECC ? Templates.srkEcc() : Templates.srkRsa();
+        return this == ECC ? Templates.srkEccH2() : Templates.srkRsaH1();
     }
 }
