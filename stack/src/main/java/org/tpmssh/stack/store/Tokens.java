@@ -316,16 +316,17 @@ public final class Tokens {
 
     /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
     static Exception mappedException(TpmResponseException e, String token, String what, String which) {
-        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
-            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
-                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
-                    + " key. A token works only on the TPM that created it", e);
-        }
+        // Lockout first: in lockout the TPM refuses even the SRK's empty authorization, so a Load fails too.
         if (e.is(ResponseCodes.LOCKOUT)) {
             return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
                     + " wait for its recovery time to pass, or have the TPM owner clear the lockout"
                     + " (tpm2_dictionarylockout --clear-lockout), then reset the user PIN with the SO PIN if it is"
                     + " forgotten", e);
+        }
+        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
+            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
+                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
+                    + " key. A token works only on the TPM that created it", e);
         }
         if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
             return new PinIncorrectException("the " + which + " for token '" + token + "' is incorrect; each wrong"
