@@ -192,6 +192,52 @@ public final class Tokens {
         }
     }
 
+    /** A key id chosen before the key exists, and the authValue the key must carry. The caller wipes authValue. */
+    public record NewKeyAuth(String id, boolean pinless, byte[] authValue) {
+        @Override
+        public String toString() {
+            return "NewKeyAuth[" + id + (pinless ? " pin-less" : "") + "]"; // never the authValue
+        }
+    }
+
+    /**
+     * First step of an import (TPM2_Import by other code): picks the key id and returns the
+     * authValue the imported key must be given: empty for a PIN-less key or token, else derived
+     * from the token secret like a created key's. Then call {@link #addImportedKey}.
+     */
+    public NewKeyAuth newKeyAuth(String tokenLabel, boolean pinless, byte[] tokenSecret)
+            throws PinException, StoreException {
+        TokenRecord t = store.requireToken(tokenLabel);
+        checkParent(t);
+        boolean noAuth = t.pinless() || pinless;
+        if (!noAuth && (tokenSecret == null || tokenSecret.length == 0)) {
+            throw new PinException("log in to token '" + tokenLabel + "' with the user PIN before importing a key"
+                    + " that needs it");
+        }
+        String id = KeyRecord.newId();
+        return new NewKeyAuth(id, noAuth, noAuth ? new byte[0] : keyAuth(tokenSecret, id));
+    }
+
+    /**
+     * Second step of an import: stores the private blob and public area that TPM2_Import returned
+     * for a key made with {@code auth.authValue()}. A PIN-less key must be noDA and a key with a
+     * PIN must not be; anything else is refused rather than stored.
+     */
+    public KeyRecord addImportedKey(String tokenLabel, NewKeyAuth auth, String keyLabel, String algorithm,
+            TpmtPublic publicArea, byte[] privateBlob, String comment) throws StoreException {
+        TokenRecord t = store.requireToken(tokenLabel);
+        checkParent(t);
+        boolean noDa = (publicArea.attributes() & org.tpmssh.tpm.structures.ObjectAttributes.NO_DA) != 0;
+        if (noDa != auth.pinless()) {
+            throw new StoreException("the imported key's noDA attribute does not match its PIN: a PIN-less key"
+                    + " must be noDA and a key with a PIN must be DA-protected; import it again");
+        }
+        KeyRecord k = new KeyRecord(auth.id(), keyLabel, algorithm, KeyRecord.IMPORTED, auth.pinless(), t.parent(),
+                publicArea.toBytes(), privateBlob, comment, KeyRecord.now());
+        store.addKey(tokenLabel, k);
+        return k;
+    }
+
     private TpmtPublic template(KeyType type, boolean noDa) throws StoreException, TpmException {
         switch (type) {
             case ECC_P256:
