@@ -298,7 +298,7 @@ public final class Tokens {
         try {
             return ring.sign(key, authValue, digest, scheme, hash);
         } catch (TpmResponseException e) {
-            throw mapped(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
+            throw rethrow(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
         }
     }
 
@@ -348,7 +348,7 @@ public final class Tokens {
         try {
             return ring.unseal(obj, auth);
         } catch (TpmResponseException e) {
-            throw mapped(e, t.label(), "the " + which + " seal", which);
+            throw rethrow(e, t.label(), "the " + which + " seal", which);
         } finally {
             Secrets.wipe(auth);
             try {
@@ -361,7 +361,7 @@ public final class Tokens {
     }
 
     /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
-    static Exception mappedException(TpmResponseException e, String token, String what, String which) {
+    static Exception mapped(TpmResponseException e, String token, String what, String which) {
         // Lockout first: in lockout the TPM refuses even the SRK's empty authorization, so a Load fails too.
         if (e.is(ResponseCodes.LOCKOUT)) {
             return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
@@ -381,20 +381,16 @@ public final class Tokens {
         return null;
     }
 
-    private static RuntimeExceptionOr mapped(TpmResponseException e, String token, String what, String which)
-            throws PinException, StoreException, TpmException {
-        Exception m = mappedException(e, token, what, which);
+    /** Throws the PIN or store error {@code e} means; returns {@code e} itself, for the caller to throw, when neither. */
+    private static TpmException rethrow(TpmResponseException e, String token, String what, String which)
+            throws PinException, StoreException {
+        Exception m = mapped(e, token, what, which);
         if (m instanceof PinException p) {
             throw p;
         }
         if (m instanceof StoreException s) {
             throw s;
         }
-        throw e;
-    }
-
-    /** Never returned: lets callers write {@code throw mapped(...)} so the compiler sees the throw. */
-    private static final class RuntimeExceptionOr extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+        return e;
     }
 }
