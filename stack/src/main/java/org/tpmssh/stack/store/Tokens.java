@@ -192,6 +192,52 @@ public final class Tokens {
         }
     }
 
+    /** A key id chosen before the key exists, and the authValue the key must carry. The caller wipes authValue. */
+    public record NewKeyAuth(String id, boolean pinless, byte[] authValue) {
+        @Override
+        public String toString() {
+            return "NewKeyAuth[" + id + (pinless ? " pin-less" : "") + "]"; // never the authValue
+        }
+    }
+
+    /**
+     * First step of an import (TPM2_Import by other code): picks the key id and returns the
+     * authValue the imported key must be given: empty for a PIN-less key or token, else derived
+     * from the token secret like a created key's. Then call {@link #addImportedKey}.
+     */
+    public NewKeyAuth newKeyAuth(String tokenLabel, boolean pinless, byte[] tokenSecret)
+            throws PinException, StoreException {
+        TokenRecord t = store.requireToken(tokenLabel);
+        checkParent(t);
+        boolean noAuth = t.pinless() || pinless;
+        if (!noAuth && (tokenSecret == null || tokenSecret.length == 0)) {
+            throw new PinException("log in to token '" + tokenLabel + "' with the user PIN before importing a key"
+                    + " that needs it");
+        }
+        String id = KeyRecord.newId();
+        return new NewKeyAuth(id, noAuth, noAuth ? new byte[0] : keyAuth(tokenSecret, id));
+    }
+
+    /**
+     * Second step of an import: stores the private blob and public area that TPM2_Import returned
+     * for a key made with {@code auth.authValue()}. A PIN-less key must be noDA and a key with a
+     * PIN must not be; anything else is refused rather than stored.
+     */
+    public KeyRecord addImportedKey(String tokenLabel, NewKeyAuth auth, String keyLabel, String algorithm,
+            TpmtPublic publicArea, byte[] privateBlob, String comment) throws StoreException {
+        TokenRecord t = store.requireToken(tokenLabel);
+        checkParent(t);
+        boolean noDa = (publicArea.attributes() & org.tpmssh.tpm.structures.ObjectAttributes.NO_DA) != 0;
+        if (noDa != auth.pinless()) {
+            throw new StoreException("the imported key's noDA attribute does not match its PIN: a PIN-less key"
+                    + " must be noDA and a key with a PIN must be DA-protected; import it again");
+        }
+        KeyRecord k = new KeyRecord(auth.id(), keyLabel, algorithm, KeyRecord.IMPORTED, auth.pinless(), t.parent(),
+                publicArea.toBytes(), privateBlob, comment, KeyRecord.now());
+        store.addKey(tokenLabel, k);
+        return k;
+    }
+
     private TpmtPublic template(KeyType type, boolean noDa) throws StoreException, TpmException {
         switch (type) {
             case ECC_P256:
@@ -252,7 +298,7 @@ public final class Tokens {
         try {
             return ring.sign(key, authValue, digest, scheme, hash);
         } catch (TpmResponseException e) {
-            throw mapped(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
+            throw rethrow(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
         }
     }
 
@@ -302,7 +348,7 @@ public final class Tokens {
         try {
             return ring.unseal(obj, auth);
         } catch (TpmResponseException e) {
-            throw mapped(e, t.label(), "the " + which + " seal", which);
+            throw rethrow(e, t.label(), "the " + which + " seal", which);
         } finally {
             Secrets.wipe(auth);
             try {
@@ -315,17 +361,18 @@ public final class Tokens {
     }
 
     /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
-    static Exception mappedException(TpmResponseException e, String token, String what, String which) {
-        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
-            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
-                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
-                    + " key. A token works only on the TPM that created it", e);
-        }
+    static Exception mapped(TpmResponseException e, String token, String what, String which) {
+        // Lockout first: in lockout the TPM refuses even the SRK's empty authorization, so a Load fails too.
         if (e.is(ResponseCodes.LOCKOUT)) {
             return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
                     + " wait for its recovery time to pass, or have the TPM owner clear the lockout"
                     + " (tpm2_dictionarylockout --clear-lockout), then reset the user PIN with the SO PIN if it is"
                     + " forgotten", e);
+        }
+        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
+            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
+                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
+                    + " key. A token works only on the TPM that created it", e);
         }
         if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
             return new PinIncorrectException("the " + which + " for token '" + token + "' is incorrect; each wrong"
@@ -334,20 +381,16 @@ public final class Tokens {
         return null;
     }
 
-    private static RuntimeExceptionOr mapped(TpmResponseException e, String token, String what, String which)
-            throws PinException, StoreException, TpmException {
-        Exception m = mappedException(e, token, what, which);
+    /** Throws the PIN or store error {@code e} means; returns {@code e} itself, for the caller to throw, when neither. */
+    private static TpmException rethrow(TpmResponseException e, String token, String what, String which)
+            throws PinException, StoreException {
+        Exception m = mapped(e, token, what, which);
         if (m instanceof PinException p) {
             throw p;
         }
         if (m instanceof StoreException s) {
             throw s;
         }
-        throw e;
-    }
-
-    /** Never returned: lets callers write {@code throw mapped(...)} so the compiler sees the throw. */
-    private static final class RuntimeExceptionOr extends RuntimeException {
-        private static final long serialVersionUID = 1L;
+        return e;
     }
 }

@@ -53,6 +53,7 @@ class Pkcs11SignTest {
     static Path dir;
     Swtpm swtpm;
     KeyRing ring;
+    Tokens tokens;
     Cryptoki module;
     Session session;
     final Map<String, Long> handles = new LinkedHashMap<>();
@@ -63,7 +64,7 @@ class Pkcs11SignTest {
         Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
         DictionaryAttack.relaxForOwnSimulator(tpm);
         ring = KeyRing.open(tpm, ParentKind.ECC.template());
-        Tokens tokens = new Tokens(TokenStore.open(dir.resolve("store")), ring, ParentKind.ECC);
+        tokens = new Tokens(TokenStore.open(dir.resolve("store")), ring, ParentKind.ECC);
         tokens.init("tok", USER.clone(), SO.clone());
         module = new Cryptoki(tokens);
         session = module.openSession(module.slotOf("tok"));
@@ -95,6 +96,10 @@ class Pkcs11SignTest {
     }
 
     PublicKey publicKeyFromAttributes(long h) throws Exception {
+        return publicKeyFromAttributes(session, h);
+    }
+
+    static PublicKey publicKeyFromAttributes(Session session, long h) throws Exception {
         if ((Long) session.getAttribute(h, Ck.CKA_KEY_TYPE) == Ck.CKK_RSA) {
             BigInteger n = new BigInteger(1, (byte[]) session.getAttribute(h, Ck.CKA_MODULUS));
             BigInteger e = new BigInteger(1, (byte[]) session.getAttribute(h, Ck.CKA_PUBLIC_EXPONENT));
@@ -219,6 +224,26 @@ class Pkcs11SignTest {
         assertCkr(() -> other.login(Ck.CKU_USER, USER.clone()), Ckr.USER_ALREADY_LOGGED_IN);
         other.signInit(Mechanism.of(Ck.CKM_ECDSA_SHA256), handles.get("ecc-p256"));
         assertThat(other.sign(MSG)).hasSize(64);
+    }
+
+    @Test
+    void aPinlessTokenSignsWithoutLoginAndDoesNotAskForOne() throws Exception {
+        tokens.init("free", null, null);
+        Cryptoki other = new Cryptoki(tokens);
+        Session s = other.openSession(other.slotOf("free"));
+        KeyRecord k = s.createKey(KeyType.ECC_P256, "free-key", false, "");
+        assertThat(k.pinless()).isTrue();
+        TokenInfo info = other.tokenInfo(other.slotOf("free"));
+        assertThat(info.has(Ck.CKF_LOGIN_REQUIRED)).isFalse();
+        assertThat(info.has(Ck.CKF_TOKEN_INITIALIZED)).isTrue();
+        List<Long> h = s.findObjects(Map.of(Ck.CKA_CLASS, Ck.CKO_PRIVATE_KEY));
+        assertThat(h).hasSize(1);
+        assertThat(s.getAttribute(h.get(0), Ck.CKA_PRIVATE)).isEqualTo(false);
+        assertThat(s.getAttribute(h.get(0), Ck.CKA_EXTRACTABLE)).isEqualTo(false);
+        s.signInit(Mechanism.of(Ck.CKM_ECDSA_SHA384), h.get(0));
+        assertThat(jca("SHA384withECDSAinP1363Format", publicKeyFromAttributes(s, h.get(0)), MSG, s.sign(MSG)))
+                .isTrue();
+        other.close();
     }
 
     @Test

@@ -145,6 +145,29 @@ class TokenPinTest {
         }
     }
 
+    /**
+     * The import hooks, with TPM2_Create standing in for TPM2_Import (which another part adds):
+     * a key given the authValue from newKeyAuth signs after login like a created key.
+     */
+    @Test
+    void importedKeysTakeTheirAuthValueFromTheTokenSecret() throws Exception {
+        try (Fixture fx = new Fixture(dir.resolve("store"))) {
+            Tokens t = fx.tokens;
+            t.init("tok", "1111".toCharArray(), "so".toCharArray());
+            byte[] secret = t.loginUser("tok", "1111".toCharArray());
+            Tokens.NewKeyAuth na = t.newKeyAuth("tok", false, secret);
+            var made = fx.ring.createBlob(org.tpmssh.tpm.structures.Templates.eccSigningKey(Alg.ECC_NIST_P256, false),
+                    na.authValue(), null);
+            KeyRecord k = t.addImportedKey("tok", na, "imported", "ecc-p256", made.outPublic(), made.outPrivate(), "");
+            assertThat(k.origin()).isEqualTo(KeyRecord.IMPORTED);
+            assertThat(verifies(t, "tok", t.store().keyByLabel("tok", "imported").orElseThrow(), secret)).isTrue();
+
+            Tokens.NewKeyAuth wrong = t.newKeyAuth("tok", true, null);
+            assertThatThrownBy(() -> t.addImportedKey("tok", wrong, "bad", "ecc-p256", made.outPublic(),
+                    made.outPrivate(), "")).isInstanceOf(StoreException.class).hasMessageContaining("noDA");
+        }
+    }
+
     @Test
     void aStolenStoreIsInertOnAnotherTpm() throws Exception {
         Path store = dir.resolve("store");

@@ -116,8 +116,9 @@ class TokenStoreTest {
     }
 
     /**
-     * Two JVMs each add 50 key records to one store at the same time. The records are made without
-     * a TPM (see StoreFixtures): this tests the file lock and atomic writes, not the TPM.
+     * Two JVMs each add 50 key records to one store at the same time, and race for 50 shared labels.
+     * The records are made without a TPM (see StoreFixtures): this tests the file lock and atomic
+     * writes, not the TPM.
      */
     @Test
     void twoProcessesAdding50KeysEachLeaveExactly100() throws Exception {
@@ -142,9 +143,13 @@ class TokenStoreTest {
                 }
             }
         }
-        List<KeyRecord> keys = TokenStore.open(store).keys("shared");
+        List<KeyRecord> all = TokenStore.open(store).keys("shared");
+        List<KeyRecord> keys = all.stream().filter(k -> !k.label().startsWith("dup-")).toList();
         assertThat(keys).hasSize(100);
         assertThat(keys.stream().map(KeyRecord::label).distinct()).hasSize(100);
+        // The label check and the write happen under one lock: no label was taken twice.
+        List<String> dups = all.stream().map(KeyRecord::label).filter(l -> l.startsWith("dup-")).toList();
+        assertThat(dups).hasSize(50).doesNotHaveDuplicates();
         File[] leftovers = dir.resolve("store/tokens/shared/keys").toFile().listFiles((d, n) -> n.endsWith(".tmp"));
         assertThat(leftovers).isEmpty();
         assertThat(Files.readString(dir.resolve("left.log"), StandardCharsets.UTF_8)).contains("added 50");
