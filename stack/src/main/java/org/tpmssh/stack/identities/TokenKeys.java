@@ -38,25 +38,19 @@ public final class TokenKeys {
     public static KeyRecord importKey(Tokens tokens, String token, String keyLabel, KeyPair pair, boolean pinless,
             String comment, byte[] tokenSecret) throws PinException, StoreException, TpmException,
             UnsupportedKeyTypeException {
-        TokenRecord t = tokens.store().requireToken(token);
-        boolean noAuth = t.pinless() || pinless;
         refuseDuplicateLabel(tokens, token, keyLabel);
-        String id = KeyRecord.newId();
-        byte[] auth = noAuth ? new byte[0] : Tokens.keyAuth(requireSecret(tokenSecret, token), id);
+        Tokens.NewKeyAuth auth = tokens.newKeyAuth(token, pinless, tokenSecret);
         try {
-            ImportedKey imported = KeyImport.importKey(tokens.ring(), pair, auth, noAuth, comment);
+            ImportedKey imported = KeyImport.importKey(tokens.ring(), pair, auth.authValue(), auth.pinless(), comment);
             try {
-                KeyRecord record = new KeyRecord(id, keyLabel, algorithmOf(imported.publicArea()),
-                        KeyRecord.IMPORTED, noAuth, t.parent(), imported.publicArea().toBytes(),
-                        imported.privateBlob(), comment, KeyRecord.now());
-                tokens.store().addKey(token, record);
-                return record;
+                return tokens.addImportedKey(token, auth, keyLabel, algorithmOf(imported.publicArea()),
+                        imported.publicArea(), imported.privateBlob(), comment);
             } finally {
                 imported.key().close();
                 tokens.ring().cache().release(imported.key().object());
             }
         } finally {
-            Secrets.wipe(auth);
+            Secrets.wipe(auth.authValue());
         }
     }
 
@@ -154,11 +148,4 @@ public final class TokenKeys {
         }
     }
 
-    private static byte[] requireSecret(byte[] tokenSecret, String token) throws PinException {
-        if (tokenSecret == null || tokenSecret.length == 0) {
-            throw new PinException("log in to token '" + token + "' with the user PIN before importing a key that"
-                    + " needs it");
-        }
-        return tokenSecret;
-    }
 }
