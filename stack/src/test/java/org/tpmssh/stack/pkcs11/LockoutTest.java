@@ -50,6 +50,7 @@ class LockoutTest {
                 Session s = module.openSession(slot);
                 s.login(Ck.CKU_USER, "2468".toCharArray());
                 KeyRecord k = s.createKey(KeyType.ECC_P256, "k", false, "");
+                KeyRecord robot = s.createKey(KeyType.ECC_P256, "robot", true, "");
                 s.logout();
                 assertThat(counter(tpm)).isZero();
                 assertThat(module.tokenInfo(slot).has(Ck.CKF_USER_PIN_COUNT_LOW)).isFalse();
@@ -74,6 +75,16 @@ class LockoutTest {
                 } catch (Pkcs11Exception e) {
                     assertThat(e.getMessage()).contains("lockout").contains("wait").doesNotContain("2468");
                 }
+
+                // A PIN-less key still loads and signs in lockout: it and its H-2 parent are both noDA.
+                byte[] robotMsg = "in lockout".getBytes(StandardCharsets.UTF_8);
+                org.tpmssh.tpm.structures.Signature robotSig = tokens.sign("tok", tokens.load("tok", robot),
+                        new byte[0], java.security.MessageDigest.getInstance("SHA-256").digest(robotMsg),
+                        org.tpmssh.tpm.structures.Alg.ECDSA, org.tpmssh.tpm.structures.Alg.SHA256);
+                Signature robotCheck = Signature.getInstance("SHA256withECDSA", "SunEC");
+                robotCheck.initVerify(robot.tpmPublic().toPublicKey());
+                robotCheck.update(robotMsg);
+                assertThat(robotCheck.verify(robotSig.toDer())).as("a PIN-less key signs in lockout").isTrue();
 
                 DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, org.tpmssh.tpm.sessions.Session.password()));
                 assertThat(module.tokenInfo(slot).has(Ck.CKF_USER_PIN_LOCKED)).isFalse();
