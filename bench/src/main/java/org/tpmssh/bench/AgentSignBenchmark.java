@@ -21,20 +21,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
-import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Sign;
-import org.tpmssh.tpm.commands.Tpm;
-import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.structures.Alg;
-import org.tpmssh.tpm.structures.CommandCode;
-import org.tpmssh.tpm.structures.Handles;
-import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
@@ -56,7 +49,7 @@ public class AgentSignBenchmark {
     @Param({"ecc-p256", "rsa-2048"})
     public String keyType;
 
-    private Swtpm swtpm;
+    private BenchTpm tpm;
     private TpmTransport transport;
     private KeyRing ring;
     private TpmSshKey key;
@@ -70,11 +63,9 @@ public class AgentSignBenchmark {
     @Setup
     public void setup() throws Exception {
         try {
-            swtpm = Swtpm.start();
-            transport = Tcti.parse(swtpm.tcti()).open();
-            Tpm tpm = new Tpm(transport);
-            DictionaryAttack.relaxForOwnSimulator(tpm);
-            ring = KeyRing.open(tpm);
+            tpm = BenchTpm.start();
+            transport = tpm.transport;
+            ring = tpm.ring;
             KeyType type = keyType.equals("ecc-p256") ? KeyType.ECC_P256 : KeyType.RSA_2048;
             key = TpmSshKeys.create(ring, type, new char[0], "bench");
             dir = Files.createTempDirectory("tpmssh-bench");
@@ -94,7 +85,7 @@ public class AgentSignBenchmark {
             int handle = ring.cache().use(key.object(), h -> h);
             int scheme = type == KeyType.RSA_2048 ? Alg.RSASSA : Alg.ECDSA;
             int hash = type == KeyType.RSA_2048 ? Alg.SHA512 : Alg.SHA256;
-            rawSign = rawSignCommand(handle, new Sign(null, Alg.hash(hash, data), scheme, hash).params());
+            rawSign = BenchTpm.rawSignCommand(handle, new Sign(null, Alg.hash(hash, data), scheme, hash).params());
             checkRaw();
         } catch (Exception | Error e) {
             tearDown();
@@ -109,21 +100,8 @@ public class AgentSignBenchmark {
         return b.array();
     }
 
-    static byte[] rawSignCommand(int keyHandle, byte[] params) {
-        TpmWriter w = new TpmWriter(64 + params.length);
-        w.u16(0x8002 /* TPM_ST_SESSIONS */).u32(0).u32(CommandCode.SIGN).u32(keyHandle);
-        w.u32(9).u32(Handles.RS_PW).u16(0 /* nonce */).u8(0x01 /* continueSession */).u16(0 /* empty auth */);
-        w.bytes(params);
-        w.patchU32(2, w.length());
-        return w.toByteArray();
-    }
-
     private void checkRaw() throws Exception {
-        byte[] r = rawTransmit();
-        int rc = ((r[6] & 0xFF) << 24) | ((r[7] & 0xFF) << 16) | ((r[8] & 0xFF) << 8) | (r[9] & 0xFF);
-        if (rc != 0) {
-            throw new IllegalStateException("the raw TPM2_Sign failed with rc 0x" + Integer.toHexString(rc));
-        }
+        tpm.transmitChecked(rawSign);
     }
 
     /** One request and its whole reply; returns the reply's message type. */
@@ -167,13 +145,8 @@ public class AgentSignBenchmark {
                 key.close();
             }
         } finally {
-            if (ring != null) {
-                ring.close();
-            } else if (transport != null) {
-                transport.close();
-            }
-            if (swtpm != null) {
-                swtpm.close();
+            if (tpm != null) {
+                tpm.close();
             }
             if (dir != null) {
                 try (Stream<Path> files = Files.walk(dir)) {

@@ -10,14 +10,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
-import org.tpmssh.tpm.commands.DictionaryAttack;
-import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * The time to create one TPM key (TPM2_Create under the already-loaded SRK, through the salted
@@ -33,17 +29,15 @@ public class KeyCreateBenchmark {
     @Param({"ecc-p256", "rsa-2048"})
     public String keyType;
 
-    private Swtpm swtpm;
+    private BenchTpm tpm;
     private KeyRing ring;
     private KeyType type;
 
     @Setup
     public void setup() throws Exception {
-        swtpm = Swtpm.start();
+        tpm = BenchTpm.start();
+        ring = tpm.ring;
         try {
-            Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
-            DictionaryAttack.relaxForOwnSimulator(tpm);
-            ring = KeyRing.open(tpm);
             type = keyType.equals("ecc-p256") ? KeyType.ECC_P256 : KeyType.RSA_2048;
         } catch (Exception | Error e) {
             tearDown();
@@ -60,11 +54,8 @@ public class KeyCreateBenchmark {
 
     @TearDown
     public void tearDown() {
-        if (ring != null) {
-            ring.close();
-        }
-        if (swtpm != null) {
-            swtpm.close();
+        if (tpm != null) {
+            tpm.close();
         }
     }
 }

@@ -13,13 +13,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.stack.keys.ImportedKey;
 import org.tpmssh.stack.keys.KeyImport;
-import org.tpmssh.tpm.commands.DictionaryAttack;
-import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * The time to import one existing key into the TPM on swtpm: building the duplication blob on the
@@ -35,17 +31,15 @@ public class KeyImportBenchmark {
     @Param({"ecc-p256", "rsa-2048"})
     public String keyType;
 
-    private Swtpm swtpm;
+    private BenchTpm tpm;
     private KeyRing ring;
     private KeyPair pair;
 
     @Setup
     public void setup() throws Exception {
-        swtpm = Swtpm.start();
+        tpm = BenchTpm.start();
+        ring = tpm.ring;
         try {
-            Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open());
-            DictionaryAttack.relaxForOwnSimulator(tpm);
-            ring = KeyRing.open(tpm);
             if (keyType.equals("ecc-p256")) {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
                 g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -73,11 +67,8 @@ public class KeyImportBenchmark {
 
     @TearDown
     public void tearDown() {
-        if (ring != null) {
-            ring.close();
-        }
-        if (swtpm != null) {
-            swtpm.close();
+        if (tpm != null) {
+            tpm.close();
         }
     }
 }

@@ -10,20 +10,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.TpmException;
-import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Sign;
-import org.tpmssh.tpm.commands.Tpm;
-import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
-import org.tpmssh.tpm.structures.CommandCode;
-import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
-import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
@@ -41,7 +34,7 @@ public class SignBenchmark {
     private static final byte[] PIN = "bench-pin-2718".getBytes(StandardCharsets.UTF_8);
     private static final byte[] NO_PIN = new byte[0];
 
-    private Swtpm swtpm;
+    private BenchTpm tpm;
     private TpmTransport transport;
     private KeyRing ring;
     private TpmObject pinKey;
@@ -51,13 +44,10 @@ public class SignBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        swtpm = Swtpm.start();
+        tpm = BenchTpm.start();
         try {
-            transport = Tcti.parse(swtpm.tcti()).open();
-            Tpm tpm = new Tpm(transport);
-            ring = KeyRing.open(tpm);
-            // A fresh swtpm locks out after 3 failures; nothing here fails, but a benchmark must not hang on it.
-            DictionaryAttack.relaxForOwnSimulator(tpm);
+            transport = tpm.transport;
+            ring = tpm.ring;
             pinKey = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "pin");
             pinlessKey = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, true), NO_PIN, "pinless");
             digest = Alg.hash(Alg.SHA256, "benchmark message".getBytes(StandardCharsets.UTF_8));
@@ -69,7 +59,7 @@ public class SignBenchmark {
                         + ring.cache().loadedCount());
             }
             int handle = ring.cache().use(pinlessKey, h -> h);
-            rawSign = rawSignCommand(handle, new Sign(null, digest, Alg.ECDSA, Alg.SHA256).params());
+            rawSign = BenchTpm.rawSignCommand(handle, new Sign(null, digest, Alg.ECDSA, Alg.SHA256).params());
             checkRaw();
         } catch (Exception | Error e) {
             tearDown();
@@ -77,22 +67,8 @@ public class SignBenchmark {
         }
     }
 
-    /** TPM2_Sign with a password session and an empty authValue, marshalled by hand. */
-    private static byte[] rawSignCommand(int keyHandle, byte[] params) {
-        TpmWriter w = new TpmWriter(64 + params.length);
-        w.u16(0x8002 /* TPM_ST_SESSIONS */).u32(0).u32(CommandCode.SIGN).u32(keyHandle);
-        w.u32(9).u32(Handles.RS_PW).u16(0 /* nonce */).u8(0x01 /* continueSession */).u16(0 /* empty auth */);
-        w.bytes(params);
-        w.patchU32(2, w.length());
-        return w.toByteArray();
-    }
-
     private void checkRaw() throws Exception {
-        byte[] r = rawTransmit();
-        int rc = ((r[6] & 0xFF) << 24) | ((r[7] & 0xFF) << 16) | ((r[8] & 0xFF) << 8) | (r[9] & 0xFF);
-        if (rc != 0) {
-            throw new IllegalStateException("the raw TPM2_Sign failed with rc 0x" + Integer.toHexString(rc));
-        }
+        tpm.transmitChecked(rawSign);
     }
 
     @TearDown
@@ -102,13 +78,8 @@ public class SignBenchmark {
                 checkRaw(); // the raw handle is still the pinless key: nothing was evicted
             }
         } finally {
-            if (ring != null) {
-                ring.close();
-            } else if (transport != null) {
-                transport.close();
-            }
-            if (swtpm != null) {
-                swtpm.close();
+            if (tpm != null) {
+                tpm.close();
             }
         }
     }
