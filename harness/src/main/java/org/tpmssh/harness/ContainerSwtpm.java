@@ -26,18 +26,19 @@ final class ContainerSwtpm implements AutoCloseable {
     /** Why no container backend here; asks the Docker engine once per JVM, since that probe is slow. */
     static synchronized Optional<String> availability() {
         if (availability == null) {
+            boolean docker;
+            try {
+                docker = DockerClientFactory.instance().isDockerAvailable();
+            } catch (RuntimeException | LinkageError e) {
+                docker = false;
+            }
             String image = System.getenv(IMAGE_VARIABLE);
-            if (image == null || image.isBlank()) {
+            if (!docker) {
+                availability = Optional.of("no Docker engine is reachable for Testcontainers");
+            } else if (image == null || image.isBlank()) {
                 availability = Optional.of(IMAGE_VARIABLE + " is not set (an image with swtpm on its PATH)");
             } else {
-                boolean docker;
-                try {
-                    docker = DockerClientFactory.instance().isDockerAvailable();
-                } catch (RuntimeException | LinkageError e) {
-                    docker = false;
-                }
-                availability = docker ? Optional.empty()
-                        : Optional.of("no Docker engine is reachable for Testcontainers");
+                availability = Optional.empty();
             }
         }
         return availability;

@@ -119,6 +119,8 @@ public final class TpmBackend implements AutoCloseable {
             if (ring != null) {
                 ring.close(); // also closes tpm
             }
+            // A swtpm serves one connection at a time, so ours must be gone before the check opens its own.
+            tpm.close();
             if (guard != null) {
                 try (Tpm check = new Tpm(Tcti.parse(tcti).open())) {
                     guard.verifyUnchanged(check);
