@@ -121,6 +121,11 @@ public final class TpmMatrixProvider implements TestTemplateInvocationContextPro
         return c;
     }
 
+    /** {@code tpmssh.keepFailureLogs=false} drops the sshd logs of failed tests (the faulty-stack test fails on purpose). */
+    static boolean keepFailureLogs(ExtensionContext context) {
+        return context.getConfigurationParameter("tpmssh.keepFailureLogs").map(Boolean::parseBoolean).orElse(true);
+    }
+
     static Backends.Config config(ExtensionContext context) {
         return new Backends.Config(context.getConfigurationParameter(MatrixFilter.TCTI).filter(s -> !s.isBlank()),
                 context.getConfigurationParameter(MatrixFilter.ALLOW_LAB_WRITES).map(Boolean::parseBoolean)
@@ -233,8 +238,12 @@ public final class TpmMatrixProvider implements TestTemplateInvocationContextPro
 
         @Override
         public void afterEach(ExtensionContext context) {
-            if (context.getExecutionException().isPresent()) {
-                servers(context).keepLogForFailure().ifPresent(log ->
+            // A skip is an exception too; only a real failure keeps and attaches the sshd log.
+            boolean failed = context.getExecutionException()
+                    .filter(e -> !(e instanceof org.opentest4j.TestAbortedException)).isPresent();
+            ClassServers servers = classContext(context).getStore(NS).get(ClassServers.class, ClassServers.class);
+            if (failed && servers != null && keepFailureLogs(context)) {
+                servers.keepLogForFailure().ifPresent(log ->
                         context.publishReportEntry("tpmssh.attachment.sshd-log", log.toString()));
             }
             if (run != null) {

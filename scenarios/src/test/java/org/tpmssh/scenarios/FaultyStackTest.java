@@ -74,7 +74,9 @@ class FaultyStackTest {
                 .configurationParameter("tpmssh.backend", "swtpm-tcp")
                 .configurationParameter("tpmssh.server", "openssh")
                 .configurationParameter("tpmssh.keys", key)
-                .configurationParameter("tpmssh.origins", "created");
+                .configurationParameter("tpmssh.origins", "created")
+                // These failures are the point of the test; their sshd logs need not outlive it.
+                .configurationParameter("tpmssh.keepFailureLogs", "false");
         SCENARIOS.forEach(c -> request.selectors(selectClass(c)));
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
