@@ -72,4 +72,18 @@ public final class TpmSshKeys {
             throws UnsupportedKeyTypeException {
         return new TpmSshKey(ring, object, authValue, comment);
     }
+
+    /**
+     * An SSH key for an object already known to {@code ring}, e.g. one {@code register}ed again from its stored
+     * private blob and public area after the TPM restarted. An empty or null PIN means a PIN-less key.
+     */
+    public static TpmSshKey fromObject(KeyRing ring, TpmObject object, char[] pin, String comment)
+            throws UnsupportedKeyTypeException {
+        byte[] auth = PinAuth.authValue(pin);
+        try {
+            return of(ring, object, auth, comment);
+        } finally {
+            Arrays.fill(auth, (byte) 0);
+        }
+    }
 }

@@ -51,6 +51,15 @@ public final class TpmObject {
         return label;
     }
 
+    /**
+     * The private blob of a child key (a copy), so a caller can store it and {@code register} it again after
+     * the TPM restarts; empty for a primary, which is re-created from its template instead.
+     */
+    public java.util.Optional<byte[]> privateBlob() {
+        return source instanceof Child child ? java.util.Optional.of(child.privateBlob().clone())
+                : java.util.Optional.empty();
+    }
+
     @Override
     public String toString() {
         return "TpmObject[" + label + (handle != 0 ? String.format(" @0x%08x", handle) : "") + "]";

@@ -1,0 +1,100 @@
+package org.tpmssh.harness;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.Signature;
+import org.tpmssh.tpm.structures.Templates;
+
+/**
+ * The baselines a stack's latencies are compared with, measured in the same run: TPM2_Sign straight over the
+ * backend's transport (no SSH, no agent), and the same login with a plain file key in OpenSSH's own agent.
+ */
+public final class Baselines {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private Baselines() {
+    }
+
+    /**
+     * Signs a SHA-256 digest {@code count} times with a PIN-less key of {@code type}, recording each
+     * TPM2_Sign, and returns the last signature checked by JCA (true if it verified).
+     */
+    public static boolean rawTpmSign(TpmBackend backend, KeyType type, int count, String combination)
+            throws Exception {
+        KeyRing ring = backend.ring();
+        boolean ecc = type.label().startsWith("ecc-");
+        int curve = type == KeyType.ECC_P384 ? Alg.ECC_NIST_P384 : type == KeyType.ECC_P521 ? Alg.ECC_NIST_P521
+                : Alg.ECC_NIST_P256;
+        TpmObject key = ring.create(ecc ? Templates.eccSigningKey(curve, true)
+                : Templates.rsaSigningKey(type == KeyType.RSA_3072 ? 3072 : 2048, true), new byte[0], "baseline");
+        try {
+            byte[] data = "baseline".getBytes();
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(data);
+            Signature last = null;
+            for (int i = 0; i < count; i++) {
+                long start = System.nanoTime();
+                last = ring.sign(key, new byte[0], digest, ecc ? Alg.ECDSA : Alg.RSASSA, Alg.SHA256);
+                LatencySink.current().record(combination, LatencySink.Operation.BASELINE_RAW_TPM_SIGN,
+                        System.nanoTime() - start);
+            }
+            java.security.Signature v = java.security.Signature.getInstance(ecc ? "SHA256withECDSA"
+                    : "SHA256withRSA");
+            v.initVerify(key.publicArea().toPublicKey());
+            v.update(data);
+            return v.verify(ecc ? last.toDer() : last.rsa());
+        } finally {
+            ring.cache().release(key);
+        }
+    }
+
+    /** Logs in to {@code server} with a fresh ECDSA P-256 file key held by OpenSSH's ssh-agent; timed. */
+    public static CommandResult fileKeyLogin(SshServerUnderTest server, Path workDir, String combination)
+            throws Exception {
+        Path dir = Files.createTempDirectory(workDir, "file-key");
+        Path key = dir.resolve("id_ecdsa");
+        CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C",
+                "tpmssh-baseline", "-f", key.toString()), Map.of(), TIMEOUT);
+        if (!keygen.succeeded()) {
+            throw new IllegalStateException("ssh-keygen failed: " + keygen.describe());
+        }
+        String pub = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
+        server.setAuthorizedKeys(List.of(pub));
+        Path socket = dir.resolve("agent.sock");
+        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        try {
+            for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+                Thread.sleep(10);
+            }
+            CommandResult add = CommandRunner.run(List.of("ssh-add", "-q", key.toString()),
+                    Map.of("SSH_AUTH_SOCK", socket.toString()), TIMEOUT);
+            if (!add.succeeded()) {
+                throw new IllegalStateException("ssh-add failed: " + add.describe());
+            }
+            CommandResult r = new OpenSshClient(dir.resolve("client"), server).run(socket, "true");
+            if (r.succeeded()) {
+                LatencySink.current().record(combination, LatencySink.Operation.BASELINE_FILE_KEY_LOGIN,
+                        r.wallNanos());
+            }
+            return r;
+        } finally {
+            agent.destroy();
+            if (!agent.waitFor(5, TimeUnit.SECONDS)) {
+                agent.destroyForcibly().waitFor();
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package org.tpmssh.harness;
+
+import org.tpmssh.sshserver.CommandResult;
+
+/**
+ * Says why an {@code ssh -v} login failed, from what the client printed: the server did not list the key,
+ * the agent refused to sign, or the server listed the key and then rejected its signature.
+ */
+public final class LoginDiagnosis {
+    private LoginDiagnosis() {
+    }
+
+    public static String explain(CommandResult r) {
+        String err = r.stderr();
+        String why;
+        if (err.contains("agent refused operation") || err.contains("signing failed")) {
+            why = "the agent refused to sign (see the agent's log)";
+        } else if (err.contains("Server accepts key")) {
+            why = "signature did not verify with the key in authorized_keys: sshd accepted the offered public key,"
+                    + " then rejected the signature made with it";
+        } else if (err.contains("Offering public key")) {
+            why = "the server did not accept the offered public key: it is not in authorized_keys";
+        } else if (err.contains("Permission denied")) {
+            why = "the server refused every key the agent offered";
+        } else {
+            why = "ssh failed before authentication";
+        }
+        return why + "\n" + r.describe();
+    }
+}

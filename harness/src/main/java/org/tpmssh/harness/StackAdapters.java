@@ -1,0 +1,26 @@
+package org.tpmssh.harness;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The stack axis: names to adapter factories. {@code java} is built in; issue 5's tpm2-pkcs11 adapter and the
+ * test-only faulty stacks register themselves. A factory gets the combination id to record timings under.
+ */
+public final class StackAdapters {
+    private static final Map<String, Function<String, StackAdapter>> FACTORIES = new ConcurrentHashMap<>(
+            Map.of(JavaStack.NAME, JavaStack::new));
+
+    private StackAdapters() {
+    }
+
+    public static void register(String name, Function<String, StackAdapter> factory) {
+        FACTORIES.put(name, factory);
+    }
+
+    public static Optional<StackAdapter> create(String name, String combination) {
+        return Optional.ofNullable(FACTORIES.get(name)).map(f -> f.apply(combination));
+    }
+}

@@ -1,0 +1,25 @@
+package org.tpmssh.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.tpmssh.harness.Baselines;
+import org.tpmssh.harness.MatrixRun;
+import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.sshserver.CommandResult;
+
+/** The baselines beside each combination's latencies: raw TPM2_Sign, and a login with a plain file key. */
+@DisplayName("Latency baselines")
+class LatencyBaselinesTest {
+    private static final int SIGNS = 20;
+
+    @TpmMatrix(origins = "created", clients = "ssh-agent")
+    @DisplayName("raw TPM2_Sign and a file-key login are measured on the same backend and server")
+    void baselines(MatrixRun run) throws Exception {
+        assertThat(Baselines.rawTpmSign(run.backend(), run.combination().keyType(), SIGNS, run.combination().id()))
+                .as("JCA verifies the raw TPM2_Sign signature").isTrue();
+        CommandResult login = Baselines.fileKeyLogin(run.server(List.of()), run.workDir(), run.combination().id());
+        assertThat(login.succeeded()).as(login::describe).isTrue();
+    }
+}

@@ -1,0 +1,51 @@
+package org.tpmssh.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.DisplayName;
+import org.tpmssh.harness.MatrixRun;
+import org.tpmssh.harness.StackAdapter;
+import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.tpm.commands.AuthHandle;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.sessions.Session;
+
+/**
+ * After too many wrong PINs the TPM locks out, and the stack tells the user so instead of "wrong PIN" again.
+ * Only on a TPM we started; the class has one combination per backend, since a locked TPM stays locked.
+ */
+@DisplayName("Dictionary-attack lockout")
+class LockoutTest {
+    private static final int PT_PERMANENT = 0x200;
+    private static final int IN_LOCKOUT = 1 << 9;
+
+    @TpmMatrix(keys = "ecc-p256", origins = "created", servers = "openssh")
+    @DisplayName("lockout is reported after too many wrong PINs")
+    void lockoutIsReported(MatrixRun run) throws Exception {
+        assumeTrue(run.backend().owned(), "locking out a TPM this run does not own is never allowed");
+        var tpm = run.backend().tpm();
+        StackAdapter.Key key = run.key("tpmssh-lockout");
+        // Two failures lock out, and only a reset (below) ends it within the test.
+        DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 2, 1000, 1);
+        try (StackAdapter.Key wrong = run.stack().loadKey(run.backend(), key.stored().orElseThrow(),
+                "000000".toCharArray())) {
+            byte[] data = "session id and userauth request".getBytes();
+            for (int i = 0; i < 2; i++) {
+                assertThatThrownBy(() -> wrong.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256))
+                        .as("a wrong PIN was accepted: the key signed although the PIN was wrong");
+            }
+            assertThat(GetCapability.property(tpm, PT_PERMANENT) & IN_LOCKOUT).as("TPMA_PERMANENT.inLockout")
+                    .isNotZero();
+            assertThatThrownBy(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256))
+                    .as("signing with the right PIN during lockout")
+                    .hasMessageContaining("lockout");
+        } finally {
+            DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, Session.password()));
+            DictionaryAttack.relaxForOwnSimulator(tpm);
+        }
+    }
+}

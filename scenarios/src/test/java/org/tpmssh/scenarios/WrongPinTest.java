@@ -1,0 +1,41 @@
+package org.tpmssh.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.tpmssh.harness.MatrixRun;
+import org.tpmssh.harness.StackAdapter;
+import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.tpm.commands.GetCapability;
+
+/**
+ * A key unlocked with the wrong PIN cannot log in, and the TPM counts the failure toward dictionary-attack
+ * lockout. Only on a TPM we started: on someone else's it would spend one of their tries.
+ */
+@DisplayName("A wrong PIN")
+class WrongPinTest {
+
+    @TpmMatrix(origins = "created")
+    @DisplayName("a wrong PIN is refused and counted")
+    void wrongPinIsRefusedAndCounted(MatrixRun run) throws Exception {
+        assumeTrue(run.backend().owned(), "a wrong PIN would count against a TPM this run does not own");
+        StackAdapter.Key key = run.key("tpmssh-pin");
+        StackAdapter.Stored stored = key.stored().orElseThrow();
+        StackAdapter.Key wrong = run.stack().loadKey(run.backend(), stored, "000000".toCharArray());
+        SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
+        int before = GetCapability.property(run.backend().tpm(), GetCapability.PT_LOCKOUT_COUNTER);
+        try (StackAdapter.Agent agent = run.agent(List.of(wrong))) {
+            CommandResult r = run.login(server, agent);
+            int after = GetCapability.property(run.backend().tpm(), GetCapability.PT_LOCKOUT_COUNTER);
+            assertThat(r.succeeded()).as(() -> "a wrong PIN was accepted: the key signed although the PIN was"
+                    + " wrong\n" + r.describe()).isFalse();
+            assertThat(after).as("the TPM's DA failure counter after one wrong PIN").isGreaterThan(before);
+        } finally {
+            wrong.close();
+        }
+    }
+}
