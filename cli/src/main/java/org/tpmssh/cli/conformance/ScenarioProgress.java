@@ -1,11 +1,11 @@
 package org.tpmssh.cli.conformance;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -14,7 +14,13 @@ import org.junit.platform.launcher.TestPlan;
 
 /**
  * Prints one line per scenario as it finishes ({@code PASS}, {@code FAIL} or {@code SKIP}), counts them,
- * and decides the exit code of a conformance run.
+ * and decides the exit code of a conformance run. As each scenario starts, a progress line on the progress
+ * stream names it (for a matrix invocation, its combination) with how many are done and how many remain.
+ *
+ * <p>The remaining count is taken from the test plan up front, but matrix invocations only exist once their
+ * template runs: they are added as they are registered, and while a template has not finished the count is
+ * a lower bound, shown as {@code N+}. Tests inside a suite that fails or is skipped as a whole leave the
+ * count, since they will never run.
  *
  * <p>A container (a suite class or a parameterized scenario) gets a line of its own only when it fails or
  * is skipped as a whole, because then its scenarios never report: a suite whose {@code @BeforeAll} cannot
@@ -24,41 +30,73 @@ import org.junit.platform.launcher.TestPlan;
 final class ScenarioProgress implements TestExecutionListener {
 
     private final PrintWriter out;
+    private final PrintWriter progress;
     private final PrintWriter traces;
-    private final List<String> lines = new ArrayList<>();
     private final Map<String, Long> startNanos = new HashMap<>();
+    // Tests known so far that have not finished, and templates whose invocations may still appear.
+    private final Set<String> pending = new HashSet<>();
+    private final Set<String> openTemplates = new HashSet<>();
     private TestPlan plan;
+    private int done;
     private int passed;
     private int failed;
     private int skipped;
 
     /**
      * @param out where the scenario lines and the summary go
+     * @param progress where the live "running …" lines go, or null for none
      * @param traces where the stack traces of failures go, or null to leave them out
      */
-    ScenarioProgress(PrintWriter out, PrintWriter traces) {
+    ScenarioProgress(PrintWriter out, PrintWriter progress, PrintWriter traces) {
         this.out = out;
+        this.progress = progress;
         this.traces = traces;
     }
 
     @Override
     public synchronized void testPlanExecutionStarted(TestPlan testPlan) {
         plan = testPlan;
+        for (TestIdentifier root : testPlan.getRoots()) {
+            for (TestIdentifier d : testPlan.getDescendants(root)) {
+                if (d.isTest()) {
+                    pending.add(d.getUniqueId());
+                } else if (isTemplate(d)) {
+                    openTemplates.add(d.getUniqueId());
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void dynamicTestRegistered(TestIdentifier id) {
+        if (id.isTest()) {
+            pending.add(id.getUniqueId());
+        } else if (isTemplate(id)) {
+            openTemplates.add(id.getUniqueId());
+        }
     }
 
     @Override
     public synchronized void executionStarted(TestIdentifier id) {
         startNanos.put(id.getUniqueId(), System.nanoTime());
+        if (id.isTest() && progress != null) {
+            int remaining = pending.size();
+            progress.println(String.format(Locale.ROOT, "[%d done, %d%s to go] running %s", done, remaining,
+                    openTemplates.isEmpty() ? "" : "+", name(id)));
+            progress.flush();
+        }
     }
 
     @Override
     public synchronized void executionSkipped(TestIdentifier id, String reason) {
         skipped++;
+        settle(id);
         print("SKIP", id, null, reason);
     }
 
     @Override
     public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
+        settle(id);
         Long start = startNanos.remove(id.getUniqueId());
         String duration =
                 start == null
@@ -86,6 +124,28 @@ final class ScenarioProgress implements TestExecutionListener {
         }
     }
 
+    /** A finished test counts as done; a finished container takes its never-run tests out of the count. */
+    private void settle(TestIdentifier id) {
+        openTemplates.remove(id.getUniqueId());
+        if (id.isTest()) {
+            if (pending.remove(id.getUniqueId())) {
+                done++;
+            }
+            return;
+        }
+        if (plan != null) {
+            for (TestIdentifier d : plan.getDescendants(id)) {
+                pending.remove(d.getUniqueId());
+                openTemplates.remove(d.getUniqueId());
+            }
+        }
+    }
+
+    // A test template (a matrix scenario, a parameterized test) or a test factory: a container of a method.
+    private static boolean isTemplate(TestIdentifier id) {
+        return id.isContainer() && id.getSource().filter(MethodSource.class::isInstance).isPresent();
+    }
+
     /** Prints the final {@code N passed, N failed, N skipped} line. */
     synchronized void printSummary() {
         emit(String.format(Locale.ROOT, "%d passed, %d failed, %d skipped", passed, failed, skipped));
@@ -101,11 +161,6 @@ final class ScenarioProgress implements TestExecutionListener {
         return failed == 0 && !noneRan() ? 0 : 1;
     }
 
-    /** Every line printed so far, for the run's summary file. */
-    synchronized List<String> lines() {
-        return List.copyOf(lines);
-    }
-
     private void print(String verdict, TestIdentifier id, String duration, String reason) {
         StringBuilder line = new StringBuilder(verdict).append("  ").append(name(id));
         if (duration != null) {
@@ -118,7 +173,6 @@ final class ScenarioProgress implements TestExecutionListener {
     }
 
     private void emit(String line) {
-        lines.add(line);
         out.println(line);
         out.flush();
     }
