@@ -17,6 +17,8 @@ class HtmlReportTest {
         String html = HtmlReport.render(SampleReports.realistic("run-1", 1, 1.0));
 
         assertThat(html).contains("<table id=\"matrix\">").contains("<table id=\"latency\">")
+                .contains("<table id=\"failures\">").contains("<table id=\"skips\">")
+                .contains("sshd-log: <code>/tmp/run/sshd.log</code>")
                 .contains("<table id=\"environment\">")
                 .contains("not an RSA key")
                 .contains("signature did not verify with the key in authorized_keys")
@@ -37,13 +39,14 @@ class HtmlReportTest {
     @Test
     void escapesEverythingARunCanSay() {
         Result hostile = new Result("a|<script>x</script>", Map.of(), "C", "<script>alert('s')</script>",
-                "<script>n</script>", Status.SKIP, "<script>alert(\"reason\")</script>", null, null, 0,
+                "<script>n</script>", Status.FAIL, "<script>alert(\"reason\")</script>", null, null, 0,
                 Map.of("sshd-log", "/tmp/<img src=x>"));
         RunReport report = new RunReport(1, "<script>id</script>", "<b>", 0, SampleReports.environment(),
                 List.of(hostile), List.of());
         String html = HtmlReport.render(report);
 
         assertThat(html).doesNotContain("<script").doesNotContain("<img").doesNotContain("<b>")
+                .contains("&lt;img src=x&gt;")
                 .contains("&lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;")
                 .contains("&lt;script&gt;alert(&#39;s&#39;)&lt;/script&gt;");
     }

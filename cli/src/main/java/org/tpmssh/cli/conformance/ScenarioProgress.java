@@ -111,7 +111,7 @@ final class ScenarioProgress implements TestExecutionListener {
                 break;
             case ABORTED:
                 skipped++;
-                print("SKIP", id, duration, reason(result));
+                print("SKIP", id, duration, withoutAssumptionPrefix(reason(result)));
                 break;
             case FAILED:
                 failed++;
@@ -192,6 +192,12 @@ final class ScenarioProgress implements TestExecutionListener {
             name = parent.getDisplayName() + " " + name;
         }
         return name;
+    }
+
+    // JUnit prefixes every assumption's message; the reason is what follows.
+    private static String withoutAssumptionPrefix(String reason) {
+        String prefix = "Assumption failed: ";
+        return reason != null && reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason;
     }
 
     /** The first line of the failure's message: the console gets one line per scenario. */

@@ -32,7 +32,7 @@ public final class HtmlReport {
             ".PASS{background:#d4f4d4}.FAIL{background:#f8c8c8;font-weight:bold}.SKIP{background:#f4ecc4}",
             ".none{color:#aaa}.counts span{margin-right:16px}.plots{display:flex;flex-wrap:wrap;gap:12px}",
             "figure{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;color:#444}",
-            "code{font-size:12px}");
+            "code{font-size:12px}th.combo{font-size:11px;font-weight:normal;white-space:nowrap}");
     private static final int W = 460;
     private static final int H = 240;
     private static final int ML = 52;
@@ -56,7 +56,8 @@ public final class HtmlReport {
                 .append("</span><span>schema v").append(report.schemaVersion()).append("</span></p>\n");
         environment(h, report.environment());
         matrix(h, report.results());
-        reasons(h, report.results());
+        failures(h, report.results());
+        skips(h, report.results());
         latencyTable(h, report.latency());
         plots(h, report.latency());
         h.append("</body></html>\n");
@@ -103,14 +104,17 @@ public final class HtmlReport {
                 row.put(combo, r);
             }
         }
+        List<String> columns = combos.stream().sorted().toList();
         h.append("<table id=\"matrix\"><thead><tr><th>Scenario</th>");
-        for (String c : combos) {
-            h.append("<th>").append(c.isEmpty() ? "(outside the matrix)" : esc(c).replace("|", " | ")).append("</th>");
+        for (String c : columns) {
+            // One axis per line keeps a dozen combinations within a screen's width.
+            h.append("<th class=\"combo\">").append(c.isEmpty() ? "(outside the matrix)" : esc(c).replace("|", "<br>"))
+                    .append("</th>");
         }
         h.append("</tr></thead><tbody>\n");
         for (Map.Entry<String, Map<String, Result>> row : rows.entrySet()) {
             h.append("<tr><th>").append(esc(row.getKey())).append("</th>");
-            for (String c : combos) {
+            for (String c : columns) {
                 Result r = row.getValue().get(c);
                 if (r == null) {
                     h.append("<td class=\"none\">–</td>");
@@ -131,23 +135,43 @@ public final class HtmlReport {
         return s == Status.FAIL ? 2 : s == Status.SKIP ? 1 : 0;
     }
 
-    private static void reasons(StringBuilder h, List<Result> results) {
-        List<Result> notPassed = results.stream().filter(r -> r.status() != Status.PASS).toList();
-        h.append("<h2>Failures and skips</h2>\n");
-        if (notPassed.isEmpty()) {
+    private static void failures(StringBuilder h, List<Result> results) {
+        List<Result> failed = results.stream().filter(r -> r.status() == Status.FAIL).toList();
+        h.append("<h2>Failures</h2>\n");
+        if (failed.isEmpty()) {
             h.append("<p>None.</p>\n");
             return;
         }
-        h.append("<table id=\"reasons\"><tr><th>Status</th><th>Scenario</th><th>Combination</th><th>Reason</th>")
+        h.append("<table id=\"failures\"><tr><th>Scenario</th><th>Combination</th><th>Reason</th>")
                 .append("<th>Attachments</th></tr>\n");
-        for (Result r : notPassed) {
-            h.append("<tr><td class=\"").append(r.status()).append("\">").append(r.status()).append("</td><td>")
-                    .append(esc(r.name())).append("</td><td>").append(esc(orEmpty(r.combination())))
-                    .append("</td><td>").append(esc(orEmpty(r.reason()))).append("</td><td>");
+        for (Result r : failed) {
+            h.append("<tr><td>").append(esc(r.name())).append("</td><td>").append(esc(orEmpty(r.combination())))
+                    .append("</td><td class=\"FAIL\">").append(esc(orEmpty(r.reason()))).append("</td><td>");
             r.attachments().forEach((name, path) -> h.append(esc(name)).append(": <code>").append(esc(path))
                     .append("</code><br>"));
             h.append("</td></tr>\n");
         }
+        h.append("</table>\n");
+    }
+
+    /** Skips grouped by reason: a matrix skips many combinations for one cause, and the cause is the news. */
+    private static void skips(StringBuilder h, List<Result> results) {
+        Map<String, List<Result>> byReason = new LinkedHashMap<>();
+        results.stream().filter(r -> r.status() == Status.SKIP)
+                .forEach(r -> byReason.computeIfAbsent(orEmpty(r.reason()), k -> new ArrayList<>()).add(r));
+        h.append("<h2>Skip reasons</h2>\n");
+        if (byReason.isEmpty()) {
+            h.append("<p>None.</p>\n");
+            return;
+        }
+        h.append("<table id=\"skips\"><tr><th>Reason</th><th>Count</th><th>Scenarios</th></tr>\n");
+        byReason.forEach((reason, skipped) -> {
+            h.append("<tr><td class=\"SKIP\">").append(reason.isEmpty() ? "(no reason given)" : esc(reason))
+                    .append("</td><td class=\"num\">").append(skipped.size()).append("</td><td><details><summary>")
+                    .append(skipped.size() == 1 ? "1 scenario" : skipped.size() + " scenarios").append("</summary>");
+            skipped.forEach(r -> h.append(esc(r.name())).append("<br>"));
+            h.append("</details></td></tr>\n");
+        });
         h.append("</table>\n");
     }
 

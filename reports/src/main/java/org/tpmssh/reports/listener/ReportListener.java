@@ -33,6 +33,7 @@ import org.tpmssh.reports.model.Status;
 public final class ReportListener implements TestExecutionListener {
 
     private static final int MAX_DETAIL = 20_000;
+    private static final String ASSUMPTION_PREFIX = "Assumption failed: ";
 
     private final Map<String, Map<String, String>> entries = new HashMap<>();
     private final Map<String, Long> startNanos = new HashMap<>();
@@ -94,7 +95,12 @@ public final class ReportListener implements TestExecutionListener {
                 }
                 break;
             case ABORTED:
-                results.add(result(id, Status.SKIP, firstLine(t), null, null, millis));
+                // JUnit prefixes every assumption's message; the reason is what follows.
+                String reason = firstLine(t);
+                if (reason != null && reason.startsWith(ASSUMPTION_PREFIX)) {
+                    reason = reason.substring(ASSUMPTION_PREFIX.length());
+                }
+                results.add(result(id, Status.SKIP, reason, null, null, millis));
                 break;
             case FAILED:
                 results.add(result(id, Status.FAIL, firstLine(t), t == null ? null : t.getClass().getName(),
