@@ -32,7 +32,8 @@ public final class HtmlReport {
             ".PASS{background:#d4f4d4}.FAIL{background:#f8c8c8;font-weight:bold}.SKIP{background:#f4ecc4}",
             ".none{color:#aaa}.counts span{margin-right:16px}.plots{display:flex;flex-wrap:wrap;gap:12px}",
             "figure{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;color:#444}",
-            "code{font-size:12px}th.combo{font-size:11px;font-weight:normal;white-space:nowrap}");
+            "code{font-size:12px}th.combo{font-size:11px;font-weight:normal;white-space:nowrap}",
+            "#latency td,#latency th{white-space:nowrap}");
     private static final int W = 460;
     private static final int H = 240;
     private static final int ML = 52;
@@ -196,6 +197,11 @@ public final class HtmlReport {
             num(h, ms(s.p99Nanos()));
             num(h, ms(s.maxNanos()));
             h.append("<td>").append(esc(orEmpty(s.baseline()))).append("</td>");
+            if (s.baseline() != null && s.baselineP50Nanos() == null) {
+                h.append("<td class=\"none\" colspan=\"2\">baseline not recorded</td>");
+                h.append("</tr>\n");
+                continue;
+            }
             num(h, s.baselineP50Nanos() == null ? "" : ms(s.baselineP50Nanos()));
             num(h, s.ratioToBaseline() == null ? "" : String.format(Locale.ROOT, "%.2f×", s.ratioToBaseline()));
             h.append("</tr>\n");
