@@ -33,7 +33,7 @@ public final class HtmlReport {
             ".none{color:#aaa}.counts span{margin-right:16px}.plots{display:flex;flex-wrap:wrap;gap:12px}",
             "figure{margin:0;border:1px solid #ddd;padding:6px}figcaption{font-size:12px;color:#444}",
             "code{font-size:12px}th.combo{font-size:11px;font-weight:normal;white-space:nowrap}",
-            "#latency td,#latency th{white-space:nowrap}");
+            "#latency{font-size:12px}#latency td,#latency th{white-space:nowrap}");
     private static final int W = 460;
     private static final int H = 240;
     private static final int ML = 52;
