@@ -37,7 +37,7 @@ public final class HtmlReport {
     private static final int W = 460;
     private static final int H = 240;
     private static final int ML = 52;
-    private static final int MR = 12;
+    private static final int MR = 22;
     private static final int MT = 12;
     private static final int MB = 36;
 
