@@ -203,6 +203,17 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void aMatrixThatAnnouncesItsSizeGetsAnExactCount() {
+        Run run = conformance("--scenarios", "Announced matrix");
+
+        assertThat(run.err().lines().filter(l -> l.startsWith("["))).containsExactly(
+                "[0 done, 3 to go] running Announced login [ecc-p256]",
+                "[1 done, 2 to go] running Announced login [rsa-2048]",
+                "[2 done, 1 to go] running Announced login [ecc-p384]");
+        assertThat(run.out()).last().isEqualTo("3 passed, 0 failed, 0 skipped");
+    }
+
+    @Test
     void optionsBecomeLauncherConfigurationParametersWithTheIssueDefaults() throws Exception {
         conformance("--scenarios", "Echo configuration");
         assertThat(skipReason()).isEqualTo(

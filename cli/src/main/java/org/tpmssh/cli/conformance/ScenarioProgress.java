@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -19,8 +20,9 @@ import org.junit.platform.launcher.TestPlan;
  *
  * <p>The remaining count is taken from the test plan up front, but matrix invocations only exist once their
  * template runs: they are added as they are registered, and while a template has not finished the count is
- * a lower bound, shown as {@code N+}. Tests inside a suite that fails or is skipped as a whole leave the
- * count, since they will never run.
+ * a lower bound, shown as {@code N+}, unless the template announced its size with a {@value #INVOCATIONS}
+ * report entry before its first invocation (the harness's matrix does). Tests inside a suite that fails or
+ * is skipped as a whole leave the count, since they will never run.
  *
  * <p>A container (a suite class or a parameterized scenario) gets a line of its own only when it fails or
  * is skipped as a whole, because then its scenarios never report: a suite whose {@code @BeforeAll} cannot
@@ -29,6 +31,9 @@ import org.junit.platform.launcher.TestPlan;
  */
 final class ScenarioProgress implements TestExecutionListener {
 
+    /** The report entry with which a test template announces how many invocations it will run. */
+    static final String INVOCATIONS = "tpmssh.matrix.invocations";
+
     private final PrintWriter out;
     private final PrintWriter progress;
     private final PrintWriter traces;
@@ -36,6 +41,9 @@ final class ScenarioProgress implements TestExecutionListener {
     // Tests known so far that have not finished, and templates whose invocations may still appear.
     private final Set<String> pending = new HashSet<>();
     private final Set<String> openTemplates = new HashSet<>();
+    // Per open template: invocations it announced, and invocations registered so far.
+    private final Map<String, Integer> announced = new HashMap<>();
+    private final Map<String, Integer> registered = new HashMap<>();
     private TestPlan plan;
     private int done;
     private int passed;
@@ -69,6 +77,7 @@ final class ScenarioProgress implements TestExecutionListener {
 
     @Override
     public synchronized void dynamicTestRegistered(TestIdentifier id) {
+        id.getParentId().ifPresent(parent -> registered.merge(parent, 1, Integer::sum));
         if (id.isTest()) {
             pending.add(id.getUniqueId());
         } else if (isTemplate(id)) {
@@ -77,12 +86,33 @@ final class ScenarioProgress implements TestExecutionListener {
     }
 
     @Override
+    public synchronized void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+        String size = entry.getKeyValuePairs().get(INVOCATIONS);
+        if (size != null && openTemplates.contains(id.getUniqueId())) {
+            try {
+                announced.put(id.getUniqueId(), Integer.parseInt(size.strip()));
+            } catch (NumberFormatException e) {
+                // A malformed announcement leaves the count a lower bound, as without one.
+            }
+        }
+    }
+
+    @Override
     public synchronized void executionStarted(TestIdentifier id) {
         startNanos.put(id.getUniqueId(), System.nanoTime());
         if (id.isTest() && progress != null) {
             int remaining = pending.size();
+            boolean lowerBound = false;
+            for (String template : openTemplates) {
+                Integer size = announced.get(template);
+                if (size == null) {
+                    lowerBound = true;
+                } else {
+                    remaining += Math.max(0, size - registered.getOrDefault(template, 0));
+                }
+            }
             progress.println(String.format(Locale.ROOT, "[%d done, %d%s to go] running %s", done, remaining,
-                    openTemplates.isEmpty() ? "" : "+", name(id)));
+                    lowerBound ? "+" : "", name(id)));
             progress.flush();
         }
     }
@@ -127,6 +157,7 @@ final class ScenarioProgress implements TestExecutionListener {
     /** A finished test counts as done; a finished container takes its never-run tests out of the count. */
     private void settle(TestIdentifier id) {
         openTemplates.remove(id.getUniqueId());
+        announced.remove(id.getUniqueId());
         if (id.isTest()) {
             if (pending.remove(id.getUniqueId())) {
                 done++;

@@ -43,7 +43,9 @@ final class SummaryTable {
                 out.println(String.format(Locale.ROOT, "%-" + lw + "s  %-14s  %5d  %8.2f  %8.2f  %8.2f  %-14s  %8s  %6s",
                         s.combination(), s.operation(), s.count(), s.p50Nanos() / 1e6, s.p95Nanos() / 1e6,
                         s.p99Nanos() / 1e6, s.baseline() == null ? "" : s.baseline(),
-                        s.baselineP50Nanos() == null ? "" : String.format(Locale.ROOT, "%.2f", s.baselineP50Nanos() / 1e6),
+                        s.baselineP50Nanos() == null
+                                ? (s.baseline() == null ? "" : "-")
+                                : String.format(Locale.ROOT, "%.2f", s.baselineP50Nanos() / 1e6),
                         s.ratioToBaseline() == null ? "" : String.format(Locale.ROOT, "%.2fx", s.ratioToBaseline())));
             }
         }
