@@ -64,7 +64,7 @@ class ReportCommandTest {
 
         Run diff = tpmssh("report", "diff", a.toString(), b.toString());
 
-        assertThat(diff.out()).contains("PASS -> FAIL  org.tpmssh.cli.fixture.MixedOutcomesTest :: Login succeeds")
+        assertThat(diff.out()).contains("PASS -> FAIL  Login succeeds\n")
                 .contains("lockout is reported as a wrong PIN");
         assertThat(diff.exitCode()).isEqualTo(1);
     }

@@ -67,6 +67,17 @@ class ReportDiffTest {
         assertThat(diff.toText()).contains("PASS -> —");
     }
 
+    @Test
+    void aLatencySeriesInOneRunOnlyIsListedNotCompared() {
+        RunReport a = SampleReports.realistic("A", 1, 1.0);
+        RunReport b = new RunReport(1, "B", "t", 1, a.environment(), a.results(), a.latency().subList(1, 10));
+        ReportDiff diff = ReportDiff.compare(a, b);
+        assertThat(diff.seriesInOneRunOnly()).containsExactly(
+                a.latency().get(0).operation() + " @ " + a.latency().get(0).combination() + " (A only)");
+        assertThat(diff.comparedSeries()).isEqualTo(9);
+        assertThat(diff.isEmpty()).isTrue();
+    }
+
     private static LatencySeries series(long p50, long p95) {
         return new LatencySeries("c", "tpm-sign", 10, p50, p95, p95, p95, null, null, null, List.of());
     }

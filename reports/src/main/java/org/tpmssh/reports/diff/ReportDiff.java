@@ -26,14 +26,21 @@ public record ReportDiff(
         List<StatusChange> statusChanges,
         List<LatencyChange> latencyChanges,
         List<String> tooFewSamples,
+        List<String> seriesInOneRunOnly,
         int comparedResults,
         int comparedSeries) {
 
     public static final int MIN_COUNT = 3;
     public static final double RELATIVE_FLOOR = 0.10;
 
-    /** A scenario whose status differs; a null status means the scenario is absent from that run. */
-    public record StatusChange(String key, String combination, Status before, Status after, String reason) {}
+    /**
+     * A scenario whose status differs; a null status means the scenario is absent from that run.
+     *
+     * @param key what matches results across runs (class and display name)
+     * @param name the display name, which for a matrix invocation includes its combination
+     */
+    public record StatusChange(String key, String name, String combination, Status before, Status after,
+            String reason) {}
 
     /** A latency series whose median moved by more than {@code noiseNanos}. */
     public record LatencyChange(
@@ -54,7 +61,7 @@ public record ReportDiff(
             Status after = y == null ? null : y.status();
             if (before != after) {
                 Result any = y != null ? y : x;
-                changes.add(new StatusChange(key, any.combination(), before, after,
+                changes.add(new StatusChange(key, any.name(), any.combination(), before, after,
                         y != null ? y.reason() : "absent from the second run"));
             }
         }
@@ -62,11 +69,13 @@ public record ReportDiff(
         Map<String, LatencySeries> lb = seriesByKey(b.latency());
         List<LatencyChange> moved = new ArrayList<>();
         List<String> tooFew = new ArrayList<>();
+        List<String> oneRunOnly = new ArrayList<>();
         int compared = 0;
-        for (String key : new TreeSet<>(la.keySet())) {
+        for (String key : new TreeSet<>(union(la.keySet(), lb.keySet()))) {
             LatencySeries x = la.get(key);
             LatencySeries y = lb.get(key);
-            if (y == null) {
+            if (x == null || y == null) {
+                oneRunOnly.add(key + (x == null ? " (B only)" : " (A only)"));
                 continue;
             }
             if (x.count() < MIN_COUNT || y.count() < MIN_COUNT) {
@@ -79,7 +88,7 @@ public record ReportDiff(
                 moved.add(new LatencyChange(x.combination(), x.operation(), x.p50Nanos(), y.p50Nanos(), noise));
             }
         }
-        return new ReportDiff(a.runId(), b.runId(), changes, moved, tooFew,
+        return new ReportDiff(a.runId(), b.runId(), changes, moved, tooFew, oneRunOnly,
                 union(ra.keySet(), rb.keySet()).size(), compared);
     }
 
@@ -104,7 +113,7 @@ public record ReportDiff(
             t.append("  none\n");
         }
         for (StatusChange c : statusChanges) {
-            t.append(String.format(Locale.ROOT, "  %-4s -> %-4s  %s%n", label(c.before()), label(c.after()), c.key()));
+            t.append(String.format(Locale.ROOT, "  %-4s -> %-4s  %s%n", label(c.before()), label(c.after()), c.name()));
             if (c.reason() != null && c.after() != Status.PASS) {
                 t.append("               ").append(c.reason()).append('\n');
             }
@@ -118,6 +127,10 @@ public record ReportDiff(
             t.append(String.format(Locale.ROOT, "  %-14s %-40s p50 %8.2f ms -> %8.2f ms  (%+.0f %%, noise %.2f ms)%n",
                     c.operation(), c.combination(), c.p50BeforeNanos() / 1e6, c.p50AfterNanos() / 1e6,
                     100 * c.relativeChange(), c.noiseNanos() / 1e6));
+        }
+        if (!seriesInOneRunOnly.isEmpty()) {
+            t.append("\nLatency series in one run only:\n");
+            seriesInOneRunOnly.forEach(s -> t.append("  ").append(s).append('\n'));
         }
         if (!tooFewSamples.isEmpty()) {
             t.append("\nToo few samples to compare (< ").append(MIN_COUNT).append("):\n");
