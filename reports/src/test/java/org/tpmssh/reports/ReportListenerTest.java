@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestReporter;
@@ -26,6 +27,7 @@ import org.tpmssh.reports.model.Status;
 class ReportListenerTest {
 
     /** Publishes entries the way the harness does: TPM identity once on the class, axes per invocation. */
+    @Tag("fixture")
     static class MatrixFixture {
         @BeforeAll
         static void tpm(TestReporter reporter) {
@@ -50,6 +52,7 @@ class ReportListenerTest {
         }
     }
 
+    @Tag("fixture")
     static class BrokenSetupFixture {
         @BeforeAll
         static void start() {
