@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -44,23 +45,35 @@ public final class ReportFiles {
             Files.createDirectories(dir);
             Path lockFile = dir.resolve(LOCK);
             try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockChannel.tryLock()) {
+                    FileLock lock = tryLock(lockChannel)) {
                 if (lock == null) {
+                    // The lock file is the other writer's: leave it to them.
                     throw new ReportFormatException("another run is writing reports into " + dir
                             + "; give this run its own --reports-dir");
                 }
-                for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                    Path target = dir.resolve(f.getKey());
-                    writeAtomically(target, f.getValue());
-                    written.put(f.getKey(), target);
+                try {
+                    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                        Path target = dir.resolve(f.getKey());
+                        writeAtomically(target, f.getValue());
+                        written.put(f.getKey(), target);
+                    }
+                } finally {
+                    Files.deleteIfExists(lockFile);
                 }
-            } finally {
-                Files.deleteIfExists(lockFile);
             }
         } catch (IOException e) {
             throw new ReportFormatException("cannot write the reports into " + dir + ": " + e.getMessage(), e);
         }
         return written;
+    }
+
+    // Null when another process holds the lock, or another thread of this JVM does.
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
     }
 
     /** Replaces {@code target} with {@code bytes} so that a reader sees the old file or the new one, whole. */
