@@ -3,6 +3,7 @@ package org.tpmssh.cli;
 import java.io.PrintWriter;
 import org.tpmssh.cli.conformance.ConformanceCommand;
 import org.tpmssh.cli.probe.ProbeCommand;
+import org.tpmssh.cli.report.ReportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +53,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ConformanceCommand(scenarioPackage));
         cli.addSubcommand(new ProbeCommand());
+        cli.addSubcommand(new ReportCommand());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::executionError);
         return cli;

@@ -11,11 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.reports.format.ReportJson;
+import org.tpmssh.reports.model.Result;
+import org.tpmssh.reports.model.RunReport;
+import org.tpmssh.reports.model.Status;
 import picocli.CommandLine;
 
 /**
  * Runs {@code tpmssh conformance} against the fixture suites in {@code org.tpmssh.cli.fixture}, whose
- * outcomes are known, and checks the console lines, the summary file and the exit code.
+ * outcomes are known, and checks the console lines, the progress, the reports and the exit code.
  */
 class ConformanceCommandTest {
 
@@ -23,7 +27,12 @@ class ConformanceCommandTest {
 
     @TempDir Path reports;
 
-    private record Run(int exitCode, List<String> out, String err) {}
+    private record Run(int exitCode, List<String> out, String err) {
+        /** The one line per scenario, without the summary table. */
+        List<String> verdicts() {
+            return out.stream().filter(l -> l.matches("(PASS|FAIL|SKIP)  .*")).toList();
+        }
+    }
 
     private Run tpmssh(String... args) {
         StringWriter out = new StringWriter();
@@ -42,10 +51,11 @@ class ConformanceCommandTest {
     }
 
     @Test
-    void printsOneLinePerScenarioAndFailsWhenOneFails() throws IOException {
+    void printsOneLinePerScenarioAndFailsWhenOneFails() throws Exception {
         Run run = conformance("--scenarios", "MixedOutcomes");
 
-        assertThat(run.out()).hasSize(4).last().isEqualTo("1 passed, 1 failed, 1 skipped");
+        assertThat(run.verdicts()).hasSize(3);
+        assertThat(run.out()).last().isEqualTo("1 passed, 1 failed, 1 skipped");
         assertThat(run.out())
                 .anySatisfy(l -> assertThat(l).matches("PASS  Login succeeds  \\(\\d+\\.\\d s\\)"))
                 .anySatisfy(
@@ -55,14 +65,21 @@ class ConformanceCommandTest {
                 .anySatisfy(l -> assertThat(l).isEqualTo("SKIP  Needs a hardware TPM — fixture: a deliberate skip, so that the conformance command's SKIP line is tested"));
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).doesNotContain("\tat ");
-        assertThat(Files.readAllLines(reports.resolve("summary.txt"))).isEqualTo(run.out());
+        RunReport report = ReportJson.read(reports);
+        assertThat(report.results()).extracting(Result::status)
+                .containsExactlyInAnyOrder(Status.PASS, Status.FAIL, Status.SKIP);
+        assertThat(report.environment().java()).isNotBlank();
+        assertThat(reports.resolve("junit.xml")).content().contains("failures=\"1\"").contains("skipped=\"1\"");
+        assertThat(reports.resolve("report.html")).content().contains("<table id=\"matrix\">");
+        assertThat(run.err()).contains("Report: " + reports.resolve("report.html").toAbsolutePath());
     }
 
     @Test
     void passesWhenEverySelectedScenarioPasses() {
         Run run = conformance("--scenarios", "login SUCCEEDS");
 
-        assertThat(run.out()).hasSize(2).last().isEqualTo("1 passed, 0 failed, 0 skipped");
+        assertThat(run.verdicts()).hasSize(1);
+        assertThat(run.out()).last().isEqualTo("1 passed, 0 failed, 0 skipped");
         assertThat(run.exitCode()).isZero();
     }
 
@@ -80,10 +97,9 @@ class ConformanceCommandTest {
     void aSuiteWhoseSetupFailsCountsAsAFailure() {
         Run run = conformance("--scenarios", "BrokenSetup");
 
-        assertThat(run.out())
-                .containsExactly(
-                        "FAIL  BrokenSetupTest  " + duration(run.out().get(0)) + " — swtpm did not start",
-                        "0 passed, 1 failed, 0 skipped");
+        assertThat(run.verdicts())
+                .containsExactly("FAIL  BrokenSetupTest  " + duration(run.out().get(0)) + " — swtpm did not start");
+        assertThat(run.out()).last().isEqualTo("0 passed, 1 failed, 0 skipped");
         assertThat(run.exitCode()).isEqualTo(1);
     }
 
@@ -141,6 +157,91 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void writesTheThreeReportsWithTheMatrixEntriesAndLatencies() throws Exception {
+        Run run = conformance("--scenarios", "Matrix fixture");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.verdicts()).containsExactly(
+                "PASS  Matrix login [ecc-p256]  " + duration(run.verdicts().get(0)),
+                "FAIL  Matrix login [rsa-2048]  " + duration(run.verdicts().get(1))
+                        + " — signature did not verify with the key in authorized_keys");
+        RunReport report = ReportJson.read(reports.resolve("report.json"));
+        assertThat(report.schemaVersion()).isEqualTo(RunReport.SCHEMA_VERSION);
+        assertThat(report.runId()).isEqualTo(reports.getFileName().toString());
+        assertThat(report.results()).extracting(Result::combination).containsExactlyInAnyOrder(
+                "swtpm-tcp|java|openssh|openssh|ecc-p256|created", "swtpm-tcp|java|openssh|openssh|rsa-2048|created");
+        assertThat(report.results()).filteredOn(r -> r.status() == Status.FAIL).singleElement()
+                .satisfies(r -> assertThat(r.attachments()).containsEntry("sshd-log", "/tmp/fixture-sshd.log"));
+        assertThat(report.environment().tpms()).singleElement()
+                .satisfies(t -> assertThat(t.manufacturer()).isEqualTo("IBM"));
+        assertThat(report.latency()).filteredOn(s -> s.operation().equals("tpm-sign")).hasSize(2)
+                .allSatisfy(s -> assertThat(s.ratioToBaseline()).isBetween(1.9, 2.1));
+        // The summary table: counts per combination and the latency medians beside their baselines.
+        assertThat(run.out()).anySatisfy(l -> assertThat(l)
+                        .matches("swtpm-tcp\\|java\\|openssh\\|openssh\\|rsa-2048\\|created\\s+0\\s+1\\s+0"))
+                .anySatisfy(l -> assertThat(l).contains("tpm-sign").contains("raw-tpm-sign").contains("2.00x"));
+        assertThat(reports.resolve("junit.xml")).exists();
+        assertThat(reports.resolve("report.html")).content().contains("<svg");
+        assertThat(reports).isDirectoryNotContaining("glob:**{.tmp,.lock}");
+    }
+
+    @Test
+    void showsProgressWithTheScenarioBeingRunAndWhatRemains() {
+        Run run = conformance("--scenarios", "Matrix fixture|MixedOutcomes");
+
+        // The two matrix invocations are unknown until their template runs: until then the count is a floor.
+        List<String> progress = run.err().lines().filter(l -> l.startsWith("[")).toList();
+        assertThat(progress).hasSize(4);
+        assertThat(progress).anySatisfy(l -> assertThat(l).matches("\\[\\d done, \\d\\+ to go\\] running Matrix login \\[ecc-p256\\]"));
+        assertThat(progress).anySatisfy(l -> assertThat(l).matches("\\[\\d done, \\d\\+? to go\\] running Login succeeds"));
+        // Done plus to go (the running one included) is the 5 tests of the two suites once the matrix is known.
+        assertThat(progress.get(progress.size() - 1)).matches("\\[(3 done, 2|3 done, 1) to go\\] running .*");
+        assertThat(progress).allSatisfy(l -> {
+            String[] n = l.replaceAll("^\\[(\\d+) done, (\\d+)\\+? to go.*", "$1 $2").split(" ");
+            assertThat(Integer.parseInt(n[0]) + Integer.parseInt(n[1])).isBetween(3, 5);
+        });
+    }
+
+    @Test
+    void aMatrixThatAnnouncesItsSizeGetsAnExactCount() {
+        Run run = conformance("--scenarios", "Announced matrix");
+
+        assertThat(run.err().lines().filter(l -> l.startsWith("["))).containsExactly(
+                "[0 done, 3 to go] running Announced login [ecc-p256]",
+                "[1 done, 2 to go] running Announced login [rsa-2048]",
+                "[2 done, 1 to go] running Announced login [ecc-p384]");
+        assertThat(run.out()).last().isEqualTo("3 passed, 0 failed, 0 skipped");
+    }
+
+    @Test
+    void optionsBecomeLauncherConfigurationParametersWithTheIssueDefaults() throws Exception {
+        conformance("--scenarios", "Echo configuration");
+        assertThat(skipReason()).isEqualTo(
+                "tpmssh.backend=swtpm-tcp tpmssh.stack=- tpmssh.server=openssh,mina tpmssh.client=-"
+                        + " tpmssh.keys=ecc-p256,rsa-2048 tpmssh.origins=- tpmssh.scenarios=Echo configuration"
+                        + " tpmssh.tcti=- tpmssh.allowLabWrites=-");
+
+        conformance("--scenarios", "Echo*", "--backend", "device:/dev/tpmrm0", "--stack", "java",
+                "--server", "mina", "--client", "mina", "--keys", "rsa-3072", "--origins", "imported,pinless",
+                "--tcti", "device:/dev/tpmrm0", "--allow-lab-writes");
+        assertThat(skipReason()).isEqualTo(
+                "tpmssh.backend=device:/dev/tpmrm0 tpmssh.stack=java tpmssh.server=mina tpmssh.client=mina"
+                        + " tpmssh.keys=rsa-3072 tpmssh.origins=imported,pinless tpmssh.scenarios=Echo*"
+                        + " tpmssh.tcti=device:/dev/tpmrm0 tpmssh.allowLabWrites=true");
+    }
+
+    @Test
+    void junitOnlyWritesJunitXmlAlone() throws IOException {
+        Run run = conformance("--junit-only", "--scenarios", "login SUCCEEDS");
+
+        assertThat(run.exitCode()).isZero();
+        try (var files = Files.list(reports)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("junit.xml");
+        }
+        assertThat(run.err()).contains("Report: " + reports.resolve("junit.xml").toAbsolutePath());
+    }
+
+    @Test
     void anUnwritableReportsDirIsOneMessageAndExitCode1() throws IOException {
         Path file = Files.createFile(reports.resolve("a-file"));
         Run run = tpmssh("conformance", "--reports-dir", file.resolve("sub").toString());
@@ -157,6 +258,11 @@ class ConformanceCommandTest {
 
         assertThat(run.exitCode()).isZero();
         assertThat(String.join("\n", run.out())).contains("Usage: tpmssh").contains("conformance");
+    }
+
+    private String skipReason() throws Exception {
+        return ReportJson.read(reports).results().stream().filter(r -> r.status() == Status.SKIP)
+                .map(Result::reason).findFirst().orElseThrow();
     }
 
     private static String duration(String line) {

@@ -4,11 +4,12 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPacka
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.launcher.EngineFilter;
@@ -16,6 +17,12 @@ import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.tpmssh.cli.Main;
+import org.tpmssh.reports.environment.EnvironmentProbe;
+import org.tpmssh.reports.format.ReportFiles;
+import org.tpmssh.reports.format.ReportFormatException;
+import org.tpmssh.reports.latency.LatencyRecorder;
+import org.tpmssh.reports.listener.ReportListener;
+import org.tpmssh.reports.model.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,13 +30,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tpmssh conformance}: runs the scenario suites through the JUnit Platform Launcher, so that it runs
- * the same tests as {@code mvn verify}, and prints one line per scenario as it finishes.
+ * the same tests as {@code mvn verify}, shows progress and one line per scenario, and writes the run's
+ * report.json, junit.xml and report.html.
  */
 @Command(
         name = "conformance",
         mixinStandardHelpOptions = true,
         description = {
             "Run the scenario suites: real OpenSSH and MINA logins through TPM-backed keys.",
+            "Progress lines ([N done, M to go] running <scenario>) go to stderr, one result line per scenario"
+                    + " and a summary table to stdout; M+ means matrix invocations may still be added.",
+            "Writes reports/<timestamp>/{report.json,junit.xml,report.html}.",
             "Exit code: 0 when every scenario passed or was skipped and at least one passed;"
                     + " 1 when one failed or none ran; 2 on a usage error."
         })
@@ -37,6 +48,17 @@ public final class ConformanceCommand implements Callable<Integer> {
 
     /** The system property through which scenarios learn which TPM to use instead of starting swtpm. */
     static final String TCTI_PROPERTY = "tpmssh.tcti";
+
+    /** The launcher configuration parameters the harness reads; they fall back to system properties. */
+    static final String BACKEND = "tpmssh.backend";
+    static final String STACK = "tpmssh.stack";
+    static final String SERVER = "tpmssh.server";
+    static final String CLIENT = "tpmssh.client";
+    static final String KEYS = "tpmssh.keys";
+    static final String ORIGINS = "tpmssh.origins";
+    static final String SCENARIOS = "tpmssh.scenarios";
+    static final String ALLOW_LAB_WRITES = "tpmssh.allowLabWrites";
+    static final String TCTI = TCTI_PROPERTY;
 
     // The class names surefire runs by default, so that a helper class in the suites is skipped by both.
     private static final String[] SUREFIRE_CLASS_NAMES = {
@@ -46,6 +68,46 @@ public final class ConformanceCommand implements Callable<Integer> {
     private final String scenarioPackage;
 
     @Spec CommandSpec spec;
+
+    @Option(
+            names = "--backend",
+            paramLabel = "<backend>",
+            defaultValue = "swtpm-tcp",
+            description = {
+                "The TPM backends to run, comma-separated: swtpm-tcp, swtpm-unix, mssim, device:/dev/tpmrm0,"
+                        + " container. Default: ${DEFAULT-VALUE} (an auto-started swtpm)."
+            })
+    String backend;
+
+    @Option(names = "--stack", paramLabel = "<stack>", description = "Stacks to run, comma-separated (java, …).")
+    String stack;
+
+    @Option(
+            names = "--server",
+            paramLabel = "<server>",
+            defaultValue = "openssh,mina",
+            description = "SSH servers to log in to, comma-separated. Default: ${DEFAULT-VALUE}.")
+    String server;
+
+    @Option(
+            names = "--client",
+            paramLabel = "<client>",
+            description = "SSH clients to log in with, comma-separated: openssh (through our agent), mina.")
+    String client;
+
+    @Option(
+            names = "--keys",
+            paramLabel = "<types>",
+            defaultValue = "ecc-p256,rsa-2048",
+            description = "Key types, comma-separated: ecc-p256, ecc-p384, ecc-p521, rsa-2048, rsa-3072."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String keys;
+
+    @Option(
+            names = "--origins",
+            paramLabel = "<origins>",
+            description = "Key origins, comma-separated: created, imported, pinless.")
+    String origins;
 
     @Option(
             names = "--scenarios",
@@ -68,17 +130,25 @@ public final class ConformanceCommand implements Callable<Integer> {
     String tcti;
 
     @Option(
+            names = "--allow-lab-writes",
+            description = "Allow scenarios that need persistent handles on a device TPM (they remove them again).")
+    boolean allowLabWrites;
+
+    @Option(
             names = "--reports-dir",
             paramLabel = "<dir>",
-            description = "Where to write the run's summary. Default: reports/<timestamp>.")
+            description = "Where to write the run's reports. Default: reports/<timestamp>.")
     Path reportsDir;
+
+    @Option(names = "--junit-only", description = "Write only junit.xml (for CI), no report.json or report.html.")
+    boolean junitOnly;
 
     public ConformanceCommand(String scenarioPackage) {
         this.scenarioPackage = scenarioPackage;
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, ReportFormatException {
         Path reports = reportsDir != null ? reportsDir : defaultReportsDir();
         // Fail before a possibly long run, not after it.
         try {
@@ -90,32 +160,63 @@ public final class ConformanceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.isVerbose(spec.root().commandLine().getParseResult());
-        ScenarioProgress progress = new ScenarioProgress(out, verbose ? err : null);
+        ScenarioProgress progress = new ScenarioProgress(out, err, verbose ? err : null);
+        ReportListener collector = new ReportListener();
+        LatencyRecorder latency = LatencyRecorder.global();
+        latency.reset();
 
         String previousTcti = tcti == null ? null : System.setProperty(TCTI_PROPERTY, tcti);
         try {
-            LauncherFactory.create().execute(discoveryRequest(), progress);
+            LauncherFactory.create().execute(discoveryRequest(), progress, collector);
         } finally {
             if (tcti != null) {
                 restoreTcti(previousTcti);
             }
         }
 
+        String runId = reports.toAbsolutePath().normalize().getFileName().toString();
+        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms()), latency.snapshot());
+        SummaryTable.print(out, report);
         progress.printSummary();
         if (progress.noneRan()) {
             // Either nothing was found or everything was skipped; the summary line above says which.
             err.println("tpmssh: no tests ran" + (filter == null ? "" : " for --scenarios " + filter));
         }
-        Path summary = reports.resolve("summary.txt");
-        writeSummary(summary, progress);
-        err.println("Summary written to " + summary);
+        Map<String, Path> written = ReportFiles.writeAll(reports, report, junitOnly);
+        Path shown = written.getOrDefault(ReportFiles.HTML, written.get(ReportFiles.JUNIT));
+        err.println("Report: " + shown.toAbsolutePath().normalize());
+        err.flush();
         return progress.exitCode();
+    }
+
+    /** The launcher configuration parameters this run's options stand for; an option not given is absent. */
+    Map<String, String> configurationParameters() {
+        Map<String, String> p = new LinkedHashMap<>();
+        put(p, BACKEND, backend);
+        put(p, STACK, stack);
+        put(p, SERVER, server);
+        put(p, CLIENT, client);
+        put(p, KEYS, keys);
+        put(p, ORIGINS, origins);
+        put(p, SCENARIOS, filter == null ? null : filter.toString());
+        put(p, TCTI, tcti);
+        if (allowLabWrites) {
+            p.put(ALLOW_LAB_WRITES, "true");
+        }
+        return p;
+    }
+
+    private static void put(Map<String, String> p, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            p.put(key, value.strip());
+        }
     }
 
     private LauncherDiscoveryRequest discoveryRequest() {
         LauncherDiscoveryRequestBuilder request =
                 LauncherDiscoveryRequestBuilder.request()
                         .selectors(selectPackage(scenarioPackage))
+                        .configurationParameters(configurationParameters())
                         .filters(
                                 EngineFilter.includeEngines("junit-jupiter"),
                                 ClassNameFilter.includeClassNamePatterns(SUREFIRE_CLASS_NAMES));
@@ -135,15 +236,6 @@ public final class ConformanceCommand implements Callable<Integer> {
             System.clearProperty(TCTI_PROPERTY);
         } else {
             System.setProperty(TCTI_PROPERTY, previous);
-        }
-    }
-
-    // A stand-in until the reports module renders the full run: the same lines the console showed.
-    private static void writeSummary(Path file, ScenarioProgress progress) throws IOException {
-        try {
-            Files.write(file, progress.lines(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IOException("cannot write the summary " + file + ": " + e, e);
         }
     }
 }

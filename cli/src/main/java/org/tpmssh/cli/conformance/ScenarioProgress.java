@@ -1,12 +1,13 @@
 package org.tpmssh.cli.conformance;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
@@ -14,7 +15,14 @@ import org.junit.platform.launcher.TestPlan;
 
 /**
  * Prints one line per scenario as it finishes ({@code PASS}, {@code FAIL} or {@code SKIP}), counts them,
- * and decides the exit code of a conformance run.
+ * and decides the exit code of a conformance run. As each scenario starts, a progress line on the progress
+ * stream names it (for a matrix invocation, its combination) with how many are done and how many remain.
+ *
+ * <p>The remaining count is taken from the test plan up front, but matrix invocations only exist once their
+ * template runs: they are added as they are registered, and while a template has not finished the count is
+ * a lower bound, shown as {@code N+}, unless the template announced its size with a {@value #INVOCATIONS}
+ * report entry before its first invocation (the harness's matrix does). Tests inside a suite that fails or
+ * is skipped as a whole leave the count, since they will never run.
  *
  * <p>A container (a suite class or a parameterized scenario) gets a line of its own only when it fails or
  * is skipped as a whole, because then its scenarios never report: a suite whose {@code @BeforeAll} cannot
@@ -23,42 +31,102 @@ import org.junit.platform.launcher.TestPlan;
  */
 final class ScenarioProgress implements TestExecutionListener {
 
+    /** The report entry with which a test template announces how many invocations it will run. */
+    static final String INVOCATIONS = "tpmssh.matrix.invocations";
+
     private final PrintWriter out;
+    private final PrintWriter progress;
     private final PrintWriter traces;
-    private final List<String> lines = new ArrayList<>();
     private final Map<String, Long> startNanos = new HashMap<>();
+    // Tests known so far that have not finished, and templates whose invocations may still appear.
+    private final Set<String> pending = new HashSet<>();
+    private final Set<String> openTemplates = new HashSet<>();
+    // Per open template: invocations it announced, and invocations registered so far.
+    private final Map<String, Integer> announced = new HashMap<>();
+    private final Map<String, Integer> registered = new HashMap<>();
     private TestPlan plan;
+    private int done;
     private int passed;
     private int failed;
     private int skipped;
 
     /**
      * @param out where the scenario lines and the summary go
+     * @param progress where the live "running …" lines go, or null for none
      * @param traces where the stack traces of failures go, or null to leave them out
      */
-    ScenarioProgress(PrintWriter out, PrintWriter traces) {
+    ScenarioProgress(PrintWriter out, PrintWriter progress, PrintWriter traces) {
         this.out = out;
+        this.progress = progress;
         this.traces = traces;
     }
 
     @Override
     public synchronized void testPlanExecutionStarted(TestPlan testPlan) {
         plan = testPlan;
+        for (TestIdentifier root : testPlan.getRoots()) {
+            for (TestIdentifier d : testPlan.getDescendants(root)) {
+                if (d.isTest()) {
+                    pending.add(d.getUniqueId());
+                } else if (isTemplate(d)) {
+                    openTemplates.add(d.getUniqueId());
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void dynamicTestRegistered(TestIdentifier id) {
+        id.getParentId().ifPresent(parent -> registered.merge(parent, 1, Integer::sum));
+        if (id.isTest()) {
+            pending.add(id.getUniqueId());
+        } else if (isTemplate(id)) {
+            openTemplates.add(id.getUniqueId());
+        }
+    }
+
+    @Override
+    public synchronized void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+        String size = entry.getKeyValuePairs().get(INVOCATIONS);
+        if (size != null && openTemplates.contains(id.getUniqueId())) {
+            try {
+                announced.put(id.getUniqueId(), Integer.parseInt(size.strip()));
+            } catch (NumberFormatException e) {
+                // A malformed announcement leaves the count a lower bound, as without one.
+            }
+        }
     }
 
     @Override
     public synchronized void executionStarted(TestIdentifier id) {
         startNanos.put(id.getUniqueId(), System.nanoTime());
+        if (id.isTest() && progress != null) {
+            int remaining = pending.size();
+            boolean lowerBound = false;
+            for (String template : openTemplates) {
+                Integer size = announced.get(template);
+                if (size == null) {
+                    lowerBound = true;
+                } else {
+                    remaining += Math.max(0, size - registered.getOrDefault(template, 0));
+                }
+            }
+            progress.println(String.format(Locale.ROOT, "[%d done, %d%s to go] running %s", done, remaining,
+                    lowerBound ? "+" : "", name(id)));
+            progress.flush();
+        }
     }
 
     @Override
     public synchronized void executionSkipped(TestIdentifier id, String reason) {
         skipped++;
+        settle(id);
         print("SKIP", id, null, reason);
     }
 
     @Override
     public synchronized void executionFinished(TestIdentifier id, TestExecutionResult result) {
+        settle(id);
         Long start = startNanos.remove(id.getUniqueId());
         String duration =
                 start == null
@@ -73,7 +141,7 @@ final class ScenarioProgress implements TestExecutionListener {
                 break;
             case ABORTED:
                 skipped++;
-                print("SKIP", id, duration, reason(result));
+                print("SKIP", id, duration, withoutAssumptionPrefix(reason(result)));
                 break;
             case FAILED:
                 failed++;
@@ -84,6 +152,29 @@ final class ScenarioProgress implements TestExecutionListener {
                 }
                 break;
         }
+    }
+
+    /** A finished test counts as done; a finished container takes its never-run tests out of the count. */
+    private void settle(TestIdentifier id) {
+        openTemplates.remove(id.getUniqueId());
+        announced.remove(id.getUniqueId());
+        if (id.isTest()) {
+            if (pending.remove(id.getUniqueId())) {
+                done++;
+            }
+            return;
+        }
+        if (plan != null) {
+            for (TestIdentifier d : plan.getDescendants(id)) {
+                pending.remove(d.getUniqueId());
+                openTemplates.remove(d.getUniqueId());
+            }
+        }
+    }
+
+    // A test template (a matrix scenario, a parameterized test) or a test factory: a container of a method.
+    private static boolean isTemplate(TestIdentifier id) {
+        return id.isContainer() && id.getSource().filter(MethodSource.class::isInstance).isPresent();
     }
 
     /** Prints the final {@code N passed, N failed, N skipped} line. */
@@ -101,11 +192,6 @@ final class ScenarioProgress implements TestExecutionListener {
         return failed == 0 && !noneRan() ? 0 : 1;
     }
 
-    /** Every line printed so far, for the run's summary file. */
-    synchronized List<String> lines() {
-        return List.copyOf(lines);
-    }
-
     private void print(String verdict, TestIdentifier id, String duration, String reason) {
         StringBuilder line = new StringBuilder(verdict).append("  ").append(name(id));
         if (duration != null) {
@@ -118,7 +204,6 @@ final class ScenarioProgress implements TestExecutionListener {
     }
 
     private void emit(String line) {
-        lines.add(line);
         out.println(line);
         out.flush();
     }
@@ -138,6 +223,12 @@ final class ScenarioProgress implements TestExecutionListener {
             name = parent.getDisplayName() + " " + name;
         }
         return name;
+    }
+
+    // JUnit prefixes every assumption's message; the reason is what follows.
+    private static String withoutAssumptionPrefix(String reason) {
+        String prefix = "Assumption failed: ";
+        return reason != null && reason.startsWith(prefix) ? reason.substring(prefix.length()) : reason;
     }
 
     /** The first line of the failure's message: the console gets one line per scenario. */
