@@ -225,9 +225,19 @@ class ConformanceCommandTest {
                 "--server", "mina", "--client", "mina", "--keys", "rsa-3072", "--origins", "imported,pinless",
                 "--tcti", "device:/dev/tpmrm0", "--allow-lab-writes");
         assertThat(skipReason()).isEqualTo(
-                "tpmssh.backend=device:/dev/tpmrm0 tpmssh.stack=java tpmssh.server=mina tpmssh.client=mina"
+                "tpmssh.backend=device tpmssh.stack=java tpmssh.server=mina tpmssh.client=mina"
                         + " tpmssh.keys=rsa-3072 tpmssh.origins=imported,pinless tpmssh.scenarios=Echo*"
                         + " tpmssh.tcti=device:/dev/tpmrm0 tpmssh.allowLabWrites=true");
+    }
+
+    @Test
+    void aTctiAloneIsTestedAsADeviceAndDeviceColonNamesItsTcti() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--tcti", "swtpm:host=127.0.0.1,port=2321");
+        assertThat(skipReason()).contains("tpmssh.backend=device ")
+                .contains("tpmssh.tcti=swtpm:host=127.0.0.1,port=2321 ");
+
+        conformance("--scenarios", "Echo configuration", "--backend", "swtpm-tcp,device:/dev/tpm0");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp,device ").contains("tpmssh.tcti=device:/dev/tpm0 ");
     }
 
     @Test

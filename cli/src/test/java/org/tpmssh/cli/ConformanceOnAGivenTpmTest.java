@@ -4,32 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.transport.Tcti;
 import picocli.CommandLine;
 
 /**
  * The real scenario suites run by {@code tpmssh conformance --tcti} against a TPM the caller
- * started (here a swtpm), the path a hardware lab takes with {@code device:/dev/tpmrm0}.
+ * started (here a swtpm), the path a hardware lab takes with {@code device:/dev/tpmrm0}: it runs
+ * as the device backend, under the lab rules, and leaves the TPM as it found it.
  */
 class ConformanceOnAGivenTpmTest {
     @TempDir
     Path reports;
 
     @Test
-    void theWalkingSkeletonPassesOnTheGivenTpm() {
+    void theLoginScenariosPassOnTheGivenTpmAndLeaveNothingBehind() throws Exception {
         try (Swtpm sw = Swtpm.start()) {
+            String before;
+            try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
+                before = handles(tpm);
+            }
             CommandLine cli = Main.commandLine(Main.SCENARIO_PACKAGE);
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             cli.setOut(new PrintWriter(out));
             cli.setErr(new PrintWriter(err));
-            int exit = cli.execute("conformance", "--tcti", sw.tcti(), "--reports-dir", reports.toString());
+            int exit = cli.execute("conformance", "--tcti", sw.tcti(), "--server", "openssh", "--keys", "ecc-p256",
+                    "--scenarios", "LoginTest", "--reports-dir", reports.toString());
             assertThat(exit).as(out + "\n" + err).isZero();
-            assertThat(out.toString()).contains("PASS  ssh logs in to sshd with an ECDSA P-256 key held in the TPM")
-                    .contains("3 passed, 0 failed, 0 skipped");
+            assertThat(out.toString()).contains("PASS").contains("device |").contains(" passed, 0 failed, ");
+            assertThat(Files.readString(reports.resolve("report.json"))).contains("\"backend\" : \"device\"");
+            try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
+                assertThat(handles(tpm)).as("the lab run left no object behind").isEqualTo(before);
+            }
         }
+    }
+
+    private static String handles(Tpm tpm) throws Exception {
+        return GetCapability.handles(tpm, 0x80000000) + " " + GetCapability.handles(tpm, 0x81000000);
     }
 }
