@@ -112,24 +112,10 @@ public final class KeyRing implements AutoCloseable {
      * crosses the transport in clear. A TPM reset is recovered from once, as for {@link #sign}.
      */
     public byte[] unseal(TpmObject sealed, byte[] authValue) throws TpmException {
-        tpm.lock().lock();
-        try {
-            for (int attempt = 0; ; attempt++) {
-                HmacSession s = session();
-                try {
-                    return cache.use(sealed, h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s))
-                            .execute(tpm));
-                } catch (TpmResponseException e) {
-                    if (attempt == 0 && looksLikeReset(e)) {
-                        recoverFromReset();
-                        continue;
-                    }
-                    throw e;
-                }
-            }
-        } finally {
-            tpm.lock().unlock();
-        }
+        return withResetRecovery(() -> {
+            HmacSession s = session();
+            return cache.use(sealed, h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s)).execute(tpm));
+        });
     }
 
     /** Brings back a key created earlier, from its private blob and public area. */
@@ -144,21 +130,35 @@ public final class KeyRing implements AutoCloseable {
      * is reloaded from its blob and the signature is tried once more.
      */
     public Signature sign(TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash) throws TpmException {
+        boolean pinless = authValue == null || authValue.length == 0;
+        return withResetRecovery(() -> {
+            Session s = pinless ? Session.password() : session();
+            return cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue, s), digest, scheme, hash)
+                    .execute(tpm));
+        });
+    }
+
+    /** One use of a loaded object that may meet a TPM reset. */
+    @FunctionalInterface
+    private interface TpmCall<T> {
+        T call() throws TpmException;
+    }
+
+    /**
+     * Runs {@code call} under the TPM lock; if the TPM was reset under us (its handles and our
+     * session are gone), starts it again, forgets what we held and tries once more.
+     */
+    private <T> T withResetRecovery(TpmCall<T> call) throws TpmException {
         tpm.lock().lock();
         try {
-            boolean pinless = authValue == null || authValue.length == 0;
-            for (int attempt = 0; ; attempt++) {
-                Session s = pinless ? Session.password() : session();
-                try {
-                    return cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue, s), digest, scheme,
-                            hash).execute(tpm));
-                } catch (TpmResponseException e) {
-                    if (attempt == 0 && looksLikeReset(e)) {
-                        recoverFromReset();
-                        continue;
-                    }
+            try {
+                return call.call();
+            } catch (TpmResponseException e) {
+                if (!looksLikeReset(e)) {
                     throw e;
                 }
+                recoverFromReset();
+                return call.call();
             }
         } finally {
             tpm.lock().unlock();
