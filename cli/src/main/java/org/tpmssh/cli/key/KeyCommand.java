@@ -208,7 +208,7 @@ public final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "parent-pub", mixinStandardHelpOptions = true,
+    @Command(name = "parent-pub", aliases = "srk-pub", mixinStandardHelpOptions = true,
             description = "Print the public key of the token's storage key (PEM), the input of `key wrap`.")
     static final class ParentPub extends StoreVerb {
         @Option(names = "--token", required = true, description = "The token.")
