@@ -65,7 +65,8 @@ public final class KeyCommand implements Runnable {
             if (t.pinless() || noPin) {
                 return null;
             }
-            char[] pin = secrets().read(pinFile, "user PIN", "--pin-file (or --no-pin)", true);
+            char[] pin = secrets().read(pinFile, "user PIN of token '" + token + "'", "--pin-file", true,
+                    "give --no-pin for a key without a PIN");
             try {
                 return session.tokens().loginUser(token, pin);
             } finally {

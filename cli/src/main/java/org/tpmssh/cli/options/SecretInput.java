@@ -36,6 +36,12 @@ public final class SecretInput {
      * @param fromEnv    whether TPMSSH_PIN may supply it (the user PIN only)
      */
     public char[] read(Path file, String what, String option, boolean fromEnv) throws PinFileException {
+        return read(file, what, option, fromEnv, null);
+    }
+
+    /** As {@link #read(Path, String, String, boolean)}; {@code alternative} ends the error, e.g. "use --no-pin …". */
+    public char[] read(Path file, String what, String option, boolean fromEnv, String alternative)
+            throws PinFileException {
         if (file != null) {
             return PinFiles.read(file, what);
         }
@@ -53,15 +59,22 @@ public final class SecretInput {
             throw new PinFileException("no " + what + " was typed");
         }
         throw new PinFileException("the " + what + " is needed: give " + option + " FILE (one line)"
-                + (fromEnv ? ", set " + PIN_VARIABLE : "") + ", or run in a terminal to be asked");
+                + (fromEnv ? ", set " + PIN_VARIABLE : "") + ", or run in a terminal to be asked"
+                + (alternative == null ? "" : "; or " + alternative));
     }
 
     /** As {@link #read}, but a new PIN typed at a console is asked twice so a typo cannot lock the user out. */
     public char[] readNew(Path file, String what, String option) throws PinFileException {
-        if (file != null || console == null) {
-            return read(file, what, option, false);
+        return readNew(file, what, option, false, null);
+    }
+
+    /** As {@link #readNew(Path, String, String)}, optionally from TPMSSH_PIN, with an alternative to name in the error. */
+    public char[] readNew(Path file, String what, String option, boolean fromEnv, String alternative)
+            throws PinFileException {
+        if (file != null || console == null || (fromEnv && environment.get(PIN_VARIABLE) != null)) {
+            return read(file, what, option, fromEnv, alternative);
         }
-        char[] first = read(null, what, option, false);
+        char[] first = read(null, what, option, false, alternative);
         char[] again = console.readPassword("Repeat the %s: ", what);
         try {
             if (again == null || !java.util.Arrays.equals(first, again)) {

@@ -62,7 +62,8 @@ public final class TokenCommand implements Runnable {
             char[] soPin = null;
             try {
                 if (!noUserPin) {
-                    userPin = secrets().readNew(userPinFile, "user PIN", "--user-pin-file (or --no-user-pin)");
+                    userPin = secrets().readNew(userPinFile, "user PIN", "--user-pin-file", true,
+                            "give --no-user-pin for a PIN-less token");
                     soPin = secrets().readNew(soPinFile, "SO PIN", "--so-pin-file");
                 }
                 try (TokenSession session = TokenSession.forParent(tpm, s, kind)) {
