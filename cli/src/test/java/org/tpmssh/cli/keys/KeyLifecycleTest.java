@@ -143,6 +143,25 @@ class KeyLifecycleTest {
     }
 
     @Test
+    void aTokenUsedOnAnotherTpmIsOneLineSayingSo() throws Exception {
+        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
+        Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
+        cli.run("token", "init", "--label", "work", "--user-pin-file", userPin.toString(), "--so-pin-file",
+                soPin.toString()).ok();
+        cli.run("key", "create", "--token", "work", "--label", "k", "--algorithm", "ecc-p256", "--pin-file",
+                userPin.toString()).ok();
+        try (Swtpm other = Cli.relaxedSwtpm()) {
+            Cli elsewhere = new Cli(other, cli.store());
+            Cli.Run r = elsewhere.run("key", "create", "--token", "work", "--label", "k2", "--algorithm", "ecc-p256",
+                    "--pin-file", userPin.toString()).userError();
+            assertThat(r.err()).contains("cannot be loaded into this TPM").contains("only on the TPM that created it");
+            assertThat(elsewhere.everythingPrinted()).doesNotContain(USER_PIN);
+        }
+        assertThat(cli.run("key", "list", "--token", "work").ok().out().lines().count()).isEqualTo(1);
+    }
+
+    @Test
     void everyVerbHasHelpWithTctiAndStore() {
         Cli cli = new Cli(swtpm, dir.resolve("store"));
         for (String verb : List.of("token init", "token list", "token delete", "token change-pin", "token reset-pin",
