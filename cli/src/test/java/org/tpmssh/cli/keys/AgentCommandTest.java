@@ -147,6 +147,45 @@ class AgentCommandTest {
     }
 
     @Test
+    void withDashAItAlsoOffersTheKeysOfOpenSshsAgent() throws Exception {
+        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
+        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
+        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+
+        Path upstreamDir = java.nio.file.Files.createDirectories(dir.resolve("up"));
+        Path upstream = upstreamDir.resolve("agent.sock");
+        Path fileKey = dir.resolve("id_file");
+        Cli.tool("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", "file key", "-f", fileKey.toString());
+        Process sshAgent = new ProcessBuilder("ssh-agent", "-D", "-a", upstream.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        try {
+            for (int i = 0; i < 100 && !java.nio.file.Files.exists(upstream); i++) {
+                Thread.sleep(50);
+            }
+            CommandResult add = org.tpmssh.sshserver.CommandRunner.run(List.of("ssh-add", fileKey.toString()),
+                    java.util.Map.of("SSH_AUTH_SOCK", upstream.toString()), java.time.Duration.ofSeconds(30));
+            assertThat(add.exitCode()).as(add.describe()).isZero();
+            String fileLine = java.nio.file.Files.readString(Path.of(fileKey + ".pub")).strip();
+
+            try (RunningAgent agent = new RunningAgent(cli, "--socket", dir.resolve("a/agent.sock").toString(),
+                    "-A", upstream.toString());
+                    OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(fileLine))) {
+                assertThat(OpenSshClient.listAgentKeys(agent.socket())).containsExactly(deploy, fileLine);
+                // Only the upstream key is authorized, so this login signs through the proxy.
+                CommandResult login = new OpenSshClient(dir.resolve("client"), sshd).run(agent.socket(), "true");
+                assertThat(login.exitCode()).as(login.describe()).isZero();
+            }
+        } finally {
+            sshAgent.destroy();
+            if (!sshAgent.waitFor(10, TimeUnit.SECONDS)) {
+                sshAgent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        assertNoTransientObjects();
+    }
+
+    @Test
     void aBadDurationIsAUsageErrorAndAnUnknownTokenIsOneLine() {
         Cli cli = new Cli(swtpm, dir.resolve("store"));
         Cli.Run usage = cli.run("agent", "--socket", dir.resolve("s/a.sock").toString(), "--pin-cache-lifetime",
