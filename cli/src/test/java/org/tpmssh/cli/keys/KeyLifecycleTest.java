@@ -151,14 +151,28 @@ class KeyLifecycleTest {
                 soPin.toString()).ok();
         cli.run("key", "create", "--token", "work", "--label", "k", "--algorithm", "ecc-p256", "--pin-file",
                 userPin.toString()).ok();
+        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
+        cli.run("key", "create", "--token", "ci", "--label", "k", "--algorithm", "ecc-p256").ok();
         try (Swtpm other = Cli.relaxedSwtpm()) {
             Cli elsewhere = new Cli(other, cli.store());
-            Cli.Run r = elsewhere.run("key", "create", "--token", "work", "--label", "k2", "--algorithm", "ecc-p256",
-                    "--pin-file", userPin.toString()).userError();
-            assertThat(r.err()).contains("cannot be loaded into this TPM").contains("only on the TPM that created it");
+            // A PIN key, a PIN-less key on a PIN token, and a PIN-less token (which never unseals anything).
+            for (List<String> verb : List.of(
+                    List.of("key", "create", "--token", "work", "--label", "k2", "--algorithm", "ecc-p256",
+                            "--pin-file", userPin.toString()),
+                    List.of("key", "create", "--token", "work", "--label", "k3", "--algorithm", "ecc-p256",
+                            "--no-pin"),
+                    List.of("key", "create", "--token", "ci", "--label", "k2", "--algorithm", "ecc-p256"),
+                    List.of("key", "export", "--token", "ci", "--label", "k", "--out",
+                            dir.resolve("k.tss2").toString()))) {
+                Cli.Run r = elsewhere.run(verb.toArray(String[]::new)).userError();
+                assertThat(r.err()).as(verb.toString()).contains("cannot be loaded into this TPM")
+                        .contains("only on the TPM that created it");
+            }
             assertThat(elsewhere.everythingPrinted()).doesNotContain(USER_PIN);
         }
+        assertThat(dir.resolve("k.tss2")).doesNotExist();
         assertThat(cli.run("key", "list", "--token", "work").ok().out().lines().count()).isEqualTo(1);
+        assertThat(cli.run("key", "list", "--token", "ci").ok().out().lines().count()).isEqualTo(1);
     }
 
     @Test
