@@ -15,6 +15,7 @@ import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
 import org.tpmssh.stack.keys.Tss2Keys;
+import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
@@ -69,6 +70,8 @@ public final class KeyCommand implements Runnable {
                     "give --no-pin for a key without a PIN");
             try {
                 return session.tokens().loginUser(token, pin);
+            } catch (PinIncorrectException e) {
+                throw session.counted(e);
             } finally {
                 Secrets.wipe(pin);
             }

@@ -3,6 +3,7 @@ package org.tpmssh.cli.token;
 import java.nio.file.Path;
 import java.util.List;
 import org.tpmssh.cli.options.StoreVerb;
+import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.TokenRecord;
@@ -140,10 +141,14 @@ public final class TokenCommand implements Runnable {
             try (TokenSession session = TokenSession.forToken(tpm, s, label)) {
                 oldPin = secrets().read(oldPinFile, "current " + which, "--old-pin-file", !so);
                 newPin = secrets().readNew(newPinFile, "new " + which, "--new-pin-file");
-                if (so) {
-                    session.tokens().changeSoPin(label, oldPin, newPin);
-                } else {
-                    session.tokens().changeUserPin(label, oldPin, newPin);
+                try {
+                    if (so) {
+                        session.tokens().changeSoPin(label, oldPin, newPin);
+                    } else {
+                        session.tokens().changeUserPin(label, oldPin, newPin);
+                    }
+                } catch (PinIncorrectException e) {
+                    throw session.counted(e);
                 }
             } finally {
                 Secrets.wipe(oldPin);
@@ -174,7 +179,11 @@ public final class TokenCommand implements Runnable {
             try (TokenSession session = TokenSession.forToken(tpm, s, label)) {
                 soPin = secrets().read(soPinFile, "SO PIN", "--so-pin-file", false);
                 newPin = secrets().readNew(newPinFile, "new user PIN", "--new-pin-file");
-                session.tokens().resetUserPin(label, soPin, newPin);
+                try {
+                    session.tokens().resetUserPin(label, soPin, newPin);
+                } catch (PinIncorrectException e) {
+                    throw session.counted(e);
+                }
             } finally {
                 Secrets.wipe(soPin);
                 Secrets.wipe(newPin);

@@ -2,10 +2,12 @@ package org.tpmssh.cli.token;
 
 import java.util.List;
 import org.tpmssh.cli.options.TpmOption;
+import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.stack.store.ParentKind;
@@ -96,6 +98,21 @@ public final class TokenSession implements AutoCloseable {
             throw e;
         }
         return new TokenSession(ring, new Tokens(store, ring, parent));
+    }
+
+    /**
+     * The same refusal with the TPM's dictionary-attack count appended, so a user sees how close
+     * lockout is. The count is a property anyone may read; no PIN is involved.
+     */
+    public PinIncorrectException counted(PinIncorrectException e) {
+        try {
+            int failures = GetCapability.property(ring.tpm(), GetCapability.PT_LOCKOUT_COUNTER);
+            int max = GetCapability.property(ring.tpm(), GetCapability.PT_MAX_AUTH_FAIL);
+            return new PinIncorrectException(e.getMessage() + " (the TPM now counts " + failures + " of " + max
+                    + " failures allowed before lockout)", e);
+        } catch (TpmException notReadable) {
+            return e;
+        }
     }
 
     public Tokens tokens() {

@@ -63,6 +63,7 @@ class PinCommandsTest {
         assertThat(bad.err()).contains("the user PIN for token 't' is incorrect")
                 .contains("dictionary-attack lockout");
         assertThat(lockoutCounter()).isEqualTo(before + 1);
+        assertThat(bad.err()).contains("the TPM now counts " + (before + 1) + " of ");
 
         cli.run("token", "change-pin", "--label", "t", "--old-pin-file", pin1.toString(), "--new-pin-file",
                 pin2.toString()).ok();
