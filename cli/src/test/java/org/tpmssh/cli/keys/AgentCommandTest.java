@@ -10,13 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.cli.Main;
 import org.tpmssh.cli.agent.AgentCommand;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
@@ -31,26 +27,10 @@ import picocli.CommandLine;
  * a real ssh logs in to a real sshd through it, and once it stops no object is left in the swtpm
  * (which has no resource manager, so a leak would show on the next connection).
  */
-class AgentCommandTest {
+class AgentCommandTest extends SwtpmCliTest {
     private static final String USER_PIN = "agent-pin-6543";
     private static final String SO_PIN = "agent-so-3456";
 
-    static Swtpm swtpm;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startTpm() throws Exception {
-        swtpm = Cli.relaxedSwtpm();
-    }
-
-    @AfterAll
-    static void stopTpm() {
-        if (swtpm != null) {
-            swtpm.close();
-        }
-    }
 
     /** A running {@code tpmssh agent}; closing it stops it as SIGTERM would. */
     private final class RunningAgent implements AutoCloseable {
@@ -97,7 +77,7 @@ class AgentCommandTest {
         // Askpass or TPMSSH_PIN in this JVM's environment would answer the "no PIN source" case.
         assumeTrue(System.getenv("TPMSSH_PIN") == null && System.getenv("SSH_ASKPASS") == null,
                 "TPMSSH_PIN or SSH_ASKPASS is set in the test environment");
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
         Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
         cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
@@ -148,7 +128,7 @@ class AgentCommandTest {
 
     @Test
     void withDashAItAlsoOffersTheKeysOfOpenSshsAgent() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
         cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
         String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
@@ -187,7 +167,7 @@ class AgentCommandTest {
 
     @Test
     void aBadDurationIsAUsageErrorAndAnUnknownTokenIsOneLine() {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Cli.Run usage = cli.run("agent", "--socket", dir.resolve("s/a.sock").toString(), "--pin-cache-lifetime",
                 "soon");
         assertThat(usage.exit()).isEqualTo(2);

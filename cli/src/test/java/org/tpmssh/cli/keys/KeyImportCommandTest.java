@@ -6,45 +6,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.tpmssh.emulators.Swtpm;
 
 /**
  * {@code tpmssh key import} and the remote wrap on a real swtpm, with key files that ssh-keygen and
  * openssl made. The oracle is {@code ssh-keygen -l} of the original file: our {@code key list}
  * must show the same fingerprint, and {@code key pub} the same public key.
  */
-class KeyImportCommandTest {
+class KeyImportCommandTest extends SwtpmCliTest {
     private static final String USER_PIN = "import-pin-2020";
     private static final String SO_PIN = "import-so-3030";
     private static final String PASSPHRASE = "file-passphrase-77";
 
-    static Swtpm swtpm;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startTpm() throws Exception {
-        swtpm = Cli.relaxedSwtpm();
-    }
-
-    @AfterAll
-    static void stopTpm() {
-        if (swtpm != null) {
-            swtpm.close();
-        }
-    }
 
     @ParameterizedTest(name = "{0} storage key")
     @ValueSource(strings = {"ecc", "rsa"})
     void filesFromSshKeygenAndOpensslImportWithTheirFingerprint(String parent) throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
         Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
         Path passphrase = Cli.secretFile(dir, "pass", PASSPHRASE);
@@ -89,7 +69,7 @@ class KeyImportCommandTest {
 
     @Test
     void ed25519IsRefusedInOneSentence() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         cli.run("token", "init", "--label", "t", "--no-user-pin").ok();
         Path ed = dir.resolve("id_ed25519");
         Cli.tool("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ed.toString());
@@ -103,7 +83,7 @@ class KeyImportCommandTest {
 
     @Test
     void aKeyWrappedWithOnlyTheParentPublicKeyImportsOnTheTarget() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         cli.run("token", "init", "--label", "target", "--no-user-pin").ok();
         Path srkPem = dir.resolve("srk.pem");
         cli.run("key", "parent-pub", "--token", "target", "--out", srkPem.toString()).ok();

@@ -8,10 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Signature;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.stack.keys.Tss2KeyFile;
 import org.tpmssh.stack.keys.Tss2Keys;
@@ -24,31 +21,15 @@ import org.tpmssh.tpm.transport.Tcti;
  * real swtpm: every algorithm the swtpm offers is created, listed as {@code ssh-keygen -l} lists
  * it, exported to a TSS2 file that loads and signs again, and deleted with its token.
  */
-class KeyLifecycleTest {
+class KeyLifecycleTest extends SwtpmCliTest {
     private static final String USER_PIN = "user-pin-4711";
     private static final String SO_PIN = "so-pin-0815";
     private static final List<String> ALGORITHMS = List.of("ecc-p256", "ecc-p384", "ecc-p521", "rsa-2048", "rsa-3072");
 
-    static Swtpm swtpm;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startTpm() throws Exception {
-        swtpm = Cli.relaxedSwtpm();
-    }
-
-    @AfterAll
-    static void stopTpm() {
-        if (swtpm != null) {
-            swtpm.close();
-        }
-    }
 
     @Test
     void tokensAndKeysFromInitToDelete() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
         Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
 
@@ -144,7 +125,7 @@ class KeyLifecycleTest {
 
     @Test
     void aTokenUsedOnAnotherTpmIsOneLineSayingSo() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
         Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
         cli.run("token", "init", "--label", "work", "--user-pin-file", userPin.toString(), "--so-pin-file",
@@ -177,7 +158,7 @@ class KeyLifecycleTest {
 
     @Test
     void everyVerbHasHelpWithTctiAndStore() {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         for (String verb : List.of("token init", "token list", "token delete", "token change-pin", "token reset-pin",
                 "key create", "key import", "key wrap", "key parent-pub", "key add-file", "key pub", "key list",
                 "key delete", "key export", "agent")) {

@@ -3,11 +3,7 @@ package org.tpmssh.cli.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.transport.Tcti;
@@ -17,7 +13,7 @@ import org.tpmssh.tpm.transport.Tcti;
  * PIN stops working and the new one works; a wrong PIN is one line, exit 1, and counts in the TPM.
  * A PIN is "working" when {@code key create} of a PIN key succeeds with it (that logs in).
  */
-class PinCommandsTest {
+class PinCommandsTest extends SwtpmCliTest {
     private static final String PIN_1 = "first-pin-1357";
     private static final String PIN_2 = "second-pin-2468";
     private static final String PIN_3 = "third-pin-9999";
@@ -25,26 +21,10 @@ class PinCommandsTest {
     private static final String SO_2 = "so-pin-c3d4";
     private static final String WRONG = "not-the-pin-0000";
 
-    static Swtpm swtpm;
-
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startTpm() throws Exception {
-        swtpm = Cli.relaxedSwtpm();
-    }
-
-    @AfterAll
-    static void stopTpm() {
-        if (swtpm != null) {
-            swtpm.close();
-        }
-    }
 
     @Test
     void changeAndResetTheUserPinAndChangeTheSoPin() throws Exception {
-        Cli cli = new Cli(swtpm, dir.resolve("store"));
+        Cli cli = cli();
         Path pin1 = Cli.secretFile(dir, "1.pin", PIN_1);
         Path pin2 = Cli.secretFile(dir, "2.pin", PIN_2);
         Path pin3 = Cli.secretFile(dir, "3.pin", PIN_3);
