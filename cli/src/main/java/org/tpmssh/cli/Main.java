@@ -1,9 +1,12 @@
 package org.tpmssh.cli;
 
 import java.io.PrintWriter;
+import org.tpmssh.cli.agent.AgentCommand;
 import org.tpmssh.cli.conformance.ConformanceCommand;
+import org.tpmssh.cli.key.KeyCommand;
 import org.tpmssh.cli.probe.ProbeCommand;
 import org.tpmssh.cli.report.ReportCommand;
+import org.tpmssh.cli.token.TokenCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,11 +52,14 @@ public final class Main implements Runnable {
      * Builds the command line; the scenario package is a parameter so that tests can point {@code
      * conformance} at a fixture instead of the real suites.
      */
-    static CommandLine commandLine(String scenarioPackage) {
+    public static CommandLine commandLine(String scenarioPackage) {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(new ConformanceCommand(scenarioPackage));
         cli.addSubcommand(new ProbeCommand());
         cli.addSubcommand(new ReportCommand());
+        cli.addSubcommand(new TokenCommand());
+        cli.addSubcommand(new KeyCommand());
+        cli.addSubcommand(new AgentCommand());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::executionError);
         return cli;

@@ -1,0 +1,250 @@
+package org.tpmssh.cli.agent;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.tpmssh.cli.Main;
+import org.tpmssh.cli.options.StoreVerb;
+import org.tpmssh.cli.token.TokenSession;
+import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.agent.AgentOptions;
+import org.tpmssh.stack.agent.SshAgentServer;
+import org.tpmssh.stack.identities.TokenKeys;
+import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.TokenRecord;
+import org.tpmssh.stack.store.TokenStore;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tpmssh agent}: an ssh-agent in the foreground that offers the keys of the chosen tokens
+ * (default: all). It prints the SSH_AUTH_SOCK line as ssh-agent does, logs to stderr, and on
+ * SIGINT or SIGTERM closes the socket and then the key ring, so no TPM object stays loaded.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Run an ssh-agent that signs with the keys of the given tokens (default: every token in"
+                + " the store). Runs in the foreground until SIGINT or SIGTERM; the log goes to stderr.",
+                "PINs come from SSH_ASKPASS (with DISPLAY, or SSH_ASKPASS_REQUIRE=force), --pin-file, or"
+                        + " TPMSSH_PIN, in that order."})
+public final class AgentCommand extends StoreVerb {
+    private static final String AGENT_LOGGER = SshAgentServer.class.getName();
+
+    @Option(names = "--socket", required = true, paramLabel = "<path>",
+            description = "Where to listen; its directory is made private (0700) if new. This is SSH_AUTH_SOCK.")
+    Path socket;
+
+    @Option(names = "--token", paramLabel = "<label>",
+            description = "A token whose keys to offer; repeat for more. Default: all tokens.")
+    List<String> tokenLabels = new ArrayList<>();
+
+    @Option(names = "--pin-file", paramLabel = "<file>",
+            description = "The user PIN (first line), read again for each signature that needs it.")
+    Path pinFile;
+
+    @Option(names = "--pin-cache-lifetime", paramLabel = "<duration>", defaultValue = "0",
+            converter = DurationConverter.class,
+            description = "How long a PIN the TPM accepted is reused, e.g. 300s, 5m, 1h (default: 0, no caching).")
+    Duration pinCacheLifetime;
+
+    @Option(names = "-A", paramLabel = "<upstream-socket>",
+            description = "Also offer, and sign with, the keys of this other agent (proxy).")
+    Path upstream;
+
+    @Option(names = "--allow-ssh-rsa", description = "Sign SHA-1 `ssh-rsa` requests; refused by default.")
+    boolean allowSshRsa;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch serving = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        TokenStore s = store.open();
+        List<String> labels = chooseTokens(s);
+        ParentKind parent = oneParent(s, labels);
+        PrintWriter err = err();
+        Handler log = new StderrHandler(err);
+        Logger logger = Logger.getLogger(AGENT_LOGGER);
+        Level previous = logger.getLevel();
+        boolean previousParents = logger.getUseParentHandlers();
+        logger.setLevel(Main.isVerbose(spec.commandLine().getParseResult()) ? Level.FINE : Level.INFO);
+        log.setLevel(Level.ALL);
+        logger.addHandler(log);
+        logger.setUseParentHandlers(false);
+        TokenSession session = null;
+        SshAgentServer agent = null;
+        Thread hook = null;
+        try {
+            List<AgentKey> keys = new ArrayList<>();
+            if (parent != null) {
+                session = TokenSession.forParent(tpm, s, parent);
+                for (String label : labels) {
+                    keys.addAll(TokenKeys.agentKeys(session.tokens(), label));
+                }
+            }
+            AgentOptions.Builder options = AgentOptions.builder().pinCacheLifetime(pinCacheLifetime)
+                    .allowSha1Rsa(allowSshRsa).upstream(upstream);
+            if (pinFile != null) {
+                options.pinFile(pinFile);
+            }
+            List<AgentKey> offered = List.copyOf(keys);
+            agent = SshAgentServer.start(socket, () -> offered, options.build());
+            // SIGINT/SIGTERM: let this thread's finally close everything, and wait for it before the JVM exits.
+            hook = new Thread(() -> {
+                stopRequested.countDown();
+                try {
+                    stopped.await(15, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "tpmssh-agent-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out().println("SSH_AUTH_SOCK=" + agent.socketPath() + "; export SSH_AUTH_SOCK;");
+            out().flush();
+            err.println("tpmssh agent: offering " + offered.size() + " key" + (offered.size() == 1 ? "" : "s")
+                    + " of " + (labels.isEmpty() ? "no tokens" : "token" + (labels.size() == 1 ? " " : "s ")
+                    + String.join(", ", labels)) + " on " + agent.socketPath() + "; stop with Ctrl-C");
+            err.flush();
+            serving.countDown();
+            stopRequested.await();
+            return 0;
+        } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook waits for the cleanup below
+                }
+            }
+            shutDown(agent, session);
+            logger.removeHandler(log);
+            logger.setUseParentHandlers(previousParents);
+            logger.setLevel(previous);
+            err.flush();
+            serving.countDown();
+            stopped.countDown();
+        }
+    }
+
+    /** Asks a running agent to stop, as SIGTERM would; returns once the ring is closed or the timeout passed. */
+    public boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
+        stopRequested.countDown();
+        return stopped.await(timeout, unit);
+    }
+
+    /** Waits until the socket is listening (or the command failed before that). */
+    public boolean awaitServing(long timeout, TimeUnit unit) throws InterruptedException {
+        return serving.await(timeout, unit);
+    }
+
+    /** The agent first, so no request reaches a closed ring; then the ring, which flushes every object. */
+    private static void shutDown(SshAgentServer agent, TokenSession session) {
+        if (agent != null) {
+            agent.close();
+        }
+        if (session != null) {
+            session.close();
+        }
+    }
+
+    private List<String> chooseTokens(TokenStore s) throws StoreException {
+        if (!tokenLabels.isEmpty()) {
+            Set<String> unique = new LinkedHashSet<>(tokenLabels);
+            for (String label : unique) {
+                s.requireToken(label);
+            }
+            return List.copyOf(unique);
+        }
+        return s.tokens().stream().map(TokenRecord::label).toList();
+    }
+
+    /**
+     * One agent holds one key ring, and a ring has one storage key; tokens under the other kind
+     * need a second agent. Null when there are no tokens (the agent then only proxies or holds
+     * keys added with ssh-add).
+     */
+    private static ParentKind oneParent(TokenStore s, List<String> labels) throws StoreException {
+        ParentKind kind = null;
+        for (String label : labels) {
+            ParentKind k = s.requireToken(label).parent();
+            if (kind != null && k != kind) {
+                throw new StoreException("the tokens live under different storage keys (ecc and rsa); one agent"
+                        + " serves one kind: start one agent per kind with --token");
+            }
+            kind = k;
+        }
+        return kind;
+    }
+
+    /** The agent's log as single lines on the command's stderr; stack traces only with --verbose. */
+    private static final class StderrHandler extends Handler {
+        private final PrintWriter err;
+        private final Formatter formatter = new java.util.logging.SimpleFormatter();
+
+        StderrHandler(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public synchronized void publish(LogRecord record) {
+            if (!isLoggable(record)) {
+                return;
+            }
+            String level = record.getLevel().intValue() >= Level.WARNING.intValue() ? "warning: " : "";
+            err.println("tpmssh agent: " + level + formatter.formatMessage(record));
+            err.flush();
+        }
+
+        @Override
+        public void flush() {
+            err.flush();
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
+    }
+
+    /** Durations as people write them: 300, 300s, 5m, 1h, or ISO-8601 (PT5M). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim();
+            try {
+                if (v.startsWith("P") || v.startsWith("p")) {
+                    return Duration.parse(v);
+                }
+                char unit = v.isEmpty() ? 's' : v.charAt(v.length() - 1);
+                String number = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
+                long n = Long.parseLong(number);
+                Duration d = switch (Character.isDigit(unit) ? 's' : unit) {
+                    case 's' -> Duration.ofSeconds(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    case 'h' -> Duration.ofHours(n);
+                    default -> throw new IllegalArgumentException();
+                };
+                if (d.isNegative()) {
+                    throw new IllegalArgumentException();
+                }
+                return d;
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; write e.g. 300s,"
+                        + " 5m or 1h");
+            }
+        }
+    }
+}

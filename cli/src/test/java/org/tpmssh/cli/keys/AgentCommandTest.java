@@ -1,0 +1,184 @@
+package org.tpmssh.cli.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.tpmssh.cli.Main;
+import org.tpmssh.cli.agent.AgentCommand;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.sshserver.OpenSshServer;
+import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.structures.Handles;
+import org.tpmssh.tpm.transport.Tcti;
+import picocli.CommandLine;
+
+/**
+ * {@code tpmssh agent} end to end: the verb runs in a background thread as it would in a terminal,
+ * a real ssh logs in to a real sshd through it, and once it stops no object is left in the swtpm
+ * (which has no resource manager, so a leak would show on the next connection).
+ */
+class AgentCommandTest extends SwtpmCliTest {
+    private static final String USER_PIN = "agent-pin-6543";
+    private static final String SO_PIN = "agent-so-3456";
+
+
+    /** A running {@code tpmssh agent}; closing it stops it as SIGTERM would. */
+    private final class RunningAgent implements AutoCloseable {
+        final AgentCommand command;
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final AtomicInteger exit = new AtomicInteger(-1);
+        final Thread thread;
+        final Cli cli;
+
+        RunningAgent(Cli cli, String... args) throws Exception {
+            this.cli = cli;
+            CommandLine line = Main.commandLine(Main.SCENARIO_PACKAGE);
+            line.setOut(new PrintWriter(out, true));
+            line.setErr(new PrintWriter(err, true));
+            command = (AgentCommand) line.getSubcommands().get("agent").getCommand();
+            List<String> all = new ArrayList<>(List.of("agent"));
+            all.addAll(List.of(args));
+            all.addAll(List.of("--tcti", swtpm.tcti(), "--store", cli.store().toString()));
+            thread = new Thread(() -> exit.set(line.execute(all.toArray(String[]::new))), "tpmssh-agent-under-test");
+            thread.start();
+            assertThat(command.awaitServing(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(exit.get()).as("agent ended early: %s", err).isEqualTo(-1);
+        }
+
+        Path socket() {
+            String line = out.toString().lines().findFirst().orElseThrow();
+            assertThat(line).matches("SSH_AUTH_SOCK=/.+; export SSH_AUTH_SOCK;");
+            return Path.of(line.substring("SSH_AUTH_SOCK=".length(), line.indexOf(';')));
+        }
+
+        @Override
+        public void close() throws Exception {
+            assertThat(command.stop(30, TimeUnit.SECONDS)).isTrue();
+            thread.join(30_000);
+            cli.record(out.toString());
+            cli.record(err.toString());
+            assertThat(exit.get()).as(err.toString()).isZero();
+        }
+    }
+
+    @Test
+    void sshLogsInThroughTheAgentAndNothingStaysInTheTpm() throws Exception {
+        // Askpass or TPMSSH_PIN in this JVM's environment would answer the "no PIN source" case.
+        assumeTrue(System.getenv("TPMSSH_PIN") == null && System.getenv("SSH_ASKPASS") == null,
+                "TPMSSH_PIN or SSH_ASKPASS is set in the test environment");
+        Cli cli = cli();
+        Path userPin = Cli.secretFile(dir, "user.pin", USER_PIN);
+        Path soPin = Cli.secretFile(dir, "so.pin", SO_PIN);
+        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
+        cli.run("token", "init", "--label", "work", "--user-pin-file", userPin.toString(), "--so-pin-file",
+                soPin.toString()).ok();
+        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
+        cli.run("key", "create", "--token", "work", "--label", "laptop", "--algorithm", "rsa-2048", "--pin-file",
+                userPin.toString()).ok();
+        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+        String laptop = cli.run("key", "pub", "--token", "work", "--label", "laptop").ok().out().strip();
+
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(deploy, laptop))) {
+            OpenSshClient ssh = new OpenSshClient(dir.resolve("client"), sshd);
+
+            // A PIN-less key: BatchMode=yes, no PIN anywhere.
+            try (RunningAgent agent = new RunningAgent(cli, "--socket", dir.resolve("a1/agent.sock").toString(),
+                    "--token", "ci")) {
+                assertThat(OpenSshClient.listAgentKeys(agent.socket())).containsExactly(deploy);
+                CommandResult login = ssh.run(agent.socket(), "true");
+                assertThat(login.exitCode()).as(login.describe()).isZero();
+            }
+            assertThat(dir.resolve("a1/agent.sock")).doesNotExist();
+            assertNoTransientObjects();
+
+            // A PIN key with --pin-file.
+            try (RunningAgent agent = new RunningAgent(cli, "--socket", dir.resolve("a2/agent.sock").toString(),
+                    "--token", "work", "--pin-file", userPin.toString())) {
+                CommandResult login = ssh.run(agent.socket(), "true");
+                assertThat(login.exitCode()).as(login.describe()).isZero();
+            }
+            assertNoTransientObjects();
+
+            // A PIN key without any PIN source: the login fails, and the agent's log says how to give one.
+            RunningAgent noPin = new RunningAgent(cli, "--socket", dir.resolve("a3/agent.sock").toString(),
+                    "--token", "work");
+            try (noPin) {
+                assertThat(OpenSshClient.listAgentKeys(noPin.socket())).containsExactly(laptop);
+                CommandResult login = ssh.run(noPin.socket(), "true");
+                assertThat(login.exitCode()).as(login.describe()).isEqualTo(255);
+                assertThat(login.stderr()).contains("Permission denied (publickey)");
+            }
+            assertThat(noPin.err.toString()).contains("needs the PIN of work").contains("--pin-file")
+                    .contains("TPMSSH_PIN").doesNotContain("\tat ");
+            assertNoTransientObjects();
+        }
+        assertThat(cli.everythingPrinted()).doesNotContain(USER_PIN).doesNotContain(SO_PIN);
+    }
+
+    @Test
+    void withDashAItAlsoOffersTheKeysOfOpenSshsAgent() throws Exception {
+        Cli cli = cli();
+        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
+        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
+        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+
+        Path upstreamDir = java.nio.file.Files.createDirectories(dir.resolve("up"));
+        Path upstream = upstreamDir.resolve("agent.sock");
+        Path fileKey = dir.resolve("id_file");
+        Cli.tool("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", "file key", "-f", fileKey.toString());
+        Process sshAgent = new ProcessBuilder("ssh-agent", "-D", "-a", upstream.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        try {
+            for (int i = 0; i < 100 && !java.nio.file.Files.exists(upstream); i++) {
+                Thread.sleep(50);
+            }
+            CommandResult add = org.tpmssh.sshserver.CommandRunner.run(List.of("ssh-add", fileKey.toString()),
+                    java.util.Map.of("SSH_AUTH_SOCK", upstream.toString()), java.time.Duration.ofSeconds(30));
+            assertThat(add.exitCode()).as(add.describe()).isZero();
+            String fileLine = java.nio.file.Files.readString(Path.of(fileKey + ".pub")).strip();
+
+            try (RunningAgent agent = new RunningAgent(cli, "--socket", dir.resolve("a/agent.sock").toString(),
+                    "-A", upstream.toString());
+                    OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(fileLine))) {
+                assertThat(OpenSshClient.listAgentKeys(agent.socket())).containsExactly(deploy, fileLine);
+                // Only the upstream key is authorized, so this login signs through the proxy.
+                CommandResult login = new OpenSshClient(dir.resolve("client"), sshd).run(agent.socket(), "true");
+                assertThat(login.exitCode()).as(login.describe()).isZero();
+            }
+        } finally {
+            sshAgent.destroy();
+            if (!sshAgent.waitFor(10, TimeUnit.SECONDS)) {
+                sshAgent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        assertNoTransientObjects();
+    }
+
+    @Test
+    void aBadDurationIsAUsageErrorAndAnUnknownTokenIsOneLine() {
+        Cli cli = cli();
+        Cli.Run usage = cli.run("agent", "--socket", dir.resolve("s/a.sock").toString(), "--pin-cache-lifetime",
+                "soon");
+        assertThat(usage.exit()).isEqualTo(2);
+        assertThat(usage.err()).contains("'soon' is not a duration");
+        cli.run("agent", "--socket", dir.resolve("s/a.sock").toString(), "--token", "nosuch").userError();
+        assertThat(dir.resolve("s/a.sock")).doesNotExist();
+    }
+
+    private static void assertNoTransientObjects() throws Exception {
+        try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
+            assertThat(GetCapability.handles(tpm, Handles.TRANSIENT_FIRST)).isEmpty();
+        }
+    }
+}
