@@ -8,9 +8,12 @@ package org.tpmssh.stack.store;
  * @param salt     random, mixed into both PINs' authValues so equal PINs on two tokens differ
  * @param userSeal the token secret sealed under the user PIN (null for a PIN-less token)
  * @param soSeal   the token secret sealed under the SO PIN (null for a PIN-less token)
+ * @param parentName the TPM Name of the storage key the token was made under; it differs on every
+ *                 other TPM (and after a TPM clear), so a token knows the TPM it belongs to. Null in
+ *                 stores written before it was kept.
  */
 public record TokenRecord(String label, boolean pinless, ParentKind parent, byte[] salt, Seal userSeal,
-        Seal soSeal, String created) {
+        Seal soSeal, String created, byte[] parentName) {
 
     /** A sealed-data object: its TPM public area and private blob. */
     public record Seal(byte[] publicArea, byte[] privateBlob) {
@@ -32,11 +35,11 @@ public record TokenRecord(String label, boolean pinless, ParentKind parent, byte
     }
 
     public TokenRecord withUserSeal(Seal s) {
-        return new TokenRecord(label, pinless, parent, salt, s, soSeal, created);
+        return new TokenRecord(label, pinless, parent, salt, s, soSeal, created, parentName);
     }
 
     public TokenRecord withSoSeal(Seal s) {
-        return new TokenRecord(label, pinless, parent, salt, userSeal, s, created);
+        return new TokenRecord(label, pinless, parent, salt, userSeal, s, created, parentName);
     }
 
     @Override

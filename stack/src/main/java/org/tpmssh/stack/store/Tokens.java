@@ -69,7 +69,7 @@ public final class Tokens {
             throw new StoreException("a token labelled '" + label + "' already exists; choose another label");
         }
         if (pinless) {
-            TokenRecord t = new TokenRecord(label, true, parent, null, null, null, KeyRecord.now());
+            TokenRecord t = new TokenRecord(label, true, parent, null, null, null, KeyRecord.now(), ring.srk().name());
             store.addToken(t);
             return t;
         }
@@ -82,7 +82,7 @@ public final class Tokens {
         random.nextBytes(secret);
         try {
             TokenRecord t = new TokenRecord(label, false, parent, salt, seal(secret, userPin, salt),
-                    seal(secret, soPin, salt), KeyRecord.now());
+                    seal(secret, soPin, salt), KeyRecord.now(), ring.srk().name());
             store.addToken(t);
             return t;
         } finally {
@@ -317,6 +317,10 @@ public final class Tokens {
         if (t.parent() != parent) {
             throw new StoreException("token '" + t.label() + "' lives under the " + t.parent().json()
                     + " storage key but this session opened the " + parent.json() + " one");
+        }
+        if (t.parentName() != null && !java.util.Arrays.equals(t.parentName(), ring.srk().name())) {
+            throw new StoreException("token '" + t.label() + "' belongs to another TPM (or this TPM was cleared):"
+                    + " its storage key differs here. Use the TPM that created it, or make a new token");
         }
     }
 

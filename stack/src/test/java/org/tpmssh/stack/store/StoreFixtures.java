@@ -13,7 +13,7 @@ final class StoreFixtures {
     }
 
     static TokenRecord pinlessToken(String label) {
-        return new TokenRecord(label, true, ParentKind.ECC, null, null, null, KeyRecord.now());
+        return new TokenRecord(label, true, ParentKind.ECC, null, null, null, KeyRecord.now(), null);
     }
 
     static KeyRecord fakeKey(String label) {

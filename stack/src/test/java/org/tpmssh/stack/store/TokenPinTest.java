@@ -183,6 +183,11 @@ class TokenPinTest {
         Path stolen = dir.resolve("stolen");
         copyTree(store, stolen);
         try (Fixture other = new Fixture(stolen)) { // a new swtpm: new state dir, new seeds
+            // Our own check names the problem first: the token records its storage key's Name.
+            assertThatThrownBy(() -> other.tokens.loginUser("tok", "1111".toCharArray()))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("belongs to another TPM");
+            // A thief would skip that check: drop the recorded Name, and the TPM itself refuses every blob.
+            forgetParentNames(stolen);
             assertThatThrownBy(() -> other.tokens.loginUser("tok", "1111".toCharArray()))
                     .isInstanceOf(StoreException.class)
                     .hasMessageContaining("cannot be loaded into this TPM").hasMessageContaining("TPM_RC_INTEGRITY");
@@ -190,6 +195,17 @@ class TokenPinTest {
                     .isInstanceOf(StoreException.class).hasMessageContaining("made by another TPM");
             assertThatThrownBy(() -> verifies(other.tokens, "tok", pinKey, new byte[32]))
                     .isInstanceOf(StoreException.class).hasMessageContaining("cannot be loaded");
+        }
+    }
+
+    private static void forgetParentNames(Path store) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(store)) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().equals("token.json"))::iterator) {
+                String json = java.nio.file.Files.readString(f);
+                String edited = json.replaceAll("\"parentName\"\\s*:\\s*\"[^\"]*\"", "\"parentName\" : null");
+                assertThat(edited).as("token.json records the parent's Name").isNotEqualTo(json);
+                java.nio.file.Files.writeString(f, edited);
+            }
         }
     }
 
