@@ -43,6 +43,8 @@ public final class JavaStack implements StackAdapter {
     public static final String PINLESS_TOKEN = "matrix-pinless";
     /** The SO PIN of the PIN token; no scenario needs it, but a PIN token must have one. */
     static final String SO_PIN = "so-731955";
+    /** Makes key labels unique within a token, which the store requires. */
+    private static final AtomicLong LABELS = new AtomicLong();
 
     private final String combination;
 
@@ -77,8 +79,6 @@ public final class JavaStack implements StackAdapter {
             return tokens;
         });
     }
-
-    private static final AtomicLong LABELS = new AtomicLong();
 
     private static String label(String comment) {
         return comment + "-" + LABELS.incrementAndGet();

@@ -18,7 +18,8 @@ class LatencyBaselinesTest {
     private static final int SIGNS = 20;
     private static final int LOGINS = 3;
 
-    @TpmMatrix(origins = "created")
+    /** Every origin, so each combination's latencies have a baseline of their own server, client and key type. */
+    @TpmMatrix
     @DisplayName("raw TPM2_Sign and a file-key login are measured on the same backend and server")
     void baselines(MatrixRun run) throws Exception {
         assertThat(Baselines.rawTpmSign(run.backend(), run.combination().keyType(), SIGNS, run.combination().id()))

@@ -17,7 +17,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
  * silently replaced by the other. The client offers only the forced algorithm, and the server accepting the
  * signature is the oracle. sshd's DEBUG3 log also names the algorithm it verified; MINA SSHD keeps no such log,
  * and there the client's restriction is the check: OpenSSH's ssh refuses an agent signature of another type
- * ("agent returned different signature type"), and the MINA client sends only the algorithm it was given.
+ * ("… returned incorrect signature type"), and the MINA client sends only the algorithm it was given.
  */
 @DisplayName("RSA signature algorithms")
 class RsaSignatureAlgorithmsTest {
