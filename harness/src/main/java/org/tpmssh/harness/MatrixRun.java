@@ -20,6 +20,7 @@ import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.Secrets;
 
 /**
  * What one matrix invocation hands its scenario: the combination, its running backend and stack, a server
@@ -237,6 +238,7 @@ public final class MatrixRun {
     }
 
     void close() {
+        served.values().forEach(a -> Secrets.wipe(a.pin()));
         List<AutoCloseable> all;
         synchronized (toClose) {
             all = new ArrayList<>(toClose);
