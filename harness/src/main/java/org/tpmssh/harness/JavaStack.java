@@ -29,6 +29,7 @@ import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
 import org.tpmssh.stack.store.TokenStore;
 import org.tpmssh.stack.store.Tokens;
+import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
@@ -194,6 +195,7 @@ public final class JavaStack implements StackAdapter {
         private final String line;
         private final List<TpmPrivateKey> jcaKeys = new ArrayList<>();
         private AgentKey agentKey;
+        private TpmObject object;
 
         JavaKey(Tokens tokens, String token, KeyRecord record, String combination) throws Exception {
             this.tokens = tokens;
@@ -237,7 +239,13 @@ public final class JavaStack implements StackAdapter {
         @Override
         public KeyPair keyPair(char[] pin) throws Exception {
             TpmProvider.install();
-            TpmObject object = tokens.load(token, record);
+            TpmObject object;
+            synchronized (this) {
+                if (this.object == null) {
+                    this.object = tokens.load(token, record);
+                }
+                object = this.object;
+            }
             byte[] secret = record.pinless() ? null : tokens.loginUser(token, pin);
             byte[] auth = record.pinless() ? new byte[0] : Tokens.authValueFor(record, secret);
             try {
@@ -262,6 +270,16 @@ public final class JavaStack implements StackAdapter {
             synchronized (jcaKeys) {
                 jcaKeys.forEach(TpmPrivateKey::destroy);
                 jcaKeys.clear();
+            }
+            synchronized (this) {
+                if (object != null) {
+                    try {
+                        tokens.ring().cache().release(object);
+                    } catch (TpmException | RuntimeException e) {
+                        // The backend may be gone already (a restart scenario); its close flushed everything.
+                    }
+                    object = null;
+                }
             }
         }
     }
