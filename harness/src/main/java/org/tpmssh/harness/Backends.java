@@ -82,9 +82,12 @@ public final class Backends {
         }
     }
 
-    /** A swtpm of our own on {@code stateDir}, for scenarios that restart the TPM on persisted state. */
-    public static TpmBackend startWithState(String backend, Path stateDir) throws Exception {
+    /**
+     * A swtpm of our own on {@code stateDir}, for scenarios that restart the TPM on persisted state; stacks
+     * keep their token stores in {@code stackDir}, which outlives the backend so a restart finds them again.
+     */
+    public static TpmBackend startWithState(String backend, Path stateDir, Path stackDir) throws Exception {
         Swtpm sw = Swtpm.builder().unixSocket(SWTPM_UNIX.equals(backend)).stateDir(stateDir).start();
-        return TpmBackend.open(backend, sw.tcti(), sw, sw, true, false, Config.none());
+        return TpmBackend.open(backend, sw.tcti(), sw, sw, true, false, Config.none(), stackDir);
     }
 }

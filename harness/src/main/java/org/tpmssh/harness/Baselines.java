@@ -2,6 +2,7 @@ package org.tpmssh.harness;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
@@ -9,8 +10,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.sshserver.MinaSshClient;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.keys.PassphraseSource;
+import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
@@ -20,7 +24,7 @@ import org.tpmssh.tpm.structures.Templates;
 
 /**
  * The baselines a stack's latencies are compared with, measured in the same run: TPM2_Sign straight over the
- * backend's transport (no SSH, no agent), and the same login with a plain file key in OpenSSH's own agent.
+ * backend's transport (no SSH, no agent), and the same login with a plain software key instead of a TPM key.
  */
 public final class Baselines {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -60,9 +64,14 @@ public final class Baselines {
         }
     }
 
-    /** Logs in to {@code server} with a fresh ECDSA P-256 file key held by OpenSSH's ssh-agent; timed. */
-    public static CommandResult fileKeyLogin(SshServerUnderTest server, Path workDir, String combination)
-            throws Exception {
+    /**
+     * Logs in {@code count} times to {@code server} with a fresh ECDSA P-256 software key, timing each: for the
+     * OpenSSH client a key file in OpenSSH's own ssh-agent and the same {@code ssh -v} command line as the stack's
+     * logins; for the MINA client ({@link MatrixRun#MINA_CLIENT}) the same key as a plain JCA key pair. Returns
+     * the last result, or the first that failed.
+     */
+    public static CommandResult fileKeyLogin(SshServerUnderTest server, Path workDir, String client, int count,
+            String combination) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "file-key");
         Path key = dir.resolve("id_ecdsa");
         CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C",
@@ -72,6 +81,14 @@ public final class Baselines {
         }
         String pub = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         server.setAuthorizedKeys(List.of(pub));
+        if (MatrixRun.MINA_CLIENT.equals(client)) {
+            KeyPair pair = PrivateKeyFiles.read(key, PassphraseSource.none());
+            try (MinaSshClient mina = MinaSshClient.builder().identity(pair)
+                    .knownHosts(Files.writeString(dir.resolve("known_hosts"), server.knownHostsLine() + "\n"))
+                    .start()) {
+                return timedLogins(count, combination, () -> mina.run(server, "true"));
+            }
+        }
         Path socket = dir.resolve("agent.sock");
         Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
@@ -84,17 +101,30 @@ public final class Baselines {
             if (!add.succeeded()) {
                 throw new IllegalStateException("ssh-add failed: " + add.describe());
             }
-            CommandResult r = new OpenSshClient(dir.resolve("client"), server).run(socket, "true");
-            if (r.succeeded()) {
-                LatencySink.current().record(combination, LatencySink.Operation.BASELINE_FILE_KEY_LOGIN,
-                        r.wallNanos());
-            }
-            return r;
+            OpenSshClient ssh = new OpenSshClient(dir.resolve("client"), server);
+            return timedLogins(count, combination, () -> ssh.run(socket, List.of("-v"), "true"));
         } finally {
             agent.destroy();
             if (!agent.waitFor(5, TimeUnit.SECONDS)) {
                 agent.destroyForcibly().waitFor();
             }
         }
+    }
+
+    /** One login, as either client runs it. */
+    private interface Login {
+        CommandResult run() throws Exception;
+    }
+
+    private static CommandResult timedLogins(int count, String combination, Login login) throws Exception {
+        CommandResult r = null;
+        for (int i = 0; i < count; i++) {
+            r = login.run();
+            if (!r.succeeded()) {
+                return r;
+            }
+            LatencySink.current().record(combination, LatencySink.Operation.BASELINE_FILE_KEY_LOGIN, r.wallNanos());
+        }
+        return r;
     }
 }

@@ -6,10 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.tpmssh.sshserver.MinaSshServer;
 import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
-/** The servers a test class shares: one sshd per class, not per test, stopped when the class ends. */
+/** The servers a test class shares: one sshd and one MINA SSHD per class, not per test, stopped when the class ends. */
 final class ClassServers implements ExtensionContext.Store.CloseableResource {
     private final Path dir;
     private final Map<String, SshServerUnderTest> servers = new HashMap<>();
@@ -22,10 +23,11 @@ final class ClassServers implements ExtensionContext.Store.CloseableResource {
     synchronized SshServerUnderTest server(String name) throws Exception {
         SshServerUnderTest s = servers.get(name);
         if (s == null) {
-            if (!"openssh".equals(name)) {
-                throw new IllegalStateException("server " + name + " is not built yet");
-            }
-            s = OpenSshServer.start(dir.resolve(name), List.of());
+            s = switch (name) {
+                case "openssh" -> OpenSshServer.start(dir.resolve(name), List.of());
+                case "mina" -> MinaSshServer.start(dir.resolve(name), List.of());
+                default -> throw new IllegalStateException("unknown server " + name);
+            };
             servers.put(name, s);
         }
         return s;

@@ -4,7 +4,8 @@ import org.tpmssh.sshserver.CommandResult;
 
 /**
  * Says why an {@code ssh -v} login failed, from what the client printed: the server did not list the key,
- * the agent refused to sign, or the server listed the key and then rejected its signature.
+ * the agent refused to sign, or the server listed the key and then rejected its signature. For the MINA
+ * client it says only that it failed, and shows its error.
  */
 public final class LoginDiagnosis {
     private LoginDiagnosis() {
@@ -13,7 +14,11 @@ public final class LoginDiagnosis {
     public static String explain(CommandResult r) {
         String err = r.stderr();
         String why;
-        if (err.contains("agent refused operation") || err.contains("signing failed")) {
+        if (err.startsWith("the stack refused to unlock the key")) {
+            why = "the MINA client got no key: the stack refused to unlock it";
+        } else if (err.startsWith("MINA client:")) {
+            why = "the MINA client could not log in (its error is below)";
+        } else if (err.contains("agent refused operation") || err.contains("signing failed")) {
             why = "the agent refused to sign (see the agent's log)";
         } else if (err.contains("Server accepts key")) {
             why = "signature did not verify with the key in authorized_keys: sshd accepted the offered public key,"

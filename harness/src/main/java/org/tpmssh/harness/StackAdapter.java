@@ -1,15 +1,15 @@
 package org.tpmssh.harness;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.Optional;
-import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
-import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * One TPM-SSH stack under test: ours in Java now, the system tpm2-pkcs11 later. Scenarios talk only to this,
- * so a stack that signs the wrong thing fails the same scenarios a correct one passes.
+ * One TPM-SSH stack under test: our Java stack, and issue 5's system tpm2-pkcs11. Each stack keeps, per backend,
+ * one token with the user PIN {@link MatrixRun#PIN} and one PIN-less token, as a user would set it up; scenarios
+ * talk only to this interface, so a stack that signs the wrong thing fails the same scenarios a correct one passes.
  */
 public interface StackAdapter {
 
@@ -21,21 +21,42 @@ public interface StackAdapter {
         return Optional.empty();
     }
 
-    /** Creates a key in the backend's TPM; a null or empty PIN makes a PIN-less key. */
-    Key createKey(TpmBackend backend, KeyType type, char[] pin, String comment) throws Exception;
+    /** Creates a key in the backend's TPM, on the stack's PIN token or, if {@code pinless}, its PIN-less token. */
+    Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception;
 
-    /** Brings back a key from what {@link Key#stored()} gave, e.g. after the TPM restarted on the same state. */
-    Key loadKey(TpmBackend backend, Stored stored, char[] pin) throws Exception;
+    /** Imports the software key in {@code privateKeyFile} (as ssh-keygen writes it) into the PIN or PIN-less token. */
+    Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment) throws Exception;
 
-    /** Serves {@code keys} as an ssh-agent on {@code socket}. */
-    Agent startAgent(Path socket, List<? extends Key> keys) throws Exception;
+    /** Finds a stored key again, e.g. after the TPM restarted on the same state with the same stack dir. */
+    Key loadKey(TpmBackend backend, Stored stored) throws Exception;
 
-    /** A key as a client sees it: an agent identity plus its authorized_keys line. */
-    interface Key extends AgentKey, AutoCloseable {
+    /**
+     * Serves {@code keys} as an ssh-agent on {@code socket}. The agent unlocks PIN keys with {@code pin}, given as
+     * a user gives it (the Java stack: a 0600 PIN file), so a wrong PIN goes through the stack's real PIN path.
+     */
+    Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception;
+
+    /** A key of the stack. */
+    interface Key extends AutoCloseable {
         String authorizedKeysLine();
 
-        /** What a token store would keep of this key, when the stack exposes it. */
-        Optional<Stored> stored();
+        /** The SSH public key blob, as an agent lists it. */
+        byte[] publicKeyBlob();
+
+        /**
+         * Signs {@code data} as the agent would for a request with {@code flags}, unlocking a PIN key with
+         * {@code pin}; throws the stack's error for a wrong PIN or lockout.
+         */
+        byte[] sign(byte[] data, int flags, char[] pin) throws Exception;
+
+        /**
+         * The key for JCA users (the MINA client, a MINA host key): a private key that signs in the TPM,
+         * unlocked with {@code pin}.
+         */
+        KeyPair keyPair(char[] pin) throws Exception;
+
+        /** Where the stack's store keeps this key, to find it again after a restart. */
+        Stored stored();
 
         @Override
         void close();
@@ -49,15 +70,7 @@ public interface StackAdapter {
         void close();
     }
 
-    /** A key's stored form: the TPM private blob, its public area and its comment. */
-    record Stored(byte[] privateBlob, TpmtPublic publicArea, String comment) {
-        public Stored {
-            privateBlob = privateBlob.clone();
-        }
-
-        @Override
-        public byte[] privateBlob() {
-            return privateBlob.clone();
-        }
+    /** A key's place in a stack's store: its token and label (the store itself lives in the backend's stack dir). */
+    record Stored(String token, String label) {
     }
 }

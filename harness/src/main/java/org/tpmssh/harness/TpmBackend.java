@@ -1,7 +1,13 @@
 package org.tpmssh.harness;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmInfo;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -24,12 +30,17 @@ public final class TpmBackend implements AutoCloseable {
     private final Tpm tpm;
     private final TpmInfo info;
     private final LabGuard guard;
+    private final Path stackDir;
+    private final boolean ownsStackDir;
+    private final Map<String, Object> shared = new LinkedHashMap<>();
     private KeyRing ring;
     private boolean closed;
 
     private TpmBackend(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned, Tpm tpm,
-            TpmInfo info, LabGuard guard) {
+            TpmInfo info, LabGuard guard, Path stackDir, boolean ownsStackDir) {
         this.name = name;
+        this.stackDir = stackDir;
+        this.ownsStackDir = ownsStackDir;
         this.tcti = tcti;
         this.process = process;
         this.swtpm = swtpm;
@@ -41,6 +52,12 @@ public final class TpmBackend implements AutoCloseable {
 
     static TpmBackend open(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned,
             boolean deviceRules, Backends.Config config) throws Exception {
+        return open(name, tcti, process, swtpm, owned, deviceRules, config, null);
+    }
+
+    /** With {@code stackDir} null, stacks keep their stores in a temp dir deleted with the backend. */
+    static TpmBackend open(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned,
+            boolean deviceRules, Backends.Config config, Path stackDir) throws Exception {
         Tpm tpm = null;
         try {
             tpm = new Tpm(Tcti.parse(tcti).open());
@@ -53,7 +70,10 @@ public final class TpmBackend implements AutoCloseable {
                     DictionaryAttack.relaxForOwnSimulator(tpm);
                 }
             }
-            return new TpmBackend(name, tcti, process, swtpm, owned, tpm, TpmInfo.read(tpm), guard);
+            TpmInfo info = TpmInfo.read(tpm);
+            Path dir = stackDir != null ? Files.createDirectories(stackDir)
+                    : Files.createTempDirectory("tpmssh-stacks-");
+            return new TpmBackend(name, tcti, process, swtpm, owned, tpm, info, guard, dir, stackDir == null);
         } catch (Exception | Error e) {
             if (tpm != null) {
                 tpm.close();
@@ -96,12 +116,35 @@ public final class TpmBackend implements AutoCloseable {
         return Optional.ofNullable(swtpm);
     }
 
-    /** The backend's KeyRing (SRK and salted session), opened on first use and flushed by {@link #close()}. */
+    /**
+     * The backend's KeyRing (SRK and salted session), opened on first use and flushed by {@link #close()}. Its
+     * SRK is the token store's ECC parent (TCG H-2), so stores and scenarios share one ring: swtpm has only 3
+     * object slots, and two rings would evict each other's SRK on every sign.
+     */
     public synchronized KeyRing ring() throws TpmException {
         if (ring == null) {
-            ring = KeyRing.open(tpm);
+            ring = KeyRing.open(tpm, ParentKind.ECC.template());
         }
         return ring;
+    }
+
+    /**
+     * Where stacks keep their token stores for this backend: a temp dir deleted with the backend, or, for a
+     * backend started on persisted TPM state, a dir the caller keeps so the store outlives a restart.
+     */
+    public Path stackDir() {
+        return stackDir;
+    }
+
+    /** What a stack keeps per backend (its token store), made once and closed before the ring. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T shared(String key, Callable<T> factory) throws Exception {
+        Object held = shared.get(key);
+        if (held == null) {
+            held = factory.call();
+            shared.put(key, held);
+        }
+        return (T) held;
     }
 
     /**
@@ -116,6 +159,17 @@ public final class TpmBackend implements AutoCloseable {
         }
         closed = true;
         try {
+            for (Object o : shared.values()) {
+                if (o instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        System.getLogger(TpmBackend.class.getName()).log(System.Logger.Level.WARNING,
+                                "could not close " + o + ": " + e.getMessage());
+                    }
+                }
+            }
+            shared.clear();
             if (ring != null) {
                 ring.close(); // also closes tpm
             }
@@ -133,6 +187,9 @@ public final class TpmBackend implements AutoCloseable {
             }
         } finally {
             tpm.close();
+            if (ownsStackDir) {
+                MatrixRun.deleteTree(stackDir);
+            }
             if (process != null) {
                 try {
                     process.close();

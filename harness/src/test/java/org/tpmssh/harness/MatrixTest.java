@@ -65,8 +65,6 @@ class MatrixTest {
         assertThat(f.allowsScenario("org.tpmssh.scenarios.LoginTest#x")).isTrue();
         assertThat(f.allowsScenario("org.tpmssh.scenarios.SshSigRoundTripTest#y")).isTrue();
         assertThat(f.allowsScenario("org.tpmssh.scenarios.LockoutTest#z")).isFalse();
-        assertThat(TpmMatrixProvider.notBuilt(new Combination("swtpm-tcp", "java", "mina", "ssh-agent", "ecc-p256",
-                "created"))).contains("not built yet: the mina server");
         assertThat(List.of(Backends.unavailable(Backends.CONTAINER, Backends.Config.none()).orElse("")))
                 .allMatch(r -> r.isEmpty() || r.contains("Docker") || r.contains("TPMSSH_SWTPM_IMAGE"));
     }

@@ -13,7 +13,7 @@ import org.tpmssh.sshserver.OpenSshClient;
 @DisplayName("The agent's key list")
 class AgentListsKeysTest {
 
-    @TpmMatrix(servers = "openssh", origins = "created")
+    @TpmMatrix(servers = "openssh", clients = "ssh-agent", origins = "created")
     @DisplayName("ssh-add -L lists exactly the token's keys")
     void agentListsExactlyTheTokensKeys(MatrixRun run) throws Exception {
         StackAdapter.Key first = run.key("tpmssh-first");

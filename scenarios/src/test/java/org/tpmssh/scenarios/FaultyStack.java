@@ -3,14 +3,20 @@ package org.tpmssh.scenarios;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import org.tpmssh.harness.JavaStack;
 import org.tpmssh.harness.MatrixRun;
 import org.tpmssh.harness.StackAdapter;
 import org.tpmssh.harness.TpmBackend;
+import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentSignException;
+import org.tpmssh.stack.agent.PinProtectedKey;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.pin.PinIncorrectException;
+import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
@@ -28,7 +34,7 @@ final class FaultyStack implements StackAdapter {
         RAW_R_S_ENCODING,
         /** RSA: asked for rsa-sha2-512, signs with SHA-256 and labels it rsa-sha2-512. */
         WRONG_HASH_FOR_RSA_SHA2_512,
-        /** Signs whatever PIN it is given, using the PIN the key was created with. */
+        /** Signs whatever PIN it is given, using the token's real PIN. */
         IGNORES_PIN,
         /** Reports another key's public half than the one that signs. */
         REPORTS_DIFFERENT_PUBLIC_KEY;
@@ -52,25 +58,38 @@ final class FaultyStack implements StackAdapter {
     }
 
     @Override
-    public Key createKey(TpmBackend backend, KeyType type, char[] pin, String comment) throws Exception {
-        Key real = inner.createKey(backend, type, pin, comment);
+    public Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception {
+        Key real = inner.createKey(backend, type, pinless, comment);
         Key decoy = fault == Fault.REPORTS_DIFFERENT_PUBLIC_KEY
-                ? inner.createKey(backend, type, pin, comment + "-decoy") : null;
+                ? inner.createKey(backend, type, pinless, comment + "-decoy") : null;
         return new Faulty(real, decoy);
     }
 
     @Override
-    public Key loadKey(TpmBackend backend, Stored stored, char[] pin) throws Exception {
-        char[] used = fault == Fault.IGNORES_PIN && pin != null ? MatrixRun.PIN.toCharArray() : pin;
-        return new Faulty(inner.loadKey(backend, stored, used), null);
+    public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment) throws Exception {
+        return new Faulty(inner.importKey(backend, privateKeyFile, pinless, comment), null);
     }
 
     @Override
-    public Agent startAgent(Path socket, List<? extends Key> keys) throws Exception {
-        return inner.startAgent(socket, keys);
+    public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
+        return new Faulty(inner.loadKey(backend, stored), null);
     }
 
-    private final class Faulty implements Key {
+    @Override
+    public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
+        List<AgentKey> agentKeys = new ArrayList<>();
+        for (Key k : keys) {
+            agentKeys.add(((Faulty) k).agentKey());
+        }
+        return JavaStack.serve(socket, agentKeys, pin);
+    }
+
+    /** One signing step of the real key, with or without a PIN. */
+    private interface Signer {
+        byte[] sign(byte[] data, int flags) throws Exception;
+    }
+
+    private final class Faulty implements Key, JavaStack.AgentBacked {
         private final Key real;
         private final Key decoy;
 
@@ -90,38 +109,99 @@ final class FaultyStack implements StackAdapter {
         }
 
         @Override
-        public String comment() {
-            return real.comment();
-        }
-
-        @Override
-        public Optional<Stored> stored() {
+        public Stored stored() {
             return real.stored();
         }
 
         @Override
-        public byte[] sign(byte[] data, int flags) throws AgentSignException {
-            try {
-                switch (fault) {
-                    case SIGNS_WRONG_DATA:
-                        return real.sign(Arrays.copyOf(data, data.length + 1), flags);
-                    case RAW_R_S_ENCODING:
-                        return rawRs(real.sign(data, flags));
-                    case WRONG_HASH_FOR_RSA_SHA2_512:
-                        if ((flags & SSH_AGENT_RSA_SHA2_512) != 0) {
-                            SshWireReader r = new SshWireReader(real.sign(data, SSH_AGENT_RSA_SHA2_256));
-                            r.readUtf8();
-                            return new SshWireWriter().writeString("rsa-sha2-512").writeString(r.readString())
-                                    .toByteArray();
+        public KeyPair keyPair(char[] pin) throws Exception {
+            return real.keyPair(pinFor(pin));
+        }
+
+        private char[] pinFor(char[] pin) {
+            return fault == Fault.IGNORES_PIN ? MatrixRun.PIN.toCharArray() : pin;
+        }
+
+        @Override
+        public byte[] sign(byte[] data, int flags, char[] pin) throws Exception {
+            return faulty((d, f) -> real.sign(d, f, pinFor(pin)), data, flags);
+        }
+
+        /** The identity the agent serves: the real one's signatures, with the fault, under the reported key. */
+        @Override
+        public AgentKey agentKey() throws Exception {
+            AgentKey key = ((JavaStack.AgentBacked) real).agentKey();
+            byte[] blob = publicKeyBlob();
+            if (key instanceof PinProtectedKey pk) {
+                return new PinProtectedKey() {
+                    @Override
+                    public byte[] publicKeyBlob() {
+                        return blob.clone();
+                    }
+
+                    @Override
+                    public String comment() {
+                        return pk.comment();
+                    }
+
+                    @Override
+                    public String pinScope() {
+                        return pk.pinScope();
+                    }
+
+                    @Override
+                    public byte[] sign(byte[] data, int flags, char[] pin)
+                            throws AgentSignException, PinIncorrectException, PinLockedException {
+                        try {
+                            return faulty((d, f) -> pk.sign(d, f, pinFor(pin)), data, flags);
+                        } catch (AgentSignException | PinIncorrectException | PinLockedException e) {
+                            throw e;
+                        } catch (Exception e) {
+                            throw new AgentSignException("faulty stack: " + e.getMessage(), e);
                         }
-                        return real.sign(data, flags);
-                    default:
-                        return real.sign(data, flags);
+                    }
+                };
+            }
+            return new AgentKey() {
+                @Override
+                public byte[] publicKeyBlob() {
+                    return blob.clone();
                 }
-            } catch (AgentSignException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new AgentSignException("faulty stack: " + e.getMessage(), e);
+
+                @Override
+                public String comment() {
+                    return key.comment();
+                }
+
+                @Override
+                public byte[] sign(byte[] data, int flags) throws AgentSignException {
+                    try {
+                        return faulty(key::sign, data, flags);
+                    } catch (AgentSignException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new AgentSignException("faulty stack: " + e.getMessage(), e);
+                    }
+                }
+            };
+        }
+
+        private byte[] faulty(Signer real, byte[] data, int flags) throws Exception {
+            switch (fault) {
+                case SIGNS_WRONG_DATA:
+                    return real.sign(Arrays.copyOf(data, data.length + 1), flags);
+                case RAW_R_S_ENCODING:
+                    return rawRs(real.sign(data, flags));
+                case WRONG_HASH_FOR_RSA_SHA2_512:
+                    if ((flags & AgentKey.SSH_AGENT_RSA_SHA2_512) != 0) {
+                        SshWireReader r = new SshWireReader(real.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256));
+                        r.readUtf8();
+                        return new SshWireWriter().writeString("rsa-sha2-512").writeString(r.readString())
+                                .toByteArray();
+                    }
+                    return real.sign(data, flags);
+                default:
+                    return real.sign(data, flags);
             }
         }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.platform.launcher.Launcher;
@@ -23,7 +24,11 @@ import org.tpmssh.harness.StackAdapters;
  * must fail with a message that says what was wrong.
  */
 @DisplayName("Deliberately broken stacks are caught")
+@Tag(FaultyStackTest.TAG)
 class FaultyStackTest {
+    /** `tpmssh conformance` excludes this tag: it tests the scenarios, not the stack under test. */
+    static final String TAG = "faulty-stack";
+
 
     private static final List<Class<?>> SCENARIOS = List.of(LoginTest.class, RsaSignatureAlgorithmsTest.class,
             WrongPinTest.class, SshSigRoundTripTest.class);

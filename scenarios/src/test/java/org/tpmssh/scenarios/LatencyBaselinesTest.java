@@ -9,17 +9,23 @@ import org.tpmssh.harness.MatrixRun;
 import org.tpmssh.harness.TpmMatrix;
 import org.tpmssh.sshserver.CommandResult;
 
-/** The baselines beside each combination's latencies: raw TPM2_Sign, and a login with a plain file key. */
+/**
+ * The baselines beside each combination's latencies, in the same run: raw TPM2_Sign over the same transport,
+ * and the same client's login to the same server with a plain software key.
+ */
 @DisplayName("Latency baselines")
 class LatencyBaselinesTest {
     private static final int SIGNS = 20;
+    private static final int LOGINS = 3;
 
-    @TpmMatrix(origins = "created", clients = "ssh-agent")
+    /** Every origin, so each combination's latencies have a baseline of their own server, client and key type. */
+    @TpmMatrix
     @DisplayName("raw TPM2_Sign and a file-key login are measured on the same backend and server")
     void baselines(MatrixRun run) throws Exception {
         assertThat(Baselines.rawTpmSign(run.backend(), run.combination().keyType(), SIGNS, run.combination().id()))
                 .as("JCA verifies the raw TPM2_Sign signature").isTrue();
-        CommandResult login = Baselines.fileKeyLogin(run.server(List.of()), run.workDir(), run.combination().id());
+        CommandResult login = Baselines.fileKeyLogin(run.server(List.of()), run.workDir(),
+                run.combination().client(), LOGINS, run.combination().id());
         assertThat(login.succeeded()).as(login::describe).isTrue();
     }
 }

@@ -2,18 +2,33 @@ package org.tpmssh.scenarios;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
+import org.tpmssh.harness.AgentRoundTrip;
 import org.tpmssh.harness.LoginDiagnosis;
 import org.tpmssh.harness.MatrixRun;
 import org.tpmssh.harness.StackAdapter;
 import org.tpmssh.harness.TpmMatrix;
 import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.agent.AgentKey;
 
-/** A user logs in with a key in the TPM, through our agent; the real server's acceptance is the oracle. */
+/**
+ * A user logs in with a key in the TPM (created, imported or PIN-less), through our agent or the MINA client;
+ * the real server's acceptance is the oracle. An imported key must keep the software key's fingerprint, as
+ * {@code ssh-keygen -lf} computes it. Through the agent, a few bare sign requests are timed as agent round trips.
+ */
 @DisplayName("Login with a TPM key")
 class LoginTest {
+    /** Sequential logins, each a LOGIN latency sample; the first failure ends the test. */
+    private static final int LOGINS = 3;
+    private static final int ROUND_TRIPS = 5;
 
     @TpmMatrix
     @DisplayName("ssh logs in with a TPM key")
@@ -21,8 +36,28 @@ class LoginTest {
         StackAdapter.Key key = run.key("tpmssh-login");
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
         try (StackAdapter.Agent agent = run.agent(List.of(key))) {
-            CommandResult r = run.login(server, agent);
-            assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
+            for (int i = 0; i < LOGINS; i++) {
+                CommandResult r = run.login(server, agent);
+                assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
+            }
+            if (!MatrixRun.MINA_CLIENT.equals(run.combination().client())) {
+                assertThat(AgentRoundTrip.measure(agent.socketPath(), key.publicKeyBlob(),
+                        AgentKey.SSH_AGENT_RSA_SHA2_256, ROUND_TRIPS, run.combination().id()))
+                        .as("agent sign responses that JCA verified").isEqualTo(ROUND_TRIPS);
+            }
         }
+        Optional<Path> original = run.originalKeyFile(key);
+        if (original.isPresent()) {
+            Path pub = Files.writeString(run.workDir().resolve("imported.pub"), key.authorizedKeysLine() + "\n");
+            assertThat(fingerprint(pub)).as("fingerprint of the imported key, by ssh-keygen -lf")
+                    .isEqualTo(fingerprint(Path.of(original.get() + ".pub")));
+        }
+    }
+
+    private static String fingerprint(Path publicKeyFile) throws Exception {
+        CommandResult r = CommandRunner.run(List.of("ssh-keygen", "-lf", publicKeyFile.toString()), Map.of(),
+                Duration.ofSeconds(30));
+        assertThat(r.succeeded()).as(r::describe).isTrue();
+        return r.stdout().trim().split("\\s+")[1];
     }
 }

@@ -29,7 +29,7 @@ class ParallelLoginsTest {
         try (StackAdapter.Agent agent = run.agent(List.of(key))) {
             List<Future<CommandResult>> logins = new ArrayList<>();
             for (int i = 0; i < LOGINS; i++) {
-                logins.add(pool.submit(() -> run.login(server, agent)));
+                logins.add(pool.submit(() -> run.loginConcurrently(server, agent)));
             }
             for (int i = 0; i < LOGINS; i++) {
                 CommandResult r = logins.get(i).get();

@@ -16,30 +16,32 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
- * A key kept as its private blob and public area survives the TPM stopping and starting again on its state:
- * the SRK is re-derived from the same owner seed, so the blob loads and the key logs in.
+ * A key in the stack's token store survives the TPM stopping and starting again on its state: the store is
+ * read afresh, the parent is re-derived from the same owner seed, so the stored blob loads and the key logs in.
  */
 @DisplayName("A stored key after a TPM restart")
 class RestartTest {
 
-    @TpmMatrix(backends = {"swtpm-tcp", "swtpm-unix"}, origins = {"created", "pinless"})
+    @TpmMatrix(backends = {"swtpm-tcp", "swtpm-unix"}, clients = "ssh-agent", origins = {"created", "pinless"})
     @DisplayName("after a backend restart with persisted state, a stored key still logs in")
     void storedKeyLogsInAfterRestart(MatrixRun run) throws Exception {
         Path state = Files.createDirectories(run.workDir().resolve("tpm-state"));
+        Path stacks = run.workDir().resolve("stacks");
         String authorized;
         StackAdapter.Stored stored;
-        try (TpmBackend first = Backends.startWithState(run.combination().backend(), state);
-                StackAdapter.Key key = run.stack().createKey(first, run.combination().keyType(), run.pin(),
-                        "tpmssh-restart")) {
-            authorized = key.authorizedKeysLine();
-            stored = key.stored().orElseThrow(() -> new AssertionError("the stack does not expose a stored key"));
+        try (TpmBackend first = Backends.startWithState(run.combination().backend(), state, stacks)) {
+            try (StackAdapter.Key key = run.stack().createKey(first, run.combination().keyType(),
+                    run.combination().pinless(), "tpmssh-restart")) {
+                authorized = key.authorizedKeysLine();
+                stored = key.stored();
+            }
         }
-        try (TpmBackend second = Backends.startWithState(run.combination().backend(), state);
-                StackAdapter.Key key = run.stack().loadKey(second, stored, run.pin())) {
+        try (TpmBackend second = Backends.startWithState(run.combination().backend(), state, stacks);
+                StackAdapter.Key key = run.stack().loadKey(second, stored)) {
             assertThat(key.authorizedKeysLine()).isEqualTo(authorized);
             SshServerUnderTest server = run.server(List.of(authorized));
-            try (StackAdapter.Agent agent = run.stack().startAgent(run.workDir().resolve("agent.sock"),
-                    List.of(key))) {
+            try (StackAdapter.Agent agent = run.stack().startAgent(run.workDir().resolve("agent/agent.sock"),
+                    List.of(key), run.pin())) {
                 CommandResult r = run.login(server, agent);
                 assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
             }

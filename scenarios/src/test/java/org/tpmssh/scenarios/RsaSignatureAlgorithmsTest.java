@@ -13,8 +13,11 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
- * An RSA key in the TPM signs with whichever of rsa-sha2-256 and rsa-sha2-512 the client forces, and sshd's
- * DEBUG3 log names the algorithm it verified, so neither is silently replaced by the other.
+ * An RSA key in the TPM signs with whichever of rsa-sha2-256 and rsa-sha2-512 the client forces, so neither is
+ * silently replaced by the other. The client offers only the forced algorithm, and the server accepting the
+ * signature is the oracle. sshd's DEBUG3 log also names the algorithm it verified; MINA SSHD keeps no such log,
+ * and there the client's restriction is the check: OpenSSH's ssh refuses an agent signature of another type
+ * ("… returned incorrect signature type"), and the MINA client sends only the algorithm it was given.
  */
 @DisplayName("RSA signature algorithms")
 class RsaSignatureAlgorithmsTest {
@@ -34,14 +37,17 @@ class RsaSignatureAlgorithmsTest {
     private static void loginWith(MatrixRun run, String algorithm) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-" + algorithm);
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
-        long logBefore = Files.size(run.sshdLog());
+        boolean openssh = "openssh".equals(run.combination().server());
+        long logBefore = openssh ? Files.size(run.sshdLog()) : 0;
         try (StackAdapter.Agent agent = run.agent(List.of(key))) {
-            CommandResult r = run.login(server, agent, "-o", "PubkeyAcceptedAlgorithms=" + algorithm);
+            CommandResult r = run.loginWithAlgorithm(server, agent, algorithm);
             assertThat(r.succeeded()).as(() -> algorithm + " signature did not verify: "
                     + LoginDiagnosis.explain(r)).isTrue();
         }
-        String log = new String(Files.readAllBytes(run.sshdLog())).substring((int) logBefore);
-        // sshd's auth2-pubkey.c logs "have <alg> signature for <key>" before it verifies.
-        assertThat(log).as("sshd log after the login").contains("have " + algorithm + " signature");
+        if (openssh) {
+            String log = new String(Files.readAllBytes(run.sshdLog())).substring((int) logBefore);
+            // sshd's auth2-pubkey.c logs "have <alg> signature for <key>" before it verifies.
+            assertThat(log).as("sshd log after the login").contains("have " + algorithm + " signature");
+        }
     }
 }

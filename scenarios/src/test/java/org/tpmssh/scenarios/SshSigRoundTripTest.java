@@ -19,7 +19,7 @@ import org.tpmssh.sshserver.CommandRunner;
 class SshSigRoundTripTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    @TpmMatrix(servers = "openssh", origins = "created")
+    @TpmMatrix(servers = "openssh", clients = "ssh-agent", origins = "created")
     @DisplayName("ssh-keygen -Y sign through the agent verifies with check-novalidate")
     void signThenCheckNovalidate(MatrixRun run) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-sshsig");

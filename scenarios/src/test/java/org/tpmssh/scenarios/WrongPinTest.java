@@ -13,29 +13,26 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.tpm.commands.GetCapability;
 
 /**
- * A key unlocked with the wrong PIN cannot log in, and the TPM counts the failure toward dictionary-attack
- * lockout. Only on a TPM we started: on someone else's it would spend one of their tries.
+ * An agent given the wrong PIN (in its PIN file, as a user would) cannot log in with a PIN key, and the TPM
+ * counts the failure toward dictionary-attack lockout. Only on a TPM we started: on someone else's it would
+ * spend one of their tries.
  */
 @DisplayName("A wrong PIN")
 class WrongPinTest {
 
-    @TpmMatrix(origins = "created")
+    @TpmMatrix(clients = "ssh-agent", origins = {"created", "imported"})
     @DisplayName("a wrong PIN is refused and counted")
     void wrongPinIsRefusedAndCounted(MatrixRun run) throws Exception {
         assumeTrue(run.backend().owned(), "a wrong PIN would count against a TPM this run does not own");
         StackAdapter.Key key = run.key("tpmssh-pin");
-        StackAdapter.Stored stored = key.stored().orElseThrow();
-        StackAdapter.Key wrong = run.stack().loadKey(run.backend(), stored, "000000".toCharArray());
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
         int before = GetCapability.property(run.backend().tpm(), GetCapability.PT_LOCKOUT_COUNTER);
-        try (StackAdapter.Agent agent = run.agent(List.of(wrong))) {
+        try (StackAdapter.Agent agent = run.agent(List.of(key), "000000".toCharArray())) {
             CommandResult r = run.login(server, agent);
             int after = GetCapability.property(run.backend().tpm(), GetCapability.PT_LOCKOUT_COUNTER);
             assertThat(r.succeeded()).as(() -> "a wrong PIN was accepted: the key signed although the PIN was"
                     + " wrong\n" + r.describe()).isFalse();
             assertThat(after).as("the TPM's DA failure counter after one wrong PIN").isGreaterThan(before);
-        } finally {
-            wrong.close();
         }
     }
 }
