@@ -2,6 +2,7 @@ package org.tpmssh.emulators;
 
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,11 +87,35 @@ public final class Swtpm implements AutoCloseable {
             try {
                 process = EmulatorProcess.start("swtpm", command(), home, home.resolve("swtpm.log"),
                         readyAddresses(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                awaitStateWritten(deadline);
                 return;
             } catch (EmulatorException e) {
                 if (unixSocket || attempt == ATTEMPTS || System.nanoTime() > deadline) {
                     throw e;
                 }
+            }
+        }
+    }
+
+    /**
+     * swtpm can accept connections before it has written its first permanent state; a stop in that
+     * window (seen on a loaded 2-core machine) would leave nothing to restart from. Ready means the
+     * state file exists too.
+     */
+    private void awaitStateWritten(long deadline) {
+        Path permall = stateDir.resolve("tpm2-00.permall");
+        while (!Files.exists(permall)) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                process.stop();
+                throw new EmulatorException("swtpm did not write its state file " + permall + " in time; see "
+                        + logFile());
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.stop();
+                throw new EmulatorException("interrupted while waiting for swtpm to write its state");
             }
         }
     }
