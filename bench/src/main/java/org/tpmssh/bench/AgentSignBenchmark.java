@@ -21,7 +21,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import java.util.Map;
+import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
+import org.tpmssh.stack.identities.TokenKeys;
+import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.TokenStore;
+import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -32,9 +39,11 @@ import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
  * What an ssh client waits for: an SSH_AGENTC_SIGN_REQUEST over our agent's unix socket until the
- * reply, for ECDSA P-256 and RSA-2048 (rsa-sha2-512) PIN-less keys on one swtpm. The baseline, in the
- * same run and on the same key and transport, is the prepared TPM2_Sign sent straight to the socket;
- * the difference is the agent, the SSH encoding and our TPM layer.
+ * reply, for ECDSA P-256 and RSA-2048 (rsa-sha2-512) keys of a token store on one swtpm: a key of a
+ * PIN token (the agent reads the PIN from a file; the HMAC session authorizes) and a key of a
+ * PIN-less token. The baseline, in the same run and on the same transport, is a prepared TPM2_Sign
+ * with a loaded PIN-less key of the same type sent straight to the socket; the difference is the
+ * agent, the PIN path, the SSH encoding and our TPM layer.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar AgentSignBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
  */
@@ -48,6 +57,9 @@ public class AgentSignBenchmark {
 
     @Param({"ecc-p256", "rsa-2048"})
     public String keyType;
+
+    @Param({"pin", "pinless"})
+    public String token;
 
     private BenchTpm tpm;
     private TpmTransport transport;
@@ -67,22 +79,35 @@ public class AgentSignBenchmark {
             transport = tpm.transport;
             ring = tpm.ring;
             KeyType type = keyType.equals("ecc-p256") ? KeyType.ECC_P256 : KeyType.RSA_2048;
-            key = TpmSshKeys.create(ring, type, new char[0], "bench");
             dir = Files.createTempDirectory("tpmssh-bench");
+            Tokens tokens = new Tokens(TokenStore.open(dir.resolve("store")), ring, ParentKind.ECC);
+            char[] pin = "bench-pin-2718".toCharArray();
+            Path pinFile = Files.writeString(dir.resolve("pin"), new String(pin) + "\n");
+            boolean pinless = token.equals("pinless");
+            tokens.init("bench", pinless ? null : pin.clone(), pinless ? null : "bench-so".toCharArray());
+            byte[] secret = pinless ? null : tokens.loginUser("bench", pin.clone());
+            tokens.createKey("bench", type, "k", false, "bench", secret);
+            List<AgentKey> keys = TokenKeys.agentKeys(tokens, "bench");
             Path socket = dir.resolve("agent.sock");
-            agent = SshAgentServer.start(socket, () -> List.of(key));
+            agent = SshAgentServer.start(socket, () -> keys,
+                    AgentOptions.builder().pinFile(pinFile).environment(Map.of()).build());
+            key = TpmSshKeys.create(ring, type, new char[0], "baseline");
             client = SocketChannel.open(StandardProtocolFamily.UNIX);
             client.connect(UnixDomainSocketAddress.of(socket));
             byte[] data = "a session identifier and a userauth request, about this long: 0123456789abcdef"
                     .getBytes(StandardCharsets.UTF_8);
             int flags = type == KeyType.RSA_2048 ? SSH_AGENT_RSA_SHA2_512 : 0;
-            request = signRequest(key.publicKeyBlob(), data, flags);
+            request = signRequest(keys.get(0).publicKeyBlob(), data, flags);
             reply = ByteBuffer.allocate(4096);
             if (agentSign() != SSH_AGENT_SIGN_RESPONSE) {
                 throw new IllegalStateException("the agent did not sign");
             }
-            // The agent's first sign loaded the key; its handle now stays valid (SRK + 1 key, nothing evicts).
+            // After the agent's first sign (which unsealed the token secret once), SRK + the agent's key +
+            // the baseline key fill swtpm's 3 slots and nothing evicts, so the raw handle stays valid.
             int handle = ring.cache().use(key.object(), h -> h);
+            if (agentSign() != SSH_AGENT_SIGN_RESPONSE) {
+                throw new IllegalStateException("the agent did not sign beside the baseline key");
+            }
             int scheme = type == KeyType.RSA_2048 ? Alg.RSASSA : Alg.ECDSA;
             int hash = type == KeyType.RSA_2048 ? Alg.SHA512 : Alg.SHA256;
             rawSign = BenchTpm.rawSignCommand(handle, new Sign(null, Alg.hash(hash, data), scheme, hash).params());

@@ -1,6 +1,7 @@
 package org.tpmssh.bench;
 
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.marshal.TpmWriter;
@@ -11,7 +12,8 @@ import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
- * The swtpm every benchmark runs on, with its transport and key ring; plus the hand-marshalled
+ * The swtpm every benchmark runs on, with its transport and key ring (under the token store's H-2
+ * SRK); plus the hand-marshalled
  * TPM2_Sign that is each benchmark's floor. Closing it flushes the ring and reaps swtpm.
  */
 final class BenchTpm implements AutoCloseable {
@@ -33,7 +35,7 @@ final class BenchTpm implements AutoCloseable {
             Tpm tpm = new Tpm(transport);
             // A fresh swtpm locks out after 3 failures; nothing here fails, but a benchmark must not hang on it.
             DictionaryAttack.relaxForOwnSimulator(tpm);
-            return new BenchTpm(swtpm, transport, KeyRing.open(tpm));
+            return new BenchTpm(swtpm, transport, KeyRing.open(tpm, ParentKind.ECC.template()));
         } catch (Exception | Error e) {
             if (transport != null) {
                 transport.close();

@@ -1,5 +1,13 @@
 package org.tpmssh.stack.identities;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.tpmssh.stack.agent.AgentSignException;
 import org.tpmssh.stack.agent.PinProtectedKey;
 import org.tpmssh.stack.keys.TpmSshKey;
@@ -16,17 +24,23 @@ import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * A stored key of a PIN token, as the agent sees it. Each signature logs in with the PIN the agent
- * passes (TPM2_Unseal of the token secret, counted by the TPM's dictionary-attack protection),
- * derives the key's authValue and signs; nothing secret outlives the call.
+ * A stored key of a PIN token, as the agent sees it. The first signature logs in with the PIN the
+ * agent passes (TPM2_Unseal of the token secret, counted by the TPM's dictionary-attack protection),
+ * derives the key's authValue and signs. Later signatures given the same PIN skip the unseal: the
+ * key remembers the secret together with a keyed hash of that PIN (never the PIN), so a sign costs
+ * one TPM2_Sign. Any other PIN goes to the TPM again, where a wrong one is refused and counted, and
+ * forgets what was remembered. {@link #close()} wipes it.
  */
-final class StoredPinKey implements PinProtectedKey {
+final class StoredPinKey implements PinProtectedKey, AutoCloseable {
     private final Tokens tokens;
     private final String token;
     private final KeyRecord record;
     private final TpmObject object;
     private final String comment;
     private final byte[] blob;
+    private final byte[] memoKey = new byte[32];
+    private byte[] memoTag;
+    private byte[] memoSecret;
 
     StoredPinKey(Tokens tokens, String token, KeyRecord record, TpmObject object, String comment)
             throws UnsupportedKeyTypeException {
@@ -38,6 +52,7 @@ final class StoredPinKey implements PinProtectedKey {
         try (TpmSshKey probe = TpmSshKeys.of(tokens.ring(), object, new byte[0], comment)) {
             this.blob = probe.publicKeyBlob();
         }
+        new SecureRandom().nextBytes(memoKey);
     }
 
     @Override
@@ -61,7 +76,7 @@ final class StoredPinKey implements PinProtectedKey {
         byte[] secret = null;
         byte[] auth = null;
         try {
-            secret = tokens.loginUser(token, pin);
+            secret = secretFor(pin);
             auth = Tokens.authValueFor(record, secret);
             try (TpmSshKey key = TpmSshKeys.of(tokens.ring(), object, auth, comment)) {
                 return key.sign(data, flags);
@@ -75,5 +90,51 @@ final class StoredPinKey implements PinProtectedKey {
             Secrets.wipe(secret);
             Secrets.wipe(auth);
         }
+    }
+
+    /** The token secret for {@code pin}: remembered if this PIN opened it before, else from the TPM. Caller wipes. */
+    private synchronized byte[] secretFor(char[] pin) throws PinException, StoreException, TpmException {
+        byte[] tag = tag(pin);
+        try {
+            if (memoSecret != null && MessageDigest.isEqual(tag, memoTag)) {
+                return memoSecret.clone();
+            }
+            forget();
+            byte[] secret = tokens.loginUser(token, pin);
+            memoSecret = secret.clone();
+            memoTag = tag.clone();
+            return secret;
+        } finally {
+            Secrets.wipe(tag);
+        }
+    }
+
+    private byte[] tag(char[] pin) {
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(pin == null ? new char[0] : pin));
+        byte[] utf8 = new byte[encoded.remaining()];
+        encoded.get(utf8);
+        Secrets.wipe(encoded.array());
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(memoKey, "HmacSHA256"));
+            return mac.doFinal(utf8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is missing from this JDK", e);
+        } finally {
+            Secrets.wipe(utf8);
+        }
+    }
+
+    private void forget() {
+        Secrets.wipe(memoSecret);
+        Secrets.wipe(memoTag);
+        memoSecret = null;
+        memoTag = null;
+    }
+
+    /** Wipes the remembered token secret. */
+    @Override
+    public synchronized void close() {
+        forget();
     }
 }

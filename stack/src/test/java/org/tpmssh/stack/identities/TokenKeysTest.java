@@ -121,7 +121,11 @@ class TokenKeysTest {
                 .isInstanceOf(PinIncorrectException.class)
                 .hasMessageNotContaining("wrong-pin");
         assertThat(GetCapability.property(ring.tpm(), GetCapability.PT_LOCKOUT_COUNTER))
-                .as("the TPM counted the wrong PIN").isEqualTo(before + 1);
+                .as("the TPM counted the wrong PIN, though the right one had opened the token before")
+                .isEqualTo(before + 1);
+        // The right PIN works again (through the TPM once more) and then from memory.
+        assertVerifies(pair.getPublic(), data, pinKey.sign(data, 0, USER_PIN.clone()));
+        assertVerifies(pair.getPublic(), data, pinKey.sign(data, 0, USER_PIN.clone()));
         DictionaryAttack.relaxForOwnSimulator(ring.tpm());
     }
 
