@@ -6,6 +6,10 @@
 # independent loader of our TSS2 key files), and a real sshd and ssh.
 TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client)
 
+# The system's tpm2-pkcs11 stack, tested beside ours: its PKCS#11 module, tpm2_ptool, and the resource
+# manager (on a private D-Bus) that it needs on swtpm. Debian splits tpm2_ptool into -tools (bug #968310).
+TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd dbus)
+
 # Only the test suite needs these: headless Chromium renders report.html in a test.
 TPMSSH_TEST_PACKAGES=(chromium)
 
@@ -50,7 +54,7 @@ _tpmssh_missing_debian_packages() {
   local package
   _tpmssh_java_ok || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
-  for package in "${TPMSSH_OS_PACKAGES[@]}" "$@"; do
+  for package in "${TPMSSH_OS_PACKAGES[@]}" "${TPMSSH_TPM2_PKCS11_PACKAGES[@]}" "$@"; do
     [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] ||
       missing+=("$package")
   done
