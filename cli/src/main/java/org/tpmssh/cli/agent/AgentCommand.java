@@ -87,8 +87,8 @@ public final class AgentCommand extends StoreVerb {
         TokenSession session = null;
         SshAgentServer agent = null;
         Thread hook = null;
+        List<AgentKey> keys = new ArrayList<>();
         try {
-            List<AgentKey> keys = new ArrayList<>();
             if (parent != null) {
                 session = TokenSession.forParent(tpm, s, parent);
                 for (String label : labels) {
@@ -129,7 +129,7 @@ public final class AgentCommand extends StoreVerb {
                     // the JVM is shutting down: the hook waits for the cleanup below
                 }
             }
-            shutDown(agent, session);
+            shutDown(agent, keys, session);
             logger.removeHandler(log);
             logger.setUseParentHandlers(previousParents);
             logger.setLevel(previous);
@@ -150,10 +150,22 @@ public final class AgentCommand extends StoreVerb {
         return serving.await(timeout, unit);
     }
 
-    /** The agent first, so no request reaches a closed ring; then the ring, which flushes every object. */
-    private static void shutDown(SshAgentServer agent, TokenSession session) {
+    /**
+     * The agent first, so no request reaches a closed ring; then the keys, which wipe any token secret
+     * they kept; then the ring, which flushes every object.
+     */
+    private static void shutDown(SshAgentServer agent, List<AgentKey> keys, TokenSession session) {
         if (agent != null) {
             agent.close();
+        }
+        for (AgentKey key : keys) {
+            if (key instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    // a key that cannot close has nothing secret left to lose; go on with the rest
+                }
+            }
         }
         if (session != null) {
             session.close();
