@@ -93,10 +93,9 @@ public final class Tpm2Ptool {
     }
 
     /** {@code tpm2_ptool link} of a TSS2 PEM key; {@code auth} is the key's own authValue ("" for none). */
-    public String link(String token, String keyLabel, String userPin, Path tss2Pem, String auth, String algorithm)
-            throws IOException {
+    public String link(String token, String keyLabel, String userPin, Path tss2Pem, String auth) throws IOException {
         List<String> args = new ArrayList<>(List.of("link", "--label=" + token, "--key-label=" + keyLabel,
-                "--userpin=" + userPin, "--algorithm=" + algorithm));
+                "--userpin=" + userPin));
         if (auth != null && !auth.isEmpty()) {
             args.add("--auth=" + auth);
         }
