@@ -108,7 +108,7 @@ public final class Tpm2Ptool {
         Result r = tryRun(args);
         if (r.exit() != 0) {
             throw new IOException("tpm2_ptool " + masked(args) + " failed (exit " + r.exit() + "): "
-                    + lastLines(r.stderr() + r.stdout()));
+                    + scrubbed(lastLines(r.stderr() + r.stdout()), args));
         }
         return r.stdout();
     }
@@ -157,6 +157,22 @@ public final class Tpm2Ptool {
             shown.add(eq > 0 && SECRET_OPTIONS.contains(a.substring(0, eq)) ? a.substring(0, eq) + "=***" : a);
         }
         return String.join(" ", shown);
+    }
+
+    /**
+     * tpm2_ptool's own errors quote the tpm2-tools command it ran, with the key's object auth
+     * after {@code -p}; that and every secret argument value are masked before text leaves here.
+     */
+    static String scrubbed(String text, List<String> args) {
+        String out = text.replaceAll("(\\s-[pP]\\s+)\\S+", "$1***")
+                .replaceAll("(?i)(object-auth:\\s*)\\S+", "$1***");
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (eq > 0 && SECRET_OPTIONS.contains(a.substring(0, eq)) && a.length() > eq + 1) {
+                out = out.replace(a.substring(eq + 1), "***");
+            }
+        }
+        return out;
     }
 
     private static String lastLines(String text) {
