@@ -22,6 +22,8 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
+import org.tpmssh.stack.agent.AgentSignException;
+import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
@@ -61,7 +63,7 @@ class Tpm2Pkcs11InteropTest {
     }
 
     @Test
-    void aTpm2PtoolKeyExportedAsTss2PemIsRefusedByOurStackNamingItsPersistentParent() throws Exception {
+    void aTpm2PtoolKeyExportedAsTss2PemLogsInThroughOurAgentUnderATwinOfItsPersistentPrimary() throws Exception {
         Tpm2Ptool ptool = fixture.ptool();
         int pid = ptool.init();
         ptool.addToken(pid, "t", "so-secret", "1234");
@@ -70,6 +72,8 @@ class Tpm2Pkcs11InteropTest {
         Matcher m = OBJECT_AUTH.matcher(report);
         assertThat(m.find()).as("tpm2_ptool export prints the key's object-auth").isTrue();
         byte[] objectAuth = m.group(1).getBytes(StandardCharsets.US_ASCII);
+        Tpm2Pkcs11Store store = Tpm2Pkcs11Store.read(ptool.store());
+        String expectedLine = store.tokens().get(0).keys().get(0).authorizedKeysLine();
 
         Tss2KeyFile file = Tss2KeyFile.read(dir.resolve("k.pem"));
         assertThat(file.type()).isEqualTo(Tss2KeyFile.LOADABLE);
@@ -77,9 +81,42 @@ class Tpm2Pkcs11InteropTest {
         assertThat(file.emptyAuth()).isFalse();
 
         fixture.pause(); // our stack needs swtpm's one connection
+        // The generic TSS2 path knows only parent 0x40000001, and says so.
         Throwable refused = catchThrowable(() -> Tss2Keys.open(fixture::openOurs, file, objectAuth, "k"));
         assertThat(refused).isInstanceOf(UnsupportedKeyTypeException.class)
                 .hasMessageContaining("persistent key 0x81000001").hasMessageContaining("0x40000001 only");
+
+        // The tpm2-pkcs11 path: the same primary, re-created from the tpm2-tools RSA template.
+        Tss2Keys.Loaded loaded = Tpm2Pkcs11Keys.open(fixture::openOurs, file, store.primaries().get(0), objectAuth,
+                "k");
+        try (KeyRing ring = loaded.ring(); TpmSshKey key = loaded.key().key()) {
+            assertThat(loaded.srkTemplate()).isEqualTo(Templates.srkRsa());
+            assertThat(blob(key.authorizedKeysLine())).isEqualTo(blob(expectedLine));
+            try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"), List.of(expectedLine));
+                    SshAgentServer agent = SshAgentServer.start(dir.resolve("agent/a.sock"), () -> List.of(key))) {
+                CommandResult login = new OpenSshClient(dir.resolve("client"), sshd).run(agent.socketPath(),
+                        "echo hello-from-our-agent");
+                assertThat(login.exitCode()).as(login.describe()).isZero();
+                assertThat(login.stdout()).contains("hello-from-our-agent");
+            }
+        }
+    }
+
+    @Test
+    void aTpm2Pkcs11KeyWithAWrongObjectAuthDoesNotSign() throws Exception {
+        Tpm2Ptool ptool = fixture.ptool();
+        int pid = ptool.init();
+        ptool.addToken(pid, "t", "so-secret", "1234");
+        ptool.addKey("t", "k", "1234", "ecc256");
+        ptool.exportPem("t", "k", "1234", dir.resolve("k"));
+        Tpm2Pkcs11Store store = Tpm2Pkcs11Store.read(ptool.store());
+        Tss2KeyFile file = Tss2KeyFile.read(dir.resolve("k.pem"));
+        fixture.pause();
+        Tss2Keys.Loaded loaded = Tpm2Pkcs11Keys.open(fixture::openOurs, file, store.primaries().get(0),
+                "00000000000000000000000000000000".getBytes(StandardCharsets.US_ASCII), "k");
+        try (KeyRing ring = loaded.ring(); TpmSshKey key = loaded.key().key()) {
+            assertThat(catchThrowable(() -> key.sign(new byte[32], 0))).isInstanceOf(AgentSignException.class);
+        }
     }
 
     @Test
