@@ -26,7 +26,8 @@ public final class SunPkcs11SignLoop {
     }
 
     public static void main(String[] args) throws Exception {
-        Path config = Files.createTempFile("sunpkcs11-", ".cfg");
+        // Beside the PIN file, in the caller's own folder, not in the shared /tmp.
+        Path config = Path.of(args[1]).resolveSibling("sunpkcs11.cfg");
         Files.writeString(config, "name = tpm2pkcs11\nlibrary = " + args[0] + "\nslotListIndex = 0\n");
         Provider p = Security.getProvider("SunPKCS11").configure(config.toString());
         Files.delete(config);

@@ -1,9 +1,6 @@
 package org.tpmssh.stack.tpm2pkcs11;
 
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
@@ -39,15 +36,6 @@ public record Tpm2Pkcs11Key(int objectId, String label, byte[] ckaId, TpmtPublic
 
     /** {@code ssh-keygen -l} style: bits, SHA256 fingerprint, label, (TYPE). */
     public String fingerprintLine() {
-        int bits;
-        String type;
-        if (publicKey instanceof ECPublicKey ec) {
-            bits = ec.getParams().getCurve().getField().getFieldSize();
-            type = "ECDSA";
-        } else {
-            bits = ((RSAPublicKey) publicKey).getModulus().bitLength();
-            type = "RSA";
-        }
-        return bits + " " + KeyUtils.getFingerPrint(publicKey) + " " + label + " (" + type + ")";
+        return SshPublicKeys.fingerprintLine(publicKey, label);
     }
 }
