@@ -21,6 +21,10 @@ import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
+import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Key;
+import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Primary;
+import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Store;
+import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Token;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -295,13 +299,32 @@ public final class KeyCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List a token's keys as `ssh-keygen -l` does: bits SHA256:fingerprint label (TYPE).")
+            description = {"List a token's keys as `ssh-keygen -l` does: bits SHA256:fingerprint label (TYPE).",
+                    "With --from-tpm2-pkcs11, list the tokens and keys of a tpm2-pkcs11 store instead (read-only,"
+                    + " no TPM and no PIN needed): the public keys to put in authorized_keys again after re-keying."})
     static final class ListKeys extends StoreVerb {
-        @Option(names = "--token", required = true, description = "The token.")
+        @Option(names = "--token", description = "The token.")
         String token;
+
+        @Option(names = "--from-tpm2-pkcs11", paramLabel = "<store dir>",
+                description = "A tpm2-pkcs11 store directory (what TPM2_PKCS11_STORE names), or its"
+                        + " tpm2_pkcs11.sqlite3. It is opened read-only.")
+        Path tpm2Pkcs11Store;
+
+        @Option(names = "--pub", description = "Print authorized_keys lines instead of fingerprints.")
+        boolean pub;
 
         @Override
         public Integer call() throws Exception {
+            if (tpm2Pkcs11Store != null) {
+                if (token != null) {
+                    throw usage("give either --token or --from-tpm2-pkcs11, not both");
+                }
+                return listTpm2Pkcs11();
+            }
+            if (token == null) {
+                throw usage("give --token <name>, or --from-tpm2-pkcs11 <store dir> to list a tpm2-pkcs11 store");
+            }
             TokenStore s = store.open();
             s.requireToken(token);
             List<KeyRecord> keys = s.keys(token);
@@ -309,7 +332,29 @@ public final class KeyCommand implements Runnable {
                 err().println("token '" + token + "' has no keys; add one with `tpmssh key create`");
             }
             for (KeyRecord k : keys) {
-                out().println(KeyListing.fingerprintLine(k));
+                out().println(pub ? KeyListing.authorizedKeysLine(k) : KeyListing.fingerprintLine(k));
+            }
+            return 0;
+        }
+
+        private int listTpm2Pkcs11() throws Exception {
+            Tpm2Pkcs11Store s = Tpm2Pkcs11Store.read(tpm2Pkcs11Store);
+            if (!pub) {
+                out().println("# " + s.file() + " (tpm2-pkcs11 schema " + s.schemaVersion() + ")");
+            }
+            if (s.tokens().isEmpty()) {
+                err().println("the tpm2-pkcs11 store has no tokens");
+            }
+            for (Tpm2Pkcs11Token t : s.tokens()) {
+                if (!pub) {
+                    Tpm2Pkcs11Primary p = s.primary(t);
+                    out().println("token '" + t.label() + "': " + t.keys().size() + " key(s), "
+                            + (t.emptyUserPin() ? "empty user PIN" : t.userPinSet() ? "user PIN" : "no user PIN yet")
+                            + ", under " + (p == null ? "a missing primary object" : p.describe()));
+                }
+                for (Tpm2Pkcs11Key k : t.keys()) {
+                    out().println(pub ? k.authorizedKeysLine() : "  " + k.fingerprintLine());
+                }
             }
             return 0;
         }

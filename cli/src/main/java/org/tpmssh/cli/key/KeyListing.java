@@ -1,9 +1,6 @@
 package org.tpmssh.cli.key;
 
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import org.apache.sshd.common.config.keys.KeyUtils;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshWireFormatException;
@@ -34,17 +31,7 @@ final class KeyListing {
 
     /** {@code ssh-keygen -l} style; the fingerprint is MINA's SHA-256 one, as OpenSSH prints it. */
     static String fingerprintLine(KeyRecord k) throws TpmException {
-        PublicKey key = publicKey(k);
-        int bits;
-        String type;
-        if (key instanceof ECPublicKey ec) {
-            bits = ec.getParams().getCurve().getField().getFieldSize();
-            type = "ECDSA";
-        } else {
-            bits = ((RSAPublicKey) key).getModulus().bitLength();
-            type = "RSA";
-        }
-        return bits + " " + KeyUtils.getFingerPrint(key) + " " + k.label() + " (" + type + ")";
+        return SshPublicKeys.fingerprintLine(publicKey(k), k.label());
     }
 
     /** The {@code --algorithm} value for a key type, and back. */

@@ -10,6 +10,7 @@ import java.security.spec.EllipticCurve;
 import java.util.Arrays;
 import java.util.Base64;
 import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
@@ -70,6 +71,26 @@ public final class SshPublicKeys {
                     + " the authorized_keys entry");
         }
         return line + " " + comment;
+    }
+
+    /**
+     * One {@code ssh-keygen -l} line: {@code bits SHA256:fingerprint comment (TYPE)}, the
+     * fingerprint being MINA's SHA-256 one, as OpenSSH prints it.
+     */
+    public static String fingerprintLine(PublicKey key, String comment) {
+        int bits;
+        String type;
+        if (key instanceof ECPublicKey ec) {
+            bits = ec.getParams().getCurve().getField().getFieldSize();
+            type = "ECDSA";
+        } else if (key instanceof RSAPublicKey rsa) {
+            bits = rsa.getModulus().bitLength();
+            type = "RSA";
+        } else {
+            throw new IllegalArgumentException("not an ECDSA or RSA key: " + key.getAlgorithm());
+        }
+        return bits + " " + KeyUtils.getFingerPrint(key) + " " + comment + " ("
+                + type + ")";
     }
 
     /**
