@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -53,10 +55,18 @@ final class EmulatorProcess {
      */
     static EmulatorProcess start(String name, List<String> command, Path workDir, Path log,
             List<SocketAddress> readyWhenAccepting, Duration timeout) {
+        return start(name, command, Map.of(), workDir, log, readyWhenAccepting, timeout);
+    }
+
+    /** As {@link #start(String, List, Path, Path, List, Duration)}, with variables added to the environment. */
+    static EmulatorProcess start(String name, List<String> command, Map<String, String> environment, Path workDir,
+            Path log, List<SocketAddress> readyWhenAccepting, Duration timeout) {
         Process process;
         try {
-            process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new EmulatorException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
         }
@@ -85,6 +95,25 @@ final class EmulatorProcess {
                 }
                 sleep(5);
             }
+        }
+    }
+
+    /**
+     * Polls {@code ready} until it is true, for a process whose readiness is not a listening socket (a
+     * D-Bus service). Throws, with the log, if the process exits first or the time runs out; the caller stops it.
+     */
+    void awaitCondition(BooleanSupplier ready, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ready.getAsBoolean()) {
+            if (!process.isAlive()) {
+                throw new EmulatorException(name + " exited with status " + process.exitValue()
+                        + " before " + what + ". Its log " + log + " says:\n" + logText());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new EmulatorException(name + " was still not ready (" + what + ") after "
+                        + timeout.toMillis() + " ms. Its log " + log + " says:\n" + logText());
+            }
+            sleep(10);
         }
     }
 

@@ -1,0 +1,63 @@
+package org.tpmssh.emulators;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The directories where a distribution puts shared libraries: Debian's multiarch /usr/lib/&lt;triplet&gt;,
+ * Fedora's /usr/lib64, plain /usr/lib, and the pkcs11 subdirectories p11-kit modules live in. Used to tell
+ * "the package is not installed" from "the program failed".
+ */
+public final class LibraryPath {
+
+    private LibraryPath() {
+    }
+
+    /** The candidate directories on this machine, in the order a loader would prefer them; existing ones only. */
+    public static List<Path> directories() {
+        List<Path> roots = new ArrayList<>();
+        for (String root : List.of("/usr/lib", "/lib")) {
+            Path dir = Path.of(root);
+            try (DirectoryStream<Path> triplets = Files.newDirectoryStream(dir, "*-linux-gnu*")) {
+                triplets.forEach(roots::add);
+            } catch (IOException e) {
+                // No such root on this system: nothing to add.
+            }
+        }
+        roots.addAll(List.of(Path.of("/usr/lib64"), Path.of("/usr/lib"), Path.of("/usr/local/lib")));
+        List<Path> directories = new ArrayList<>();
+        for (Path root : roots) {
+            directories.add(root);
+            directories.add(root.resolve("pkcs11"));
+        }
+        return directories.stream().filter(Files::isDirectory).distinct().toList();
+    }
+
+    /**
+     * A file whose name starts with {@code prefix} (e.g. {@code libtpm2_pkcs11.so}) in the first directory that
+     * has one; there the shortest name, so the SONAME link {@code .so.1} wins over {@code .so.1.9.0}.
+     */
+    public static Optional<Path> find(String prefix, List<Path> directories) {
+        for (Path dir : directories) {
+            List<Path> hits = new ArrayList<>();
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, prefix + "*")) {
+                found.forEach(hits::add);
+            } catch (IOException e) {
+                continue; // unreadable directory: keep looking in the others
+            }
+            Optional<Path> best = hits.stream().filter(Files::isRegularFile)
+                    .min(Comparator.comparing((Path p) -> p.getFileName().toString().length())
+                            .thenComparing(Path::toString));
+            if (best.isPresent()) {
+                return best;
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,244 @@
+package org.tpmssh.emulators;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * tpm2-abrmd, the resource manager that tpm2-pkcs11 and tpm2-tools need on swtpm and the IBM simulator (3 object
+ * slots, no kernel resource manager), run on a private D-Bus session bus of its own so it never meets the
+ * system's: {@code try (var rm = Tpm2Abrmd.start(swtpm.tcti())) { run with rm.environment() }}. Both
+ * processes are started here, and stopped and reaped by PID, also when the start fails.
+ */
+public final class Tpm2Abrmd implements AutoCloseable {
+
+    /** The TCTI library that clients load to reach tpm2-abrmd; Debian ships it apart from the daemon. */
+    public static final String TCTI_LIBRARY = "libtss2-tcti-tabrmd.so.0";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String backendTcti;
+    private final SearchPath searchPath;
+    private final List<Path> libraryDirectories;
+    private final Duration readyTimeout;
+    private final Path home;
+    private final String busName;
+    private EmulatorProcess dbus;
+    private EmulatorProcess abrmd;
+    private boolean closed;
+
+    private Tpm2Abrmd(Builder builder) {
+        this.backendTcti = builder.backendTcti;
+        this.searchPath = builder.searchPath;
+        this.libraryDirectories = builder.libraryDirectories;
+        this.readyTimeout = builder.readyTimeout;
+        // Short, so the bus socket path stays far below the 108-byte limit of a unix socket address.
+        this.home = EmulatorProcess.tempDir("tabrmd-");
+        // A bus name element must not start with a digit.
+        this.busName = "org.tpmssh.Tabrmd.i" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
+    }
+
+    /** A tpm2-abrmd in front of {@code backendTcti} (e.g. {@code swtpm:host=127.0.0.1,port=2321}), ready to use. */
+    public static Tpm2Abrmd start(String backendTcti) {
+        return builder(backendTcti).start();
+    }
+
+    public static Builder builder(String backendTcti) {
+        return new Builder(backendTcti);
+    }
+
+    /** Options for a tpm2-abrmd; each has a default that suits a test. */
+    public static final class Builder {
+        private final String backendTcti;
+        private SearchPath searchPath = SearchPath.system();
+        private List<Path> libraryDirectories = LibraryPath.directories();
+        private Duration readyTimeout = EmulatorProcess.READY_TIMEOUT;
+
+        private Builder(String backendTcti) {
+            this.backendTcti = backendTcti;
+        }
+
+        /** Where to find tpm2-abrmd, dbus-daemon and tpm2_getcap; a test narrows it to hide one of them. */
+        public Builder searchPath(SearchPath searchPath) {
+            this.searchPath = searchPath;
+            return this;
+        }
+
+        /** Where to look for the tabrmd TCTI library ({@link #TCTI_LIBRARY}). */
+        public Builder libraryDirectories(List<Path> libraryDirectories) {
+            this.libraryDirectories = List.copyOf(libraryDirectories);
+            return this;
+        }
+
+        public Builder readyTimeout(Duration readyTimeout) {
+            this.readyTimeout = readyTimeout;
+            return this;
+        }
+
+        public Tpm2Abrmd start() {
+            // Checked before anything runs, so a missing package is named rather than seen as a start failure.
+            Path abrmdBinary = require("tpm2-abrmd", "tpm2-abrmd");
+            Path dbusBinary = require("dbus-daemon", "dbus-daemon");
+            Path getcap = require("tpm2_getcap", "tpm2-tools");
+            if (LibraryPath.find(TCTI_LIBRARY, libraryDirectories).isEmpty()) {
+                throw new EmulatorException("the tabrmd TCTI " + TCTI_LIBRARY + " is not installed (package "
+                        + "libtss2-tcti-tabrmd0): without it no client can reach tpm2-abrmd. Looked in "
+                        + libraryDirectories);
+            }
+            Tpm2Abrmd rm = new Tpm2Abrmd(this);
+            try {
+                rm.launch(dbusBinary, abrmdBinary, getcap);
+                return rm;
+            } catch (RuntimeException e) {
+                rm.close();
+                throw e;
+            }
+        }
+
+        private Path require(String program, String debianPackage) {
+            return searchPath.find(program).orElseThrow(() -> new EmulatorException(program
+                    + " is not installed (package " + debianPackage + "); looked in " + searchPath));
+        }
+    }
+
+    private void launch(Path dbusBinary, Path abrmdBinary, Path getcap) {
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        Path config = home.resolve("bus.conf");
+        try {
+            Files.writeString(config, busConfig(socketPath()));
+        } catch (IOException e) {
+            throw new EmulatorException("cannot write the D-Bus config " + config + ": " + e.getMessage(), e);
+        }
+        dbus = EmulatorProcess.start("dbus-daemon",
+                List.of(dbusBinary.toString(), "--config-file=" + config, "--nofork", "--nopidfile"),
+                home, home.resolve("dbus.log"), List.of(UnixDomainSocketAddress.of(socketPath())), remaining(deadline));
+        abrmd = EmulatorProcess.start("tpm2-abrmd",
+                List.of(abrmdBinary.toString(), "--session", "--allow-root", "--flush-all",
+                        "--logger=stdout", "--dbus-name=" + busName, "--tcti=" + backendTcti),
+                Map.of("DBUS_SESSION_BUS_ADDRESS", busAddress()), home, home.resolve("tpm2-abrmd.log"), List.of(),
+                remaining(deadline));
+        // Ready means a client gets an answer from the TPM through it, not merely that it owns its bus name.
+        abrmd.awaitCondition(() -> answers(getcap, deadline), "a client could read the TPM's properties through it",
+                remaining(deadline));
+    }
+
+    private boolean answers(Path getcap, long deadline) {
+        ProcessBuilder builder = new ProcessBuilder(getcap.toString(), "properties-fixed").directory(home.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment());
+        try {
+            Process probe = builder.start();
+            long waitMillis = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (!probe.waitFor(waitMillis, TimeUnit.MILLISECONDS)) {
+                probe.destroyForcibly();
+                probe.waitFor();
+                return false;
+            }
+            return probe.exitValue() == 0;
+        } catch (IOException e) {
+            throw new EmulatorException("cannot run " + getcap + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmulatorException("interrupted while waiting for tpm2-abrmd");
+        }
+    }
+
+    /**
+     * A session bus that only its own user reaches, listening on one socket in our temp dir. Written out in
+     * full rather than including the system's session.conf, which would add service activation and the
+     * user's own bus settings to a test.
+     */
+    private static String busConfig(Path socket) {
+        return """
+                <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+                 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+                <busconfig>
+                  <type>session</type>
+                  <listen>unix:path=%s</listen>
+                  <auth>EXTERNAL</auth>
+                  <policy context="default">
+                    <allow send_destination="*" eavesdrop="true"/>
+                    <allow eavesdrop="true"/>
+                    <allow own="*"/>
+                  </policy>
+                </busconfig>
+                """.formatted(socket);
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    /** The TCTI a client uses, e.g. {@code tabrmd:bus_type=session,bus_name=org.tpmssh.Tabrmd.i3f…}. */
+    public String tcti() {
+        return "tabrmd:bus_type=session,bus_name=" + busName;
+    }
+
+    public String busName() {
+        return busName;
+    }
+
+    /** The private bus, as clients find it in DBUS_SESSION_BUS_ADDRESS. */
+    public String busAddress() {
+        return "unix:path=" + socketPath();
+    }
+
+    private Path socketPath() {
+        return home.resolve("bus.sock");
+    }
+
+    /** The TPM tpm2-abrmd serves, as given. */
+    public String backendTcti() {
+        return backendTcti;
+    }
+
+    /**
+     * What a client process needs to reach this TPM: the bus address and the TCTI for tpm2-tools
+     * (TPM2TOOLS_TCTI) and for libtpm2_pkcs11 (TPM2_PKCS11_TCTI).
+     */
+    public Map<String, String> environment() {
+        return Map.of("DBUS_SESSION_BUS_ADDRESS", busAddress(), "TPM2TOOLS_TCTI", tcti(), "TPM2_PKCS11_TCTI", tcti());
+    }
+
+    public long pid() {
+        return abrmd.pid();
+    }
+
+    public long dbusPid() {
+        return dbus.pid();
+    }
+
+    public boolean isAlive() {
+        return abrmd != null && abrmd.isAlive() && dbus != null && dbus.isAlive();
+    }
+
+    /** What tpm2-abrmd logged so far, for a failure message. */
+    public String logText() {
+        return abrmd == null ? "(not started)" : abrmd.logText();
+    }
+
+    /** Stops and reaps tpm2-abrmd, then its bus, and deletes the temp files. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (abrmd != null) {
+                abrmd.stop();
+            }
+        } finally {
+            if (dbus != null) {
+                dbus.stop();
+            }
+            EmulatorProcess.deleteTree(home);
+        }
+    }
+}
