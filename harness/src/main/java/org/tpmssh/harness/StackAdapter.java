@@ -23,6 +23,11 @@ public interface StackAdapter {
         return Optional.empty();
     }
 
+    /** What the report should say about this stack's installation, e.g. package versions; published per invocation. */
+    default java.util.Map<String, String> reportEntries() {
+        return java.util.Map.of();
+    }
+
     /** Creates a key in the backend's TPM, on the stack's PIN token or, if {@code pinless}, its PIN-less token. */
     Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception;
 

@@ -66,6 +66,24 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         return NAME;
     }
 
+    /**
+     * The installed packages as {@code tpmssh.package.<name>} entries, and the module and tpm2_ptool found, so a
+     * maintainer's JUnit XML says which build passed; a broken installation is named here too.
+     */
+    @Override
+    public Map<String, String> reportEntries() {
+        Map<String, String> entries = new java.util.TreeMap<>();
+        try {
+            Tpm2Pkcs11Installation found = Tpm2Pkcs11Installation.find();
+            found.packages().forEach((name, version) -> entries.put("tpmssh.package." + name, version));
+            entries.put("tpmssh.tpm2-pkcs11.module", found.module().toString());
+            entries.put("tpmssh.tpm2-pkcs11.ptool", found.ptool().toString());
+        } catch (Tpm2Pkcs11Exception e) {
+            entries.put("tpmssh.tpm2-pkcs11.installation", e.getMessage());
+        }
+        return entries;
+    }
+
     @Override
     public Optional<String> unavailable(Combination c) {
         return switch (c.backend()) {
