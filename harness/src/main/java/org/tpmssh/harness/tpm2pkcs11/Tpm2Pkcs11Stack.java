@@ -155,6 +155,11 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
 
     @Override
     public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
+        if (!backend.name().equals(Backends.DEVICE)) {
+            // The restart scenario restarts the run's swtpm, which this stack's companion swtpm never sees.
+            throw new TestAbortedException("the tpm2-pkcs11 stack keeps its store on a companion swtpm, so a"
+                    + " restart of the run's swtpm does not test it");
+        }
         Tpm2Pkcs11Store store = store(backend);
         return new Tpm2Key(store, stored, publicLine(store, stored.label()));
     }
