@@ -52,7 +52,7 @@ public record Combination(String backend, String stack, String server, String cl
                 Backends.CONTAINER, Backends.SWTPM_AS_DEVICE)),
         STACK("tpmssh.stack", List.of()),
         SERVER("tpmssh.server", List.of("openssh", "mina")),
-        CLIENT("tpmssh.client", List.of("ssh-agent", "mina-jca")),
+        CLIENT("tpmssh.client", List.of("ssh-agent", "mina-jca", "ssh-pkcs11")),
         KEY("tpmssh.keys", List.of("ecc-p256", "ecc-p384", "ecc-p521", "rsa-2048", "rsa-3072")),
         ORIGIN("tpmssh.origins", List.of("created", "imported", "pinless"));
 

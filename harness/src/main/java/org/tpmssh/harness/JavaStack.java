@@ -59,6 +59,13 @@ public final class JavaStack implements StackAdapter {
         return NAME;
     }
 
+    @Override
+    public java.util.Optional<String> unavailable(Combination combination) {
+        return "ssh-pkcs11".equals(combination.client())
+                ? java.util.Optional.of("the java stack ships no PKCS#11 module for ssh -I")
+                : java.util.Optional.empty();
+    }
+
     /** The backend's token store and its two tokens, made on first use and kept while the backend runs. */
     public static Tokens tokens(TpmBackend backend) throws Exception {
         return backend.shared("java-stack-tokens", () -> {

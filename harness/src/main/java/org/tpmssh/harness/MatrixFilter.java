@@ -35,7 +35,7 @@ public record MatrixFilter(Map<Axis, List<String>> chosen, List<String> scenario
             Optional<String> raw = parameters.apply(axis.property()).filter(s -> !s.isBlank());
             List<String> values = raw.map(MatrixFilter::split).orElse(DEFAULTS.get(axis));
             if (values.equals(List.of("all"))) {
-                values = axis.known().isEmpty() ? List.of("java") : axis.known();
+                values = axis.known().isEmpty() ? StackAdapters.BUILT_IN : axis.known();
             }
             values.forEach(axis::check);
             chosen.put(axis, values);

@@ -176,7 +176,10 @@ public final class MatrixRun {
         Path dir = Files.createTempDirectory(workDir, "client");
         List<String> trusted = knownHostsLines != null ? knownHostsLines : List.of(server.knownHostsLine());
         CommandResult r;
-        if (MINA_CLIENT.equals(combination.client())) {
+        Optional<CommandResult> own = stack.login(combination.client(), server, agent, algorithm, trusted, dir);
+        if (own.isPresent()) {
+            r = own.get();
+        } else if (MINA_CLIENT.equals(combination.client())) {
             r = minaLogin(server, agent, algorithm, dir, trusted);
         } else {
             OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);

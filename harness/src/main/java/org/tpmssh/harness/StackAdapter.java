@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Optional;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 
 /**
@@ -21,6 +23,11 @@ public interface StackAdapter {
         return Optional.empty();
     }
 
+    /** What the report should say about this stack's installation, e.g. package versions; published per invocation. */
+    default java.util.Map<String, String> reportEntries() {
+        return java.util.Map.of();
+    }
+
     /** Creates a key in the backend's TPM, on the stack's PIN token or, if {@code pinless}, its PIN-less token. */
     Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception;
 
@@ -35,6 +42,16 @@ public interface StackAdapter {
      * a user gives it (the Java stack: a 0600 PIN file), so a wrong PIN goes through the stack's real PIN path.
      */
     Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception;
+
+    /**
+     * A login path of the stack's own for {@code client} ({@code ssh -I} with a PKCS#11 module, a JCA provider
+     * that needs its own process), run in {@code dir} against {@code server} with the keys and PIN {@code agent}
+     * was started with; empty to log in through the agent socket or {@link Key#keyPair} as usual.
+     */
+    default Optional<CommandResult> login(String client, SshServerUnderTest server, Agent agent, String algorithm,
+            List<String> knownHostsLines, Path dir) throws Exception {
+        return Optional.empty();
+    }
 
     /** A key of the stack. */
     interface Key extends AutoCloseable {

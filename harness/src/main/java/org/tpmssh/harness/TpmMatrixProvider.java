@@ -210,6 +210,10 @@ public final class TpmMatrixProvider implements TestTemplateInvocationContextPro
                     "tpmssh.origin", combination.origin()));
             Optional<StackAdapter> stack = StackAdapters.create(combination.stack(), combination.id());
             Assumptions.assumeTrue(stack.isPresent(), () -> "not built yet: the " + combination.stack() + " stack");
+            Map<String, String> stackEntries = stack.get().reportEntries();
+            if (!stackEntries.isEmpty()) {
+                context.publishReportEntry(stackEntries);
+            }
             skipIf(stack.get().unavailable(combination));
             skipIf(Backends.unavailable(combination.backend(), config(context)));
             TpmBackend backend = backend(context, combination.backend());

@@ -50,6 +50,15 @@ class MatrixTest {
     }
 
     @Test
+    @DisplayName("stack 'all' runs every built-in stack: ours and the system tpm2-pkcs11")
+    void allStacks() {
+        MatrixFilter all = MatrixFilter.read(k -> k.equals("tpmssh.stack") ? Optional.of("all") : Optional.empty());
+        assertThat(all.chosen().get(Combination.Axis.STACK)).containsExactly("java", "tpm2-pkcs11");
+        assertThat(StackAdapters.create("tpm2-pkcs11", "id")).get().extracting(StackAdapter::name)
+                .isEqualTo("tpm2-pkcs11");
+    }
+
+    @Test
     @DisplayName("a misspelt filter value is one actionable error")
     void unknownValue() {
         assertThatThrownBy(() -> MatrixFilter.read(k -> k.equals("tpmssh.keys") ? Optional.of("ecc-p999")

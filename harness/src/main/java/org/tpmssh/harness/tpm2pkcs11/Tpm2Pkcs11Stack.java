@@ -1,0 +1,445 @@
+package org.tpmssh.harness.tpm2pkcs11;
+
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.opentest4j.TestAbortedException;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.tpmssh.harness.Backends;
+import org.tpmssh.harness.Combination;
+import org.tpmssh.harness.MatrixRun;
+import org.tpmssh.harness.StackAdapter;
+import org.tpmssh.harness.TpmBackend;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.SshPublicKeys;
+
+/**
+ * The system's tpm2-pkcs11 as a stack under test, driven only through its installed packages: keys made with
+ * {@code tpm2_ptool addkey}/{@code import} (plus {@code addcert}, so SunPKCS11 lists them), public keys read
+ * back with {@code ssh-keygen -D}, and logins through OpenSSH's {@code ssh-agent} after {@code ssh-add -s}, through
+ * {@code ssh -I}, or through the MINA client on Java's SunPKCS11 provider.
+ *
+ * <p>swtpm serves one connection at a time and the run's {@link TpmBackend} holds it for the whole class, so on
+ * a swtpm backend this stack runs on a companion swtpm of its own (same binary, same transport, fresh state)
+ * behind its private tpm2-abrmd; on a device backend it shares the device through the kernel resource manager.
+ */
+public final class Tpm2Pkcs11Stack implements StackAdapter {
+    public static final String NAME = "tpm2-pkcs11";
+    /** The client axis value for {@code ssh -I <module>}. */
+    public static final String SSH_PKCS11_CLIENT = "ssh-pkcs11";
+    static final String PIN = MatrixRun.PIN;
+    private static final AtomicLong LABELS = new AtomicLong();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final String combination;
+
+    public Tpm2Pkcs11Stack(String combination) {
+        this.combination = combination;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * The installed packages as {@code tpmssh.package.<name>} entries, and the module and tpm2_ptool found, so a
+     * maintainer's JUnit XML says which build passed; a broken installation is named here too.
+     */
+    @Override
+    public Map<String, String> reportEntries() {
+        Map<String, String> entries = new java.util.TreeMap<>();
+        try {
+            Tpm2Pkcs11Installation found = installed();
+            found.packages().forEach((name, version) -> entries.put("tpmssh.package." + name, version));
+            entries.put("tpmssh.tpm2-pkcs11.module", found.module().toString());
+            entries.put("tpmssh.tpm2-pkcs11.ptool", found.ptool().toString());
+        } catch (Tpm2Pkcs11Exception e) {
+            entries.put("tpmssh.tpm2-pkcs11.installation", e.getMessage());
+        }
+        return entries;
+    }
+
+    private static volatile Tpm2Pkcs11Installation installed;
+
+    /** The installation, looked up once per JVM: the package queries take a process each. */
+    private static Tpm2Pkcs11Installation installed() throws Tpm2Pkcs11Exception {
+        Tpm2Pkcs11Installation found = installed;
+        if (found == null) {
+            found = Tpm2Pkcs11Installation.find();
+            installed = found;
+        }
+        return found;
+    }
+
+    @Override
+    public Optional<String> unavailable(Combination c) {
+        return switch (c.backend()) {
+            case Backends.SWTPM_TCP, Backends.SWTPM_UNIX, Backends.DEVICE -> Optional.empty();
+            default -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind tpm2-abrmd) or a kernel resource"
+                    + " manager device, not on " + c.backend());
+        };
+    }
+
+    /** The backend's store and tokens, made on first use and closed with the backend. */
+    public static Tpm2Pkcs11Store store(TpmBackend backend) throws Exception {
+        return backend.shared("tpm2-pkcs11-store", () -> {
+            Tpm2Pkcs11Installation installation = installed();
+            String device = backend.name().equals(Backends.DEVICE) ? backend.tcti() : null;
+            return Tpm2Pkcs11Store.open(installation, Files.createTempDirectory(backend.stackDir(), "tpm2-pkcs11-"),
+                    device, backend.name().equals(Backends.SWTPM_UNIX));
+        });
+    }
+
+    private static String algorithm(KeyType type) {
+        return switch (type) {
+            case ECC_P256 -> "ecc256";
+            case ECC_P384 -> "ecc384";
+            case ECC_P521 -> "ecc521";
+            case RSA_2048 -> "rsa2048";
+            case RSA_3072 -> "rsa3072";
+        };
+    }
+
+    private static String userPin(boolean pinless) {
+        return "--userpin=" + (pinless ? "" : PIN);
+    }
+
+    @Override
+    public Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception {
+        Tpm2Pkcs11Store store = store(backend);
+        String token = pinless ? Tpm2Pkcs11Store.PINLESS_TOKEN : Tpm2Pkcs11Store.PIN_TOKEN;
+        String label = comment + "-" + LABELS.incrementAndGet();
+        store.ptool("addkey " + algorithm(type), List.of("addkey", "--label=" + token, userPin(pinless),
+                "--algorithm=" + algorithm(type), "--key-label=" + label));
+        return finish(store, token, label, pinless);
+    }
+
+    @Override
+    public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment)
+            throws Exception {
+        Tpm2Pkcs11Store store = store(backend);
+        String token = pinless ? Tpm2Pkcs11Store.PINLESS_TOKEN : Tpm2Pkcs11Store.PIN_TOKEN;
+        String label = comment + "-" + LABELS.incrementAndGet();
+        String pub = Files.readString(Path.of(privateKeyFile + ".pub"));
+        String algorithm = pub.startsWith("ssh-rsa") ? "rsa" : "ecc";
+        store.ptool("import " + algorithm, List.of("import", "--label=" + token, userPin(pinless),
+                "--privkey=" + privateKeyFile, "--algorithm=" + algorithm, "--key-label=" + label));
+        return finish(store, token, label, pinless);
+    }
+
+    @Override
+    public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
+        if (!backend.name().equals(Backends.DEVICE)) {
+            // The restart scenario restarts the run's swtpm, which this stack's companion swtpm never sees.
+            throw new TestAbortedException("the tpm2-pkcs11 stack keeps its store on a companion swtpm, so a"
+                    + " restart of the run's swtpm does not test it");
+        }
+        Tpm2Pkcs11Store store = store(backend);
+        return new Tpm2Key(store, stored, publicLine(store, stored.label()));
+    }
+
+    /** Reads the key back as ssh-keygen -D lists it and adds the certificate SunPKCS11 needs to list it. */
+    private Key finish(Tpm2Pkcs11Store store, String token, String label, boolean pinless) throws Exception {
+        String line = publicLine(store, label);
+        Path cert = store.scratch("cert").resolve(label + ".pem");
+        Files.writeString(cert, certificatePem(SshPublicKeys.parse(blob(line)), label));
+        store.ptool("addcert", List.of("addcert", "--label=" + token, "--key-label=" + label, cert.toString()));
+        return new Tpm2Key(store, new Stored(token, label), line);
+    }
+
+    /** The key's line from {@code ssh-keygen -D <module>}, which names each key by its CKA_LABEL. */
+    static String publicLine(Tpm2Pkcs11Store store, String label) throws Exception {
+        CommandResult r = store.run(List.of("ssh-keygen", "-D", store.installation().module().toString()),
+                Map.of());
+        if (!r.succeeded()) {
+            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "ssh-keygen -D "
+                    + store.installation().module() + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+        }
+        return r.stdout().lines().filter(l -> l.endsWith(" " + label)).findFirst()
+                .orElseThrow(() -> new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED,
+                        "ssh-keygen -D does not list key '" + label + "' that tpm2_ptool made; it listed:\n"
+                        + r.stdout()));
+    }
+
+    private static byte[] blob(String line) {
+        return Base64.getDecoder().decode(line.split(" ")[1]);
+    }
+
+    /**
+     * A certificate for the TPM key, only so SunPKCS11 lists the key (it pairs a private key with a certificate).
+     * It is signed by a throwaway software key, because signing with the TPM key would need SunPKCS11 first;
+     * nothing trusts this certificate, so only its public key matters.
+     */
+    static String certificatePem(PublicKey key, String label) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair signer = generator.generateKeyPair();
+        X500Name name = new X500Name("CN=" + label);
+        Instant now = Instant.now();
+        var holder = new X509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(1))), name,
+                SubjectPublicKeyInfo.getInstance(key.getEncoded()))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate()));
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
+            pem.writeObject(holder);
+        }
+        return out.toString();
+    }
+
+    /**
+     * Loads every key of the store's tokens into a fresh OpenSSH {@code ssh-agent} with {@code ssh-add -s}, as a
+     * user would; the PIN goes through SSH_ASKPASS. Started when a client first asks for the socket, so an
+     * {@code ssh -I} or SunPKCS11 login costs no agent.
+     */
+    @Override
+    public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
+        if (keys.isEmpty() || !(keys.get(0) instanceof Tpm2Key first)) {
+            throw new IllegalArgumentException("the tpm2-pkcs11 agent serves only tpm2-pkcs11 keys");
+        }
+        List<String> lines = keys.stream().map(Key::authorizedKeysLine).toList();
+        return new OpenSshAgent(first.store, socket, pin == null ? null : pin.clone(), lines);
+    }
+
+    /**
+     * The stack's own client paths: {@code ssh -I <module>} for {@link #SSH_PKCS11_CLIENT}, and the MINA client
+     * on SunPKCS11 for {@link MatrixRun#MINA_CLIENT} (in a child JVM, see {@link SunPkcs11Login}).
+     */
+    @Override
+    public Optional<CommandResult> login(String client, SshServerUnderTest server, Agent agent, String algorithm,
+            List<String> knownHostsLines, Path dir) throws Exception {
+        if (!(agent instanceof OpenSshAgent a)) {
+            return Optional.empty();
+        }
+        if (SSH_PKCS11_CLIENT.equals(client)) {
+            return Optional.of(sshPkcs11(a, server, algorithm, knownHostsLines, dir));
+        }
+        if (MatrixRun.MINA_CLIENT.equals(client)) {
+            return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.pin, a.keys));
+        }
+        return Optional.empty();
+    }
+
+    private CommandResult sshPkcs11(OpenSshAgent a, SshServerUnderTest server, String algorithm,
+            List<String> knownHostsLines, Path dir) throws Exception {
+        OpenSshClient ssh = new OpenSshClient(dir, server, knownHostsLines, OpenSshClient.DEFAULT_TIMEOUT);
+        Path module = a.store.installation().module();
+        // The run's keys as .pub files: IdentitiesOnly=yes drops the module's other keys (the store holds every
+        // key of the class, and offering them all would hit the server's MaxAuthTries).
+        List<String> lines = a.keys;
+        List<String> command = new ArrayList<>();
+        List<String> base = ssh.command(Path.of("none"));
+        for (int i = 0; i < base.size(); i++) {
+            String arg = base.get(i);
+            if (arg.equals("-o") && base.get(i + 1).equals("IdentityFile=none")) {
+                i++; // the key's .pub files are named below instead
+                continue;
+            }
+            command.add(switch (arg) {
+                case "BatchMode=yes" -> "BatchMode=no"; // batch mode never asks for the PIN, not even askpass
+                case "IdentitiesOnly=no" -> "IdentitiesOnly=yes";
+                default -> arg;
+            });
+        }
+        List<String> extra = new ArrayList<>(List.of("-v", "-o", "PKCS11Provider=" + module));
+        for (int i = 0; i < lines.size(); i++) {
+            Path pub = Files.writeString(dir.resolve("pkcs11-" + i + ".pub"), lines.get(i) + "\n");
+            extra.addAll(List.of("-o", "IdentityFile=" + pub));
+        }
+        if (algorithm != null) {
+            extra.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
+        }
+        command.addAll(command.size() - 1, extra);
+        command.add("true");
+        return a.withAskpass(env -> a.store.run(command, env));
+    }
+
+    /** A key in the store, as ssh-keygen -D printed it. */
+    static final class Tpm2Key implements Key {
+        final Tpm2Pkcs11Store store;
+        private final Stored stored;
+        private final String line;
+
+        Tpm2Key(Tpm2Pkcs11Store store, Stored stored, String line) {
+            this.store = store;
+            this.stored = stored;
+            this.line = line;
+        }
+
+        @Override
+        public String authorizedKeysLine() {
+            return line;
+        }
+
+        @Override
+        public byte[] publicKeyBlob() {
+            return blob(line);
+        }
+
+        @Override
+        public byte[] sign(byte[] data, int flags, char[] pin) {
+            // A skip with the reason, not a failure: the scenario needs a path this stack does not have.
+            throw new TestAbortedException("the tpm2-pkcs11 stack signs only through its real clients"
+                    + " (ssh-agent after ssh-add -s, ssh -I, SunPKCS11 in a child JVM): libtpm2_pkcs11 reads its"
+                    + " store and TCTI from the process environment, which this JVM cannot set");
+        }
+
+        @Override
+        public KeyPair keyPair(char[] pin) {
+            throw new TestAbortedException(
+                    "SunPKCS11 on libtpm2_pkcs11 runs in a child JVM with the store's environment; see SunPkcs11Login");
+        }
+
+        @Override
+        public Stored stored() {
+            return stored;
+        }
+
+        @Override
+        public void close() {
+            // The key lives in the store, which closes with the backend.
+        }
+    }
+
+    /** OpenSSH's ssh-agent with the module's keys added by ssh-add -s, started on first use, reaped by PID. */
+    static final class OpenSshAgent implements Agent {
+        final Tpm2Pkcs11Store store;
+        private final Path socket;
+        final char[] pin;
+        final List<String> keys;
+        private Process process;
+
+        OpenSshAgent(Tpm2Pkcs11Store store, Path socket, char[] pin, List<String> keys) {
+            this.store = store;
+            this.socket = socket;
+            this.pin = pin;
+            this.keys = List.copyOf(keys);
+        }
+
+        @Override
+        public synchronized Path socketPath() {
+            if (process == null) {
+                try {
+                    start();
+                } catch (Exception e) {
+                    close();
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+            return socket;
+        }
+
+        private void start() throws Exception {
+            Path module = store.installation().module();
+            Files.createDirectories(socket.getParent());
+            // ssh-agent resolves the module's symlinks before it checks the allow-list, so allow both names.
+            ProcessBuilder builder = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString(), "-P",
+                    module + "," + module.toRealPath()).redirectErrorStream(true)
+                    .redirectOutput(socket.getParent().resolve("ssh-agent.log").toFile());
+            builder.environment().putAll(store.environment());
+            process = builder.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!Files.exists(socket)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED,
+                            "ssh-agent did not open " + socket);
+                }
+                Thread.sleep(5);
+            }
+            CommandResult add = withAskpass(env -> {
+                env.put("SSH_AUTH_SOCK", socket.toString());
+                return store.run(List.of("ssh-add", "-s", module.toString()), env);
+            });
+            if (!add.succeeded()) {
+                throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "ssh-add -s " + module
+                        + " failed (exit " + add.exitCode() + "): " + add.stderr().strip());
+            }
+            // ssh-add -s loads every key of every token; keep only the run's, as a user would with ssh-add -d,
+            // so a client does not exhaust the server's MaxAuthTries on the class's other keys.
+            Map<String, String> agentEnv = Map.of("SSH_AUTH_SOCK", socket.toString());
+            CommandResult listed = store.run(List.of("ssh-add", "-L"), agentEnv);
+            Path dir = store.scratch("agent-keys");
+            int n = 0;
+            for (String line : listed.stdout().lines().filter(l -> !l.isBlank()).toList()) {
+                String blob = line.split(" ")[1];
+                if (keys.stream().noneMatch(k -> k.split(" ")[1].equals(blob))) {
+                    Path pub = Files.writeString(dir.resolve("other-" + n++ + ".pub"), line + "\n");
+                    CommandResult removed = store.run(List.of("ssh-add", "-d", pub.toString()), agentEnv);
+                    if (!removed.succeeded()) {
+                        throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED,
+                                "ssh-add -d of another key failed: " + removed.stderr().strip());
+                    }
+                }
+            }
+        }
+
+        interface WithEnv {
+            CommandResult run(Map<String, String> env) throws Exception;
+        }
+
+        /**
+         * Runs {@code body} with SSH_ASKPASS pointing at a script that prints the PIN from a 0600 file, and
+         * SSH_ASKPASS_REQUIRE=force, as a desktop user's askpass would answer; both files are deleted after.
+         */
+        CommandResult withAskpass(WithEnv body) throws Exception {
+            Path dir = store.scratch("askpass");
+            Path pinFile = dir.resolve("pin");
+            Files.createFile(pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            byte[] bytes = pin == null ? new byte[0] : new String(pin).getBytes(StandardCharsets.UTF_8);
+            try {
+                Files.write(pinFile, bytes);
+            } finally {
+                Secrets.wipe(bytes);
+            }
+            Path script = dir.resolve("askpass");
+            Files.createFile(script, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.writeString(script, "#!/bin/sh\ncat '" + pinFile + "'\necho\n");
+            try {
+                Map<String, String> env = new java.util.HashMap<>();
+                env.put("SSH_ASKPASS", script.toString());
+                env.put("SSH_ASKPASS_REQUIRE", "force");
+                env.put("DISPLAY", ":0");
+                return body.run(env);
+            } finally {
+                Files.deleteIfExists(pinFile);
+                Files.deleteIfExists(script);
+                Files.deleteIfExists(dir);
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (process != null) {
+                CommandRunner.kill(process);
+                process = null;
+            }
+            Secrets.wipe(pin);
+        }
+    }
+}
