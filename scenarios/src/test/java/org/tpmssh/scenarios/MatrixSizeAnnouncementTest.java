@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -23,6 +24,9 @@ import org.tpmssh.harness.TpmMatrixProvider;
  * without Docker; where Docker is reachable the invocations simply run.
  */
 @DisplayName("The matrix announces its size")
+// Checks the suites themselves (it runs them through a nested Launcher), so it belongs to mvn verify,
+// not to a conformance run, which would run the suites it drives twice.
+@Tag("suite-self-check")
 class MatrixSizeAnnouncementTest {
 
     @Test

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.Launcher;
@@ -25,6 +26,9 @@ import org.tpmssh.harness.tpm2pkcs11.Tpm2Pkcs11Stack;
  * client on SunPKCS11, against OpenSSH sshd and MINA SSHD, on swtpm behind tpm2-abrmd.
  */
 @DisplayName("The system tpm2-pkcs11 stack logs in")
+// Checks the suites themselves (it runs them through a nested Launcher), so it belongs to mvn verify,
+// not to a conformance run, which would run the suites it drives twice.
+@Tag("suite-self-check")
 class Tpm2Pkcs11StackTest {
 
     @Test

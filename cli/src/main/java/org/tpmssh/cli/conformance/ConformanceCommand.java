@@ -62,6 +62,7 @@ public final class ConformanceCommand implements Callable<Integer> {
     static final String ALLOW_LAB_WRITES = "tpmssh.allowLabWrites";
     static final String TCTI = TCTI_PROPERTY;
     static final String FAULTY_STACK_TAG = "faulty-stack";
+    static final String SELF_CHECK_TAG = "suite-self-check";
 
     // The class names surefire runs by default, so that a helper class in the suites is skipped by both.
     private static final String[] SUREFIRE_CLASS_NAMES = {
@@ -246,9 +247,10 @@ public final class ConformanceCommand implements Callable<Integer> {
                         .configurationParameters(configurationParameters())
                         .filters(
                                 EngineFilter.includeEngines("junit-jupiter"),
-                                // The seeded-fault suite proves the scenarios catch a broken stack; it is
-                                // part of mvn verify, not of a conformance verdict on this machine.
-                                TagFilter.excludeTags(FAULTY_STACK_TAG),
+                                // The seeded-fault suite proves the scenarios catch a broken stack, and the
+                                // self-checks run the suites through a nested Launcher: both are part of mvn
+                                // verify, not of a conformance verdict on this machine.
+                                TagFilter.excludeTags(FAULTY_STACK_TAG, SELF_CHECK_TAG),
                                 ClassNameFilter.includeClassNamePatterns(SUREFIRE_CLASS_NAMES));
         if (filter != null) {
             request.filters(filter);
