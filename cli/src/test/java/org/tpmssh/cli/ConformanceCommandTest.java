@@ -231,6 +231,14 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void theTpm2Pkcs11StackIsTestedThroughSshDashIAsWellAsTheAgent() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--stack", "all");
+        assertThat(skipReason()).contains("tpmssh.client=ssh-agent,ssh-pkcs11 ");
+        conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11", "--client", "ssh-agent");
+        assertThat(skipReason()).contains("tpmssh.client=ssh-agent ");
+    }
+
+    @Test
     void aTctiAloneIsTestedAsADeviceAndDeviceColonNamesItsTcti() throws Exception {
         conformance("--scenarios", "Echo configuration", "--tcti", "swtpm:host=127.0.0.1,port=2321");
         assertThat(skipReason()).contains("tpmssh.backend=device ")

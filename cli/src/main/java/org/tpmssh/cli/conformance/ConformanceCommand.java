@@ -218,7 +218,12 @@ public final class ConformanceCommand implements Callable<Integer> {
         put(p, BACKEND, backends);
         put(p, STACK, stack);
         put(p, SERVER, server);
-        put(p, CLIENT, client);
+        String clients = client;
+        if (clients == null && stack != null && (stack.contains("tpm2-pkcs11") || stack.strip().equals("all"))) {
+            // tpm2-pkcs11 is used through `ssh -I` as often as through ssh-add -s: test both unless told otherwise.
+            clients = "ssh-agent,ssh-pkcs11";
+        }
+        put(p, CLIENT, clients);
         put(p, KEYS, keys);
         put(p, ORIGINS, origins);
         put(p, SCENARIOS, filter == null ? null : filter.toString());
