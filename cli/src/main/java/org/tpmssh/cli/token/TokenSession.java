@@ -1,5 +1,6 @@
 package org.tpmssh.cli.token;
 
+import java.util.Arrays;
 import java.util.List;
 import org.tpmssh.cli.options.TpmOption;
 import org.tpmssh.stack.pin.PinIncorrectException;
@@ -51,11 +52,19 @@ public final class TokenSession implements AutoCloseable {
     }
 
     /**
-     * A token records no TPM identity, but its blobs load only under the SRK of the TPM that made
-     * them: TPM2_Load of the user seal (PIN token) or of any key (PIN-less token) proves it. Without
-     * this, a PIN-less token, which never unseals anything, would take keys from two TPMs.
+     * A token records the Name of the storage key it was made under, which no other TPM (nor this one
+     * after a clear) has: comparing it with this ring's SRK costs no TPM command. Tokens written before
+     * that Name was kept are checked the old way: their blobs load only under the SRK of the TPM that
+     * made them, so TPM2_Load of the user seal (PIN token) or of any key (PIN-less token) proves it.
+     * Without this, a PIN-less token, which never unseals anything, would take keys from two TPMs.
      */
     private void checkBelongsHere(TokenRecord t) throws StoreException, TpmException {
+        if (t.parentName() != null) {
+            if (!Arrays.equals(t.parentName(), ring.srk().name())) {
+                throw new StoreException(wrongTpm(t, "its storage key's Name differs here"));
+            }
+            return;
+        }
         TpmObject probe;
         if (!t.pinless()) {
             probe = ring.register(t.userSeal().privateBlob(), TpmtPublic.fromBytes(t.userSeal().publicArea()),
@@ -73,12 +82,16 @@ public final class TokenSession implements AutoCloseable {
             if (e.is(ResponseCodes.LOCKOUT)) {
                 throw e; // not a wrong TPM; the verb will report the lockout itself when it needs a PIN
             }
-            throw new StoreException("token '" + t.label() + "' cannot be loaded into this TPM (" + e.rcName()
-                    + "): it was made by another TPM, or this TPM was cleared. A token works only on the TPM"
-                    + " that created it; check --tcti or TPMSSH_TCTI", e);
+            throw new StoreException(wrongTpm(t, e.rcName()), e);
         } finally {
             ring.cache().release(probe);
         }
+    }
+
+    private static String wrongTpm(TokenRecord t, String why) {
+        return "token '" + t.label() + "' cannot be loaded into this TPM (" + why + "): it was made by another TPM,"
+                + " or this TPM was cleared. A token works only on the TPM that created it; check --tcti or"
+                + " TPMSSH_TCTI";
     }
 
     public static TokenSession forParent(TpmOption tpm, TokenStore store, ParentKind parent)
