@@ -312,7 +312,10 @@ public final class JavaStack implements StackAdapter {
         }
     }
 
-    /** A PIN identity with a timer around sign; the time includes the PIN check (TPM2_Unseal of the token secret). */
+    /**
+     * A PIN identity with a timer around sign; the first sign of a key also includes the PIN check
+     * (TPM2_Unseal of the token secret), later ones with the same PIN do not (see StoredPinKey).
+     */
     private record TimedPinKey(PinProtectedKey key, String combination) implements PinProtectedKey {
         @Override
         public byte[] publicKeyBlob() {
