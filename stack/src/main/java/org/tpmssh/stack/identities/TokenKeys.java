@@ -18,7 +18,6 @@ import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.duplication.Duplication;
 import org.tpmssh.tpm.objects.TpmObject;
-import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
@@ -133,12 +132,8 @@ public final class TokenKeys {
 
     /** The user-facing algorithm name of a TPM public area: ecc-p256 … ecc-p521, rsa-2048, rsa-3072. */
     public static String algorithmOf(TpmtPublic pub) {
-        if (pub.isEcc()) {
-            int curve = pub.eccParms().curve();
-            return curve == Alg.ECC_NIST_P256 ? "ecc-p256" : curve == Alg.ECC_NIST_P384 ? "ecc-p384"
-                    : curve == Alg.ECC_NIST_P521 ? "ecc-p521" : "ecc-0x" + Integer.toHexString(curve);
-        }
-        return "rsa-" + pub.rsaParms().keyBits();
+        return TpmSshKeys.KeyType.of(pub).map(TpmSshKeys.KeyType::label).orElseGet(() -> pub.isEcc()
+                ? "ecc-0x" + Integer.toHexString(pub.eccParms().curve()) : "rsa-" + pub.rsaParms().keyBits());
     }
 
     private static void refuseDuplicateLabel(Tokens tokens, String token, String keyLabel) throws StoreException {

@@ -29,16 +29,29 @@ public final class TpmSshKeys {
             return label;
         }
 
-        boolean isEcc() {
+        public boolean isEcc() {
             return this == ECC_P256 || this == ECC_P384 || this == ECC_P521;
         }
 
-        int curve() {
+        /** The TPM curve id of an ECC type. */
+        public int curve() {
             return this == ECC_P256 ? Alg.ECC_NIST_P256 : this == ECC_P384 ? Alg.ECC_NIST_P384 : Alg.ECC_NIST_P521;
         }
 
-        int rsaBits() {
+        /** The modulus size of an RSA type. */
+        public int rsaBits() {
             return this == RSA_2048 ? 2048 : 3072;
+        }
+
+        /** The type of a TPM key's public area, if it is one tpmssh offers. */
+        public static java.util.Optional<KeyType> of(TpmtPublic pub) {
+            for (KeyType t : values()) {
+                if (t.isEcc() ? pub.isEcc() && pub.eccParms().curve() == t.curve()
+                        : !pub.isEcc() && pub.rsaParms().keyBits() == t.rsaBits()) {
+                    return java.util.Optional.of(t);
+                }
+            }
+            return java.util.Optional.empty();
         }
     }
 

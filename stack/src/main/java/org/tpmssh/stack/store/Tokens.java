@@ -239,24 +239,17 @@ public final class Tokens {
     }
 
     private TpmtPublic template(KeyType type, boolean noDa) throws StoreException, TpmException {
-        switch (type) {
-            case ECC_P256:
-            case ECC_P384:
-            case ECC_P521: {
-                int curve = type == KeyType.ECC_P256 ? Alg.ECC_NIST_P256
-                        : type == KeyType.ECC_P384 ? Alg.ECC_NIST_P384 : Alg.ECC_NIST_P521;
-                if (!GetCapability.eccCurves(ring.tpm()).contains(curve)) {
-                    throw new StoreException("this TPM does not support " + type.label()
-                            + " (it is not among the curves GetCapability lists); choose another key type");
-                }
-                return Templates.eccSigningKey(curve, noDa);
+        if (type.isEcc()) {
+            if (!GetCapability.eccCurves(ring.tpm()).contains(type.curve())) {
+                throw new StoreException("this TPM does not support " + type.label()
+                        + " (it is not among the curves GetCapability lists); choose another key type");
             }
-            default:
-                if (!GetCapability.algorithms(ring.tpm()).contains(Alg.RSA)) {
-                    throw new StoreException("this TPM does not implement RSA; choose an ecc key type");
-                }
-                return Templates.rsaSigningKey(type == KeyType.RSA_2048 ? 2048 : 3072, noDa);
+            return Templates.eccSigningKey(type.curve(), noDa);
         }
+        if (!GetCapability.algorithms(ring.tpm()).contains(Alg.RSA)) {
+            throw new StoreException("this TPM does not implement RSA; choose an ecc key type");
+        }
+        return Templates.rsaSigningKey(type.rsaBits(), noDa);
     }
 
     /** The authValue of key {@code keyId}: HMAC-SHA256(token secret, "tpmssh key auth v1" || id). Caller wipes. */
