@@ -7,10 +7,9 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.tpmssh.harness.JavaStack;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmBackend;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.stacks.JavaStack;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentSignException;
 import org.tpmssh.stack.agent.PinProtectedKey;
@@ -119,7 +118,7 @@ final class FaultyStack implements StackAdapter {
         }
 
         private char[] pinFor(char[] pin) {
-            return fault == Fault.IGNORES_PIN ? MatrixRun.PIN.toCharArray() : pin;
+            return fault == Fault.IGNORES_PIN ? StackAdapter.PIN.toCharArray() : pin;
         }
 
         @Override

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.AgentRoundTrip;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.harness.latency.AgentRoundTrip;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.SshServerUnderTest;
@@ -30,7 +31,7 @@ class LoginTest {
     private static final int LOGINS = 3;
     private static final int ROUND_TRIPS = 5;
 
-    @TpmMatrix(clients = {"ssh-agent", "mina-jca", "ssh-pkcs11"})
+    @TpmMatrix(clients = {Client.SSH_AGENT, Client.MINA_JCA, Client.SSH_PKCS11})
     @DisplayName("ssh logs in with a TPM key")
     void sshLogsInWithTheTpmKey(MatrixRun run) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-login");
@@ -40,7 +41,7 @@ class LoginTest {
                 CommandResult r = run.login(server, agent);
                 assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
             }
-            if (run.combination().client().equals("ssh-agent")) {
+            if (run.combination().client() == Client.SSH_AGENT) {
                 assertThat(AgentRoundTrip.measure(agent.socketPath(), key.publicKeyBlob(),
                         AgentKey.SSH_AGENT_RSA_SHA2_256, ROUND_TRIPS, run.combination().id()))
                         .as("agent sign responses that JCA verified").isEqualTo(ROUND_TRIPS);

@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.AgentHostKey;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.MinaSshServer;
@@ -25,7 +28,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 @DisplayName("The host key comes from the TPM")
 class TpmHostKeyTest {
 
-    @TpmMatrix(origins = "created")
+    @TpmMatrix(origins = Origin.CREATED)
     @DisplayName("a client trusting the TPM host key logs in, one trusting another key refuses")
     void hostKeyComesFromTheTpm(MatrixRun run) throws Exception {
         StackAdapter.Key hostKey = run.key("tpmssh-host");
@@ -35,7 +38,7 @@ class TpmHostKeyTest {
         String hostLine = typeAndKey(hostKey.authorizedKeysLine());
         StackAdapter.Agent hostAgent = null;
         SshServerUnderTest server;
-        if ("openssh".equals(run.combination().server())) {
+        if (run.combination().server() == Server.OPENSSH) {
             hostAgent = run.agent(List.of(hostKey));
             server = OpenSshServer.start(dir, authorized, new AgentHostKey(hostLine, hostAgent.socketPath()));
         } else {
@@ -53,7 +56,7 @@ class TpmHostKeyTest {
                     List.of(host + typeAndKey(userKey.authorizedKeysLine())), false);
             assertThat(other.exitCode()).as(() -> "a client trusting another host key must refuse the server: "
                     + other.describe()).isEqualTo(255);
-            if (!MatrixRun.MINA_CLIENT.equals(run.combination().client())) {
+            if (run.combination().client() != Client.MINA_JCA) {
                 assertThat(other.stderr()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
             }
         } finally {

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.tpm.commands.GetCapability;
@@ -20,7 +22,7 @@ import org.tpmssh.tpm.commands.GetCapability;
 @DisplayName("A wrong PIN")
 class WrongPinTest {
 
-    @TpmMatrix(clients = "ssh-agent", origins = {"created", "imported"})
+    @TpmMatrix(clients = Client.SSH_AGENT, origins = {Origin.CREATED, Origin.IMPORTED})
     @DisplayName("a wrong PIN is refused and counted")
     void wrongPinIsRefusedAndCounted(MatrixRun run) throws Exception {
         assumeTrue(run.backend().owned(), "a wrong PIN would count against a TPM this run does not own");

@@ -1,6 +1,6 @@
 package org.tpmssh.cli.conformance;
 
-import org.tpmssh.harness.LatencySink;
+import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.reports.latency.LatencyRecorder;
 
 /**

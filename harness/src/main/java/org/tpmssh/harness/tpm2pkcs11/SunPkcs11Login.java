@@ -35,7 +35,7 @@ public final class SunPkcs11Login {
     }
 
     /** Logs in to {@code server} and runs {@code true}; the result's wall time includes the JVM start. */
-    static CommandResult run(Tpm2Pkcs11Store store, SshServerUnderTest server, List<String> knownHostsLines,
+    static CommandResult run(PtoolStore store, SshServerUnderTest server, List<String> knownHostsLines,
             Path dir, char[] pin, List<String> keys) throws Exception {
         Files.createDirectories(dir);
         Path knownHosts = Files.writeString(dir.resolve("known_hosts"), String.join("\n", knownHostsLines) + "\n");

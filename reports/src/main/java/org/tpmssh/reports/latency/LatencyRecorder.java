@@ -51,11 +51,6 @@ public final class LatencyRecorder {
         return GLOBAL;
     }
 
-    /** The baseline operation of {@code operation}, if it has one. */
-    public static Optional<String> baselineOf(String operation) {
-        return Optional.ofNullable(BASELINES.get(operation));
-    }
-
     /** Records one sample; negative durations (a clock that stepped back) are dropped rather than clamped. */
     public void record(String combination, String operation, long nanos) {
         Objects.requireNonNull(combination, "combination");

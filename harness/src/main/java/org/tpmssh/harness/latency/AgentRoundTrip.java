@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.latency;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.stacks;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.tpmssh.axes.BuiltInStack;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Combination;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.AgentSignException;
@@ -39,11 +44,7 @@ import org.tpmssh.tpm.objects.TpmObject;
  * Each sign inside the stack is timed for the {@link LatencySink}.
  */
 public final class JavaStack implements StackAdapter {
-    public static final String NAME = "java";
-    public static final String PIN_TOKEN = "matrix";
-    public static final String PINLESS_TOKEN = "matrix-pinless";
-    /** The SO PIN of the PIN token; no scenario needs it, but a PIN token must have one. */
-    static final String SO_PIN = "so-731955";
+    public static final String NAME = BuiltInStack.JAVA.label();
     /** Makes key labels unique within a token, which the store requires. */
     private static final AtomicLong LABELS = new AtomicLong();
 
@@ -61,7 +62,7 @@ public final class JavaStack implements StackAdapter {
 
     @Override
     public java.util.Optional<String> unavailable(Combination combination) {
-        return "ssh-pkcs11".equals(combination.client())
+        return combination.client() == Client.SSH_PKCS11
                 ? java.util.Optional.of("the java stack ships no PKCS#11 module for ssh -I")
                 : java.util.Optional.empty();
     }
@@ -72,7 +73,7 @@ public final class JavaStack implements StackAdapter {
             TokenStore store = TokenStore.open(backend.stackDir().resolve("java"));
             Tokens tokens = new Tokens(store, backend.ring(), ParentKind.ECC);
             if (store.token(PIN_TOKEN).isEmpty()) {
-                char[] pin = MatrixRun.PIN.toCharArray();
+                char[] pin = PIN.toCharArray();
                 char[] so = SO_PIN.toCharArray();
                 try {
                     tokens.init(PIN_TOKEN, pin, so);
@@ -128,7 +129,7 @@ public final class JavaStack implements StackAdapter {
     }
 
     private static byte[] login(Tokens tokens) throws Exception {
-        char[] pin = MatrixRun.PIN.toCharArray();
+        char[] pin = PIN.toCharArray();
         try {
             return tokens.loginUser(PIN_TOKEN, pin);
         } finally {

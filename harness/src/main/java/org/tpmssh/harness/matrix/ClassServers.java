@@ -1,11 +1,13 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.matrix;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.backends.TempDirs;
 import org.tpmssh.sshserver.MinaSshServer;
 import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
@@ -13,22 +15,22 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 /** The servers a test class shares: one sshd and one MINA SSHD per class, not per test, stopped when the class ends. */
 final class ClassServers implements ExtensionContext.Store.CloseableResource {
     private final Path dir;
-    private final Map<String, SshServerUnderTest> servers = new HashMap<>();
+    private final Map<Server, SshServerUnderTest> servers = new EnumMap<>(Server.class);
     private boolean keep;
 
     ClassServers() throws java.io.IOException {
         this.dir = Files.createTempDirectory("tpmssh-servers-");
     }
 
-    synchronized SshServerUnderTest server(String name) throws Exception {
-        SshServerUnderTest s = servers.get(name);
+    synchronized SshServerUnderTest server(Server kind) throws Exception {
+        SshServerUnderTest s = servers.get(kind);
         if (s == null) {
-            s = switch (name) {
-                case "openssh" -> OpenSshServer.start(dir.resolve(name), List.of());
-                case "mina" -> MinaSshServer.start(dir.resolve(name), List.of());
-                default -> throw new IllegalStateException("unknown server " + name);
+            Path home = dir.resolve(kind.label());
+            s = switch (kind) {
+                case OPENSSH -> OpenSshServer.start(home, List.of());
+                case MINA -> MinaSshServer.start(home, List.of());
             };
-            servers.put(name, s);
+            servers.put(kind, s);
         }
         return s;
     }
@@ -40,7 +42,7 @@ final class ClassServers implements ExtensionContext.Store.CloseableResource {
     }
 
     synchronized java.util.Optional<Path> sshdLog() {
-        return java.util.Optional.ofNullable(servers.get("openssh")).map(s -> ((OpenSshServer) s).logFile());
+        return java.util.Optional.ofNullable(servers.get(Server.OPENSSH)).map(s -> ((OpenSshServer) s).logFile());
     }
 
     @Override
@@ -49,7 +51,7 @@ final class ClassServers implements ExtensionContext.Store.CloseableResource {
         servers.clear();
         // A failed test published the sshd log by path, so its directory outlives the class.
         if (!keep) {
-            MatrixRun.deleteTree(dir);
+            TempDirs.delete(dir);
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.backends;
 
 import java.util.Optional;
 import org.testcontainers.DockerClientFactory;

@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.lab;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.backends;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -6,7 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.harness.lab.LabGuard;
+import org.tpmssh.harness.lab.LabSafetyException;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmInfo;
@@ -14,83 +18,80 @@ import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * One running backend with one TPM connection (tpm_server serves one client at a time) and one shared
- * {@link KeyRing}. Under device rules a {@link LabGuard} snapshots the handle lists when it opens and
- * {@link #close()} fails loudly if they differ at the end; DA limits are relaxed only on a TPM we started.
+ * One running backend: one TPM connection (tpm_server serves one client at a time), one shared {@link KeyRing},
+ * and, under lab rules, the {@link LabGuard} that proves at {@link #close()} the run left the TPM as it found it.
  */
 public final class TpmBackend implements AutoCloseable {
-    private final String name;
-    private final String tcti;
-    private final AutoCloseable process;
-    private final Swtpm swtpm;
-    private final boolean owned;
+    private final Launch launch;
     private final Tpm tpm;
     private final TpmInfo info;
     private final LabGuard guard;
     private final Path stackDir;
-    private final boolean ownsStackDir;
     private final Map<String, Object> shared = new LinkedHashMap<>();
     private KeyRing ring;
     private boolean closed;
 
-    private TpmBackend(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned, Tpm tpm,
-            TpmInfo info, LabGuard guard, Path stackDir, boolean ownsStackDir) {
-        this.name = name;
-        this.stackDir = stackDir;
-        this.ownsStackDir = ownsStackDir;
-        this.tcti = tcti;
-        this.process = process;
-        this.swtpm = swtpm;
-        this.owned = owned;
+    private TpmBackend(Launch launch, Tpm tpm, TpmInfo info, LabGuard guard, Path stackDir) {
+        this.launch = launch;
         this.tpm = tpm;
         this.info = info;
         this.guard = guard;
+        this.stackDir = stackDir;
     }
 
-    static TpmBackend open(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned,
-            boolean deviceRules, Backends.Config config) throws Exception {
-        return open(name, tcti, process, swtpm, owned, deviceRules, config, null);
+    /**
+     * A backend to open: its axis value, its TCTI, the process we started (null for a device), the swtpm behind it
+     * for restart and fault tests (null for others), and where stacks keep their stores (null: a temp dir deleted
+     * with the backend).
+     */
+    public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir) {
+        static Launch of(Backend backend, Swtpm swtpm) {
+            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null);
+        }
+
+        Launch withStackDir(Path dir) {
+            return new Launch(backend, tcti, process, swtpm, dir);
+        }
     }
 
-    /** With {@code stackDir} null, stacks keep their stores in a temp dir deleted with the backend. */
-    static TpmBackend open(String name, String tcti, AutoCloseable process, Swtpm swtpm, boolean owned,
-            boolean deviceRules, Backends.Config config, Path stackDir) throws Exception {
+    /** Connects to a started backend; under lab rules it refuses a TPM in lockout, otherwise it relaxes DA limits. */
+    static TpmBackend open(Launch launch, Backends.Config config) throws Exception {
         Tpm tpm = null;
         try {
-            tpm = new Tpm(Tcti.parse(tcti).open());
+            tpm = new Tpm(Tcti.parse(launch.tcti()).open());
             LabGuard guard = null;
-            if (deviceRules) {
+            if (Backends.labRules(launch.backend())) {
                 guard = LabGuard.begin(tpm, config.allowLabWrites()); // refuses a TPM in lockout
             } else {
                 Startup.ensureStarted(tpm);
-                if (owned) {
-                    DictionaryAttack.relaxForOwnSimulator(tpm);
-                }
+                DictionaryAttack.relaxForOwnSimulator(tpm);
             }
             TpmInfo info = TpmInfo.read(tpm);
-            Path dir = stackDir != null ? Files.createDirectories(stackDir)
+            Path dir = launch.stackDir() != null ? Files.createDirectories(launch.stackDir())
                     : Files.createTempDirectory("tpmssh-stacks-");
-            return new TpmBackend(name, tcti, process, swtpm, owned, tpm, info, guard, dir, stackDir == null);
+            return new TpmBackend(launch, tpm, info, guard, dir);
         } catch (Exception | Error e) {
             if (tpm != null) {
                 tpm.close();
             }
-            if (process != null) {
-                process.close();
+            if (launch.process() != null) {
+                launch.process().close();
             }
             throw e;
         }
     }
 
-    public String name() {
-        return name;
+    /** The backend axis value this runs. */
+    public Backend kind() {
+        return launch.backend();
     }
 
     public String tcti() {
-        return tcti;
+        return launch.tcti();
     }
 
     public Tpm tpm() {
@@ -101,9 +102,19 @@ public final class TpmBackend implements AutoCloseable {
         return info;
     }
 
+    /** Why this TPM cannot hold a key of {@code type} (a curve or RSA it does not list), or empty. */
+    public Optional<String> cannotHold(KeyType type) {
+        if (type.isEcc()) {
+            return info.eccCurves().contains(type.curve()) ? Optional.empty()
+                    : Optional.of("this TPM (" + info.manufacturer() + ") does not list curve " + type.label());
+        }
+        return info.algorithms().contains(Alg.RSA) ? Optional.empty()
+                : Optional.of("this TPM (" + info.manufacturer() + ") does not implement RSA");
+    }
+
     /** True when this run started the TPM and may lock it out, relax it or throw it away. */
     public boolean owned() {
-        return owned;
+        return guard == null;
     }
 
     /** The lab guard when device rules apply. */
@@ -113,7 +124,7 @@ public final class TpmBackend implements AutoCloseable {
 
     /** The swtpm behind this backend, for restart and fault tests; empty for other backends. */
     public Optional<Swtpm> swtpm() {
-        return Optional.ofNullable(swtpm);
+        return Optional.ofNullable(launch.swtpm());
     }
 
     /**
@@ -176,7 +187,7 @@ public final class TpmBackend implements AutoCloseable {
             // A swtpm serves one connection at a time, so ours must be gone before the check opens its own.
             tpm.close();
             if (guard != null) {
-                try (Tpm check = new Tpm(Tcti.parse(tcti).open())) {
+                try (Tpm check = new Tpm(Tcti.parse(launch.tcti()).open())) {
                     guard.verifyUnchanged(check);
                 } catch (LabSafetyException e) {
                     throw e;
@@ -187,15 +198,15 @@ public final class TpmBackend implements AutoCloseable {
             }
         } finally {
             tpm.close();
-            if (ownsStackDir) {
-                MatrixRun.deleteTree(stackDir);
+            if (launch.stackDir() == null) {
+                TempDirs.delete(stackDir);
             }
-            if (process != null) {
+            if (launch.process() != null) {
                 try {
-                    process.close();
+                    launch.process().close();
                 } catch (Exception e) {
                     System.getLogger(TpmBackend.class.getName()).log(System.Logger.Level.WARNING,
-                            "could not stop backend " + name + ": " + e.getMessage());
+                            "could not stop backend " + kind().label() + ": " + e.getMessage());
                 }
             }
         }

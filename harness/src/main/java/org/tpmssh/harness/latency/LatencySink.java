@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.latency;
 
 /**
  * Where the harness reports timings; the reports module's LatencyRecorder implements it and is installed

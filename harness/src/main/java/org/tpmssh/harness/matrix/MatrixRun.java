@@ -1,6 +1,5 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.matrix;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,25 +12,29 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Combination;
+import org.tpmssh.axes.KeyAlgorithm;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.backends.TempDirs;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.latency.LatencySink;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.MinaSshClient;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.Secrets;
 
 /**
- * What one matrix invocation hands its scenario: the combination, its running backend and stack, a server
- * shared by the test class, a private work dir, and helpers that time what they do. Keys and agents made here
- * are closed when the invocation ends.
+ * What one matrix invocation hands its scenario: its combination's backend, stack, server and client, with keys,
+ * agents and logins that are timed and closed when the invocation ends.
  */
 public final class MatrixRun {
-    /** The PIN of keys this run creates with a PIN; a scenario about wrong PINs uses anything else. */
-    public static final String PIN = "482913";
-    /** The client axis value for the MINA client through our JCA provider. */
-    public static final String MINA_CLIENT = "mina-jca";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Combination combination;
@@ -62,6 +65,16 @@ public final class MatrixRun {
         return combination;
     }
 
+    /** The stack's type for the combination's key. */
+    public KeyType keyType() {
+        return keyType(combination.key());
+    }
+
+    /** The stack's type for a key axis value: the same constant. */
+    static KeyType keyType(KeyAlgorithm key) {
+        return KeyType.valueOf(key.name());
+    }
+
     public TpmBackend backend() {
         return backend;
     }
@@ -75,9 +88,9 @@ public final class MatrixRun {
         return workDir;
     }
 
-    /** The PIN the agent is given: {@link #PIN}, which PIN-less keys simply do not ask for. */
+    /** The PIN the agent is given: {@link StackAdapter#PIN}, which PIN-less keys simply do not ask for. */
     public char[] pin() {
-        return PIN.toCharArray();
+        return StackAdapter.PIN.toCharArray();
     }
 
     /**
@@ -87,15 +100,14 @@ public final class MatrixRun {
      */
     public StackAdapter.Key key(String comment) throws Exception {
         return switch (combination.origin()) {
-            case "imported" -> {
+            case IMPORTED -> {
                 Path file = softwareKey(comment);
                 StackAdapter.Key k = track(stack.importKey(backend, file, false, comment));
                 imported.put(k, file);
                 yield k;
             }
-            case Combination.Axis.ORIGIN_PINLESS -> track(stack.createKey(backend, combination.keyType(), true,
-                    comment));
-            default -> track(stack.createKey(backend, combination.keyType(), false, comment));
+            case PINLESS -> track(stack.createKey(backend, keyType(), true, comment));
+            case CREATED -> track(stack.createKey(backend, keyType(), false, comment));
         };
     }
 
@@ -107,7 +119,7 @@ public final class MatrixRun {
     private Path softwareKey(String comment) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "software-key");
         Path file = dir.resolve("id_" + comment);
-        String[] typeAndBits = switch (combination.keyType()) {
+        String[] typeAndBits = switch (keyType()) {
             case ECC_P256 -> new String[] {"ecdsa", "256"};
             case ECC_P384 -> new String[] {"ecdsa", "384"};
             case ECC_P521 -> new String[] {"ecdsa", "521"};
@@ -122,7 +134,7 @@ public final class MatrixRun {
         return file;
     }
 
-    /** An agent serving {@code keys}, unlocking PIN keys with {@link #PIN}. */
+    /** An agent serving {@code keys}, unlocking PIN keys with {@link StackAdapter#PIN}. */
     public StackAdapter.Agent agent(List<? extends StackAdapter.Key> keys) throws Exception {
         return agent(keys, pin());
     }
@@ -179,7 +191,7 @@ public final class MatrixRun {
         Optional<CommandResult> own = stack.login(combination.client(), server, agent, algorithm, trusted, dir);
         if (own.isPresent()) {
             r = own.get();
-        } else if (MINA_CLIENT.equals(combination.client())) {
+        } else if (combination.client() == Client.MINA_JCA) {
             r = minaLogin(server, agent, algorithm, dir, trusted);
         } else {
             OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);
@@ -228,7 +240,7 @@ public final class MatrixRun {
 
     /** The sshd log of the class's OpenSSH server (LogLevel DEBUG3). */
     public Path sshdLog() throws Exception {
-        return ((OpenSshServer) servers.server("openssh")).logFile();
+        return ((OpenSshServer) servers.server(Server.OPENSSH)).logFile();
     }
 
     public void publish(String key, String value) {
@@ -255,14 +267,6 @@ public final class MatrixRun {
                         "could not close " + c + ": " + e.getMessage());
             }
         }
-        deleteTree(workDir);
-    }
-
-    static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // Already gone, or a socket vanished under us: nothing of ours is left to delete.
-        }
+        TempDirs.delete(workDir);
     }
 }

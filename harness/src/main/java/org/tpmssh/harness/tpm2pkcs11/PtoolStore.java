@@ -10,6 +10,7 @@ import java.util.Map;
 import org.tpmssh.emulators.EmulatorException;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -21,11 +22,7 @@ import org.tpmssh.tpm.transport.Tcti;
  * token, driven only through the installed {@code tpm2_ptool}. On swtpm it runs a private tpm2-abrmd; on a
  * device it uses the device's TCTI directly. Closing stops what it started.
  */
-public final class Tpm2Pkcs11Store implements AutoCloseable {
-    public static final String PIN_TOKEN = "matrix";
-    public static final String PINLESS_TOKEN = "matrix-pinless";
-    /** The SO PIN of both tokens; no scenario needs it, but tpm2_ptool addtoken requires one. */
-    static final String SO_PIN = "so-731955";
+public final class PtoolStore implements AutoCloseable {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
 
     private final Tpm2Pkcs11Installation installation;
@@ -35,7 +32,7 @@ public final class Tpm2Pkcs11Store implements AutoCloseable {
     private final Tpm2Abrmd abrmd;
     private final Map<String, String> environment;
 
-    private Tpm2Pkcs11Store(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, Tpm2Abrmd abrmd,
+    private PtoolStore(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, Tpm2Abrmd abrmd,
             String tcti) {
         this.installation = installation;
         this.dir = dir;
@@ -58,7 +55,7 @@ public final class Tpm2Pkcs11Store implements AutoCloseable {
      * A store in {@code dir} on a TPM: {@code deviceTcti} (a kernel resource manager) directly, or, when null,
      * a swtpm of its own behind a private tpm2-abrmd (see {@link Tpm2Pkcs11Stack} for why not the run's swtpm).
      */
-    public static Tpm2Pkcs11Store open(Tpm2Pkcs11Installation installation, Path dir, String deviceTcti,
+    public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, String deviceTcti,
             boolean unixSocket) throws Exception {
         Swtpm swtpm = null;
         Tpm2Abrmd abrmd = null;
@@ -77,13 +74,13 @@ public final class Tpm2Pkcs11Store implements AutoCloseable {
                 }
             }
             Files.createDirectories(dir.resolve("store"));
-            Tpm2Pkcs11Store s = new Tpm2Pkcs11Store(installation, dir, swtpm, abrmd, deviceTcti);
+            PtoolStore s = new PtoolStore(installation, dir, swtpm, abrmd, deviceTcti);
             s.ptool("init", List.of("init"));
-            s.ptool("addtoken (PIN token)", List.of("addtoken", "--pid=1", "--label=" + PIN_TOKEN,
-                    "--userpin=" + Tpm2Pkcs11Stack.PIN, "--sopin=" + SO_PIN));
+            s.ptool("addtoken (PIN token)", List.of("addtoken", "--pid=1", "--label=" + StackAdapter.PIN_TOKEN,
+                    "--userpin=" + StackAdapter.PIN, "--sopin=" + StackAdapter.SO_PIN));
             // tpm2-pkcs11 1.9 requires --userpin; an empty one makes a token without CKF_LOGIN_REQUIRED.
-            s.ptool("addtoken (PIN-less token)", List.of("addtoken", "--pid=1", "--label=" + PINLESS_TOKEN,
-                    "--userpin=", "--sopin=" + SO_PIN));
+            s.ptool("addtoken (PIN-less token)", List.of("addtoken", "--pid=1",
+                    "--label=" + StackAdapter.PINLESS_TOKEN, "--userpin=", "--sopin=" + StackAdapter.SO_PIN));
             return s;
         } catch (Exception | Error e) {
             if (abrmd != null) {
@@ -150,7 +147,7 @@ public final class Tpm2Pkcs11Store implements AutoCloseable {
     }
 
     private static String redact(String text) {
-        return text.replace(Tpm2Pkcs11Stack.PIN, "<pin>").replace(SO_PIN, "<so-pin>");
+        return text.replace(StackAdapter.PIN, "<pin>").replace(StackAdapter.SO_PIN, "<so-pin>");
     }
 
     /** Runs another program that loads the module (ssh-keygen -D), with this store's environment. */

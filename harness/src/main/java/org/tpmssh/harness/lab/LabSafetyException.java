@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.lab;
 
 /** A hardware-lab rule would be broken, or was: the run refuses to start, or fails at the end. */
 public final class LabSafetyException extends Exception {

@@ -1,29 +1,31 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.matrix;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.tpmssh.axes.BuiltInStack;
+import org.tpmssh.harness.stacks.JavaStack;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.harness.tpm2pkcs11.Tpm2Pkcs11Stack;
 
-/**
- * The stack axis: names to adapter factories. {@code java} is built in; issue 5's tpm2-pkcs11 adapter and the
- * test-only faulty stacks register themselves. A factory gets the combination id to record timings under.
- */
+/** The stack axis's adapters by name: the built-in ones, and those a test registers (the faulty stacks). */
 public final class StackAdapters {
     private static final Map<String, Function<String, StackAdapter>> FACTORIES = new ConcurrentHashMap<>();
-    /** The stacks that ship with the harness, in the order {@code all} runs them. */
-    public static final List<String> BUILT_IN = List.of(JavaStack.NAME, Tpm2Pkcs11Stack.NAME);
 
     static {
-        register(JavaStack.NAME, JavaStack::new);
-        register(Tpm2Pkcs11Stack.NAME, Tpm2Pkcs11Stack::new);
+        for (BuiltInStack stack : BuiltInStack.values()) {
+            register(stack.label(), switch (stack) {
+                case JAVA -> JavaStack::new;
+                case TPM2_PKCS11 -> Tpm2Pkcs11Stack::new;
+            });
+        }
     }
 
     private StackAdapters() {
     }
 
+    /** Adds a stack; its factory gets the combination id to record timings under. */
     public static void register(String name, Function<String, StackAdapter> factory) {
         FACTORIES.put(name, factory);
     }

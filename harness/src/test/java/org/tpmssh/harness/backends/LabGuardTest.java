@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.backends;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.harness.lab.LabGuard;
+import org.tpmssh.harness.lab.LabSafetyException;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -32,7 +35,7 @@ class LabGuardTest {
     private static final char[] PIN = "482913".toCharArray();
 
     private static TpmBackend asDevice(boolean allowLabWrites) throws Exception {
-        return Backends.start(Backends.SWTPM_AS_DEVICE, new Backends.Config(Optional.empty(), allowLabWrites));
+        return Backends.start(Backend.SWTPM_AS_DEVICE, new Backends.Config(Optional.empty(), allowLabWrites));
     }
 
     @Test

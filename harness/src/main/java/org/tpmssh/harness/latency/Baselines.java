@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.latency;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.tpmssh.axes.Client;
+import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.MinaSshClient;
@@ -39,11 +41,9 @@ public final class Baselines {
     public static boolean rawTpmSign(TpmBackend backend, KeyType type, int count, String combination)
             throws Exception {
         KeyRing ring = backend.ring();
-        boolean ecc = type.label().startsWith("ecc-");
-        int curve = type == KeyType.ECC_P384 ? Alg.ECC_NIST_P384 : type == KeyType.ECC_P521 ? Alg.ECC_NIST_P521
-                : Alg.ECC_NIST_P256;
-        TpmObject key = ring.create(ecc ? Templates.eccSigningKey(curve, true)
-                : Templates.rsaSigningKey(type == KeyType.RSA_3072 ? 3072 : 2048, true), new byte[0], "baseline");
+        boolean ecc = type.isEcc();
+        TpmObject key = ring.create(ecc ? Templates.eccSigningKey(type.curve(), true)
+                : Templates.rsaSigningKey(type.rsaBits(), true), new byte[0], "baseline");
         try {
             byte[] data = "baseline".getBytes();
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(data);
@@ -67,10 +67,10 @@ public final class Baselines {
     /**
      * Logs in {@code count} times to {@code server} with a fresh ECDSA P-256 software key, timing each: for the
      * OpenSSH client a key file in OpenSSH's own ssh-agent and the same {@code ssh -v} command line as the stack's
-     * logins; for the MINA client ({@link MatrixRun#MINA_CLIENT}) the same key as a plain JCA key pair. Returns
+     * logins; for {@link Client#MINA_JCA} the same key as a plain JCA key pair. Returns
      * the last result, or the first that failed.
      */
-    public static CommandResult fileKeyLogin(SshServerUnderTest server, Path workDir, String client, int count,
+    public static CommandResult fileKeyLogin(SshServerUnderTest server, Path workDir, Client client, int count,
             String combination) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "file-key");
         Path key = dir.resolve("id_ecdsa");
@@ -81,7 +81,7 @@ public final class Baselines {
         }
         String pub = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         server.setAuthorizedKeys(List.of(pub));
-        if (MatrixRun.MINA_CLIENT.equals(client)) {
+        if (client == Client.MINA_JCA) {
             KeyPair pair = PrivateKeyFiles.read(key, PassphraseSource.none());
             try (MinaSshClient mina = MinaSshClient.builder().identity(pair)
                     .knownHosts(Files.writeString(dir.resolve("known_hosts"), server.knownHostsLine() + "\n"))

@@ -1,19 +1,29 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.stacks;
 
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Optional;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Combination;
+import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 
 /**
- * One TPM-SSH stack under test: our Java stack, and issue 5's system tpm2-pkcs11. Each stack keeps, per backend,
- * one token with the user PIN {@link MatrixRun#PIN} and one PIN-less token, as a user would set it up; scenarios
- * talk only to this interface, so a stack that signs the wrong thing fails the same scenarios a correct one passes.
+ * One TPM-SSH stack under test, as scenarios see it: per backend a PIN token and a PIN-less token, keys in them,
+ * and an agent or client that logs in with those keys.
  */
 public interface StackAdapter {
+    /** The user PIN of each stack's PIN token; a scenario about wrong PINs uses anything else. */
+    String PIN = "482913";
+    /** The SO PIN of each stack's PIN token; no scenario needs it, but a PIN token must have one. */
+    String SO_PIN = "so-731955";
+    /** The label of each stack's PIN token. */
+    String PIN_TOKEN = "matrix";
+    /** The label of each stack's PIN-less token. */
+    String PINLESS_TOKEN = "matrix-pinless";
 
     /** The stack axis value, e.g. {@code java}. */
     String name();
@@ -48,7 +58,7 @@ public interface StackAdapter {
      * that needs its own process), run in {@code dir} against {@code server} with the keys and PIN {@code agent}
      * was started with; empty to log in through the agent socket or {@link Key#keyPair} as usual.
      */
-    default Optional<CommandResult> login(String client, SshServerUnderTest server, Agent agent, String algorithm,
+    default Optional<CommandResult> login(Client client, SshServerUnderTest server, Agent agent, String algorithm,
             List<String> knownHostsLines, Path dir) throws Exception {
         return Optional.empty();
     }

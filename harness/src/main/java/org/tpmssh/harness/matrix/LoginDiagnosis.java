@@ -1,4 +1,4 @@
-package org.tpmssh.harness;
+package org.tpmssh.harness.matrix;
 
 import org.tpmssh.sshserver.CommandResult;
 
