@@ -20,9 +20,8 @@ import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
 /**
- * Test-only: our Java stack with one seeded fault, so the scenarios can prove they catch it. Every fault is
- * one a real stack has shipped with: signing other bytes, the wrong signature encoding or hash, not checking
- * the PIN, or offering a public key that is not the one that signs.
+ * Test-only: our Java stack with one seeded fault of a kind real stacks have shipped with, so the scenarios can
+ * prove they catch it.
  */
 final class FaultyStack implements StackAdapter {
 

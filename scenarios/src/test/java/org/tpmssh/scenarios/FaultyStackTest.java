@@ -25,9 +25,8 @@ import org.tpmssh.harness.matrix.StackAdapters;
 import org.tpmssh.harness.stacks.JavaStack;
 
 /**
- * Proves the scenarios catch broken stacks: each seeded fault of {@link FaultyStack} is run through the real
- * scenario classes (via the JUnit launcher, filtered to that stack on one swtpm), and at least one scenario
- * must fail with a message that says what was wrong.
+ * Proves the scenarios catch broken stacks: against each {@link FaultyStack}, at least one real scenario fails
+ * saying what was wrong.
  */
 @DisplayName("Deliberately broken stacks are caught")
 @Tag(FaultyStackTest.TAG)

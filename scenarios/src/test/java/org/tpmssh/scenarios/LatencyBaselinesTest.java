@@ -10,8 +10,8 @@ import org.tpmssh.harness.matrix.TpmMatrix;
 import org.tpmssh.sshserver.CommandResult;
 
 /**
- * The baselines beside each combination's latencies, in the same run: raw TPM2_Sign over the same transport,
- * and the same client's login to the same server with a plain software key.
+ * Measures the baselines beside each combination's latencies in the same run: raw TPM2_Sign, and a login with a
+ * software key.
  */
 @DisplayName("Latency baselines")
 class LatencyBaselinesTest {

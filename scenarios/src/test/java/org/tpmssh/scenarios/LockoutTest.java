@@ -19,8 +19,8 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.sessions.Session;
 
 /**
- * After too many wrong PINs the TPM locks out, and the stack tells the user so instead of "wrong PIN" again.
- * Only on a TPM we started; the class has one combination per backend, since a locked TPM stays locked.
+ * After too many wrong PINs the TPM locks out, and the stack says so instead of "wrong PIN" again; only on a TPM the
+ * run started.
  */
 @DisplayName("Dictionary-attack lockout")
 class LockoutTest {

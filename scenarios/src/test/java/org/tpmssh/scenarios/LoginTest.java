@@ -21,9 +21,8 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.agent.AgentKey;
 
 /**
- * A user logs in with a key in the TPM (created, imported or PIN-less), through our agent or the MINA client;
- * the real server's acceptance is the oracle. An imported key must keep the software key's fingerprint, as
- * {@code ssh-keygen -lf} computes it. Through the agent, a few bare sign requests are timed as agent round trips.
+ * A user logs in with a key in the TPM, created, imported (keeping its fingerprint) or PIN-less; the real server's
+ * acceptance is the oracle.
  */
 @DisplayName("Login with a TPM key")
 class LoginTest {

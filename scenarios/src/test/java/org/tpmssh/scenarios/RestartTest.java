@@ -18,10 +18,7 @@ import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
-/**
- * A key in the stack's token store survives the TPM stopping and starting again on its state: the store is
- * read afresh, the parent is re-derived from the same owner seed, so the stored blob loads and the key logs in.
- */
+/** A key in the stack's token store logs in again after the TPM restarts on its saved state. */
 @DisplayName("A stored key after a TPM restart")
 class RestartTest {
 

@@ -17,10 +17,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
  * An RSA key in the TPM signs with whichever of rsa-sha2-256 and rsa-sha2-512 the client forces, so neither is
- * silently replaced by the other. The client offers only the forced algorithm, and the server accepting the
- * signature is the oracle. sshd's DEBUG3 log also names the algorithm it verified; MINA SSHD keeps no such log,
- * and there the client's restriction is the check: OpenSSH's ssh refuses an agent signature of another type
- * ("… returned incorrect signature type"), and the MINA client sends only the algorithm it was given.
+ * silently replaced by the other.
  */
 @DisplayName("RSA signature algorithms")
 class RsaSignatureAlgorithmsTest {

@@ -20,10 +20,7 @@ import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
- * The server's host key is a TPM key: sshd signs with it through {@code HostKeyAgent} pointing at our agent,
- * MINA SSHD through our JCA provider. A client whose known_hosts holds the TPM host public key logs in; one
- * whose known_hosts names another key for that host refuses the server before authenticating. These logins are
- * not timed: a TPM host key signature makes them a different operation from the LOGIN the baseline matches.
+ * The server's host key is a TPM key: a client trusting it logs in, and one trusting another key refuses the server.
  */
 @DisplayName("The host key comes from the TPM")
 class TpmHostKeyTest {

@@ -15,9 +15,8 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.tpm.commands.GetCapability;
 
 /**
- * An agent given the wrong PIN (in its PIN file, as a user would) cannot log in with a PIN key, and the TPM
- * counts the failure toward dictionary-attack lockout. Only on a TPM we started: on someone else's it would
- * spend one of their tries.
+ * An agent given the wrong PIN cannot log in with a PIN key, and the TPM counts the failure; only on a TPM the run
+ * started.
  */
 @DisplayName("A wrong PIN")
 class WrongPinTest {

@@ -4,8 +4,8 @@ import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.reports.latency.LatencyRecorder;
 
 /**
- * Feeds the harness's timings into the run's {@link LatencyRecorder}, naming each operation as the
- * reports do; installed only for the duration of a conformance run.
+ * Feeds the harness's timings into the run's {@link LatencyRecorder} under the reports' operation names, for the
+ * duration of a conformance run.
  */
 final class RecorderSink implements LatencySink {
     private final LatencyRecorder recorder;

@@ -6,11 +6,7 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
-/**
- * swtpm in a container through Testcontainers, for machines that have a Docker engine but no swtpm package.
- * The image, named by {@code TPMSSH_SWTPM_IMAGE}, must have {@code swtpm} on its PATH; we start it ourselves
- * with the same flags as the local backend.
- */
+/** swtpm in a container through Testcontainers, for machines with a Docker engine but no swtpm package. */
 final class ContainerSwtpm implements AutoCloseable {
     static final String IMAGE_VARIABLE = "TPMSSH_SWTPM_IMAGE";
     private static final int DATA = 2321;

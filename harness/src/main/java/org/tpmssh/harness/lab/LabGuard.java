@@ -17,9 +17,8 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Handles;
 
 /**
- * The rules of a run on someone else's TPM: refuse one in lockout, never clear it or change its hierarchy
- * auth or DA parameters (this class offers no way to), persist only with {@code allowLabWrites} and only at
- * handles it chose and removes, and at the end prove the handle lists equal the snapshot taken at the start.
+ * The rules of a run on someone else's TPM (docs/harness.md, "Lab safety"): it refuses one in lockout, persists only
+ * when allowed, and proves at the end that the handle lists are as it found them.
  */
 public final class LabGuard {
     /** TPM_PT_PERMANENT (PT_VAR + 0) and its inLockout bit (TPMA_PERMANENT bit 9). */

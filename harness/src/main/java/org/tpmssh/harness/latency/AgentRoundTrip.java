@@ -15,9 +15,8 @@ import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
 /**
- * Times agent sign-request round trips as a client sees them (draft-miller-ssh-agent SSH_AGENTC_SIGN_REQUEST over
- * the agent socket), and checks each signature with JCA. Written by hand because OpenSSH has no command that
- * sends one bare sign request, and the request is three fields; ssh-keygen -Y sign would time a process start.
+ * Times agent sign-request round trips as a client sees them, each signature checked by JCA; written by hand because
+ * no OpenSSH command sends one bare sign request.
  */
 public final class AgentRoundTrip {
     private static final int SSH_AGENTC_SIGN_REQUEST = 13;

@@ -1,8 +1,8 @@
 package org.tpmssh.harness.latency;
 
 /**
- * Where the harness reports timings; the reports module's LatencyRecorder implements it and is installed
- * with {@link #install}. Until then every measurement goes to {@link #NONE}.
+ * Where the harness reports its timings: a no-op until a run installs one (tpmssh conformance installs one that
+ * feeds the reports' LatencyRecorder).
  */
 public interface LatencySink {
     /** The operations timed, with their baselines. */

@@ -3,9 +3,8 @@ package org.tpmssh.harness.matrix;
 import org.tpmssh.sshserver.CommandResult;
 
 /**
- * Says why an {@code ssh -v} login failed, from what the client printed: the server did not list the key,
- * the agent refused to sign, or the server listed the key and then rejected its signature. For the MINA
- * client it says only that it failed, and shows its error.
+ * Says why a login failed, from what the client printed, in the words a user needs: the key was not offered, the
+ * agent refused, or the server rejected a signature.
  */
 public final class LoginDiagnosis {
     private LoginDiagnosis() {

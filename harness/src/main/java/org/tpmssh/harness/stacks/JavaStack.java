@@ -38,10 +38,8 @@ import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * Our Java stack as users run it: a token store per backend (one PIN token, one PIN-less token) under the
- * TCG H-2 ECC parent, keys created with {@link Tokens#createKey} or imported with {@link TokenKeys#importKey},
- * served by the real {@link SshAgentServer} from {@link TokenKeys#agentKeys} with the PIN in a 0600 PIN file.
- * Each sign inside the stack is timed for the {@link LatencySink}.
+ * Our Java stack as users run it: per backend a token store under the H-2 parent, served by the real agent with the
+ * PIN in a 0600 PIN file, each sign timed.
  */
 public final class JavaStack implements StackAdapter {
     public static final String NAME = BuiltInStack.JAVA.label();

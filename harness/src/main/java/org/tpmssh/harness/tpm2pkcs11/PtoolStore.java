@@ -18,9 +18,8 @@ import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * One tpm2-pkcs11 store in a temp directory (never ~/.tpm2_pkcs11) on one TPM, with a PIN token and a PIN-less
- * token, driven only through the installed {@code tpm2_ptool}. On swtpm it runs a private tpm2-abrmd; on a
- * device it uses the device's TCTI directly. Closing stops what it started.
+ * One tpm2-pkcs11 store that the harness provisions and drives through the installed {@code tpm2_ptool}, in a temp
+ * dir on its own TPM connection; closing it stops what it started.
  */
 public final class PtoolStore implements AutoCloseable {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);

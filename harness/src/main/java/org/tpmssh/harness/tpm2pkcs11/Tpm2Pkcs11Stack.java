@@ -40,14 +40,8 @@ import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 
 /**
- * The system's tpm2-pkcs11 as a stack under test, driven only through its installed packages: keys made with
- * {@code tpm2_ptool addkey}/{@code import} (plus {@code addcert}, so SunPKCS11 lists them), public keys read
- * back with {@code ssh-keygen -D}, and logins through OpenSSH's {@code ssh-agent} after {@code ssh-add -s}, through
- * {@code ssh -I}, or through the MINA client on Java's SunPKCS11 provider.
- *
- * <p>swtpm serves one connection at a time and the run's {@link TpmBackend} holds it for the whole class, so on
- * a swtpm backend this stack runs on a companion swtpm of its own (same binary, same transport, fresh state)
- * behind its private tpm2-abrmd; on a device backend it shares the device through the kernel resource manager.
+ * The distribution's tpm2-pkcs11 as a stack under test, driven only through its installed packages and clients (see
+ * docs/harness.md, "Stacks").
  */
 public final class Tpm2Pkcs11Stack implements StackAdapter {
     public static final String NAME = BuiltInStack.TPM2_PKCS11.label();

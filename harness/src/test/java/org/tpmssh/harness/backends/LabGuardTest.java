@@ -27,10 +27,7 @@ import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.transport.Tcti;
 
-/**
- * The hardware-lab rules, checked on a real swtpm that the harness treats exactly as a lab device
- * ({@code swtpm-as-device}): no DA relaxing, a handle-list snapshot, persistence only when allowed.
- */
+/** The lab rules, checked on a real swtpm that the harness treats exactly as a lab device ({@code swtpm-as-device}). */
 class LabGuardTest {
     private static final char[] PIN = "482913".toCharArray();
 

@@ -20,9 +20,8 @@ import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.emulators.SearchPath;
 
 /**
- * Breaks the real tpm2-pkcs11 installation on purpose (a program hidden from PATH, a wrong module path, a
- * missing store, no tpm2-abrmd) and checks that each fails with its own name, as a maintainer must see it; and
- * that a real store run leaves ~/.tpm2_pkcs11 and ~/.ssh exactly as they were.
+ * Breaks the real tpm2-pkcs11 installation piece by piece and checks each failure names its piece, and that a real
+ * store run leaves ~/.tpm2_pkcs11 and ~/.ssh untouched.
  */
 class Tpm2Pkcs11FaultsTest {
     private static Tpm2Pkcs11Installation installation;

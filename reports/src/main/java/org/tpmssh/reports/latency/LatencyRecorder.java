@@ -12,12 +12,8 @@ import org.HdrHistogram.Histogram;
 import org.tpmssh.reports.model.LatencySeries;
 
 /**
- * Collects latencies per (combination, operation) in HdrHistograms, safe to call from any thread, and turns
- * them into {@link LatencySeries} with each operation's baseline beside it.
- *
- * <p>A baseline is looked up under the same combination first; when the harness recorded it once per
- * backend instead, the samples of every combination with the same backend (first axis) are merged; failing
- * that, all samples of the baseline operation are.
+ * Collects latencies per combination and operation in HdrHistograms, from any thread, and turns them into
+ * {@link LatencySeries} beside their baselines.
  */
 public final class LatencyRecorder {
 

@@ -27,10 +27,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * Collects what a JUnit Platform Launcher run found: one {@link Result} per test, or per suite when the
- * suite failed or was skipped as a whole (its tests then never report), with the harness's {@code tpmssh.*}
- * report entries as axes, attachments and TPM identity. Entries published on a container apply to the
- * tests inside it. Thread-safe, since suites may run in parallel.
+ * Collects what a JUnit Platform run found, one {@link Result} per test (or per suite that failed or was skipped as
+ * a whole), with the axes the harness published.
  */
 public final class ReportListener implements TestExecutionListener {
 
