@@ -68,7 +68,7 @@ public final class JavaStack implements StackAdapter {
     /** The backend's token store and its two tokens, made on first use and kept while the backend runs. */
     public static Tokens tokens(TpmBackend backend) throws Exception {
         return backend.shared("java-stack-tokens", () -> {
-            TokenStore store = TokenStore.open(backend.stackDir().resolve("java"));
+            TokenStore store = TokenStore.open(backend.stackDir().resolve(NAME));
             Tokens tokens = new Tokens(store, backend.ring(), ParentKind.ECC);
             if (store.token(PIN_TOKEN).isEmpty()) {
                 char[] pin = PIN.toCharArray();
