@@ -6,6 +6,7 @@ import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.IbmSimulator;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.TpmDevice;
+import org.tpmssh.harness.backends.TpmBackend.Launch;
 import org.tpmssh.tpm.transport.Tcti;
 
 /** Says whether each backend can run here, and starts it. */
@@ -38,24 +39,24 @@ public final class Backends {
 
     /** Starts (or, for a device, opens) a backend; the caller closes it. */
     public static TpmBackend start(Backend backend, Config config) throws Exception {
-        return switch (backend) {
-            case SWTPM_TCP, SWTPM_AS_DEVICE -> TpmBackend.open(TpmBackend.Launch.of(backend, Swtpm.start()), config);
-            case SWTPM_UNIX -> TpmBackend.open(TpmBackend.Launch.of(backend, Swtpm.builder().unixSocket(true).start()), config);
+        return TpmBackend.open(switch (backend) {
+            case SWTPM_TCP, SWTPM_AS_DEVICE -> Launch.swtpm(backend, Swtpm.start());
+            case SWTPM_UNIX -> Launch.swtpm(backend, Swtpm.builder().unixSocket(true).start());
             case MSSIM -> {
                 IbmSimulator sim = IbmSimulator.start();
-                yield TpmBackend.open(new TpmBackend.Launch(backend, sim.tcti(), sim, null, null), config);
+                yield Launch.process(backend, sim.tcti(), sim);
             }
             case CONTAINER -> {
                 ContainerSwtpm c = ContainerSwtpm.start();
-                yield TpmBackend.open(new TpmBackend.Launch(backend, c.tcti(), c, null, null), config);
+                yield Launch.process(backend, c.tcti(), c);
             }
             case DEVICE -> {
                 String tcti = config.tcti().orElseGet(() -> TpmDevice.probe().device()
                         .orElseThrow(() -> new IllegalStateException(TpmDevice.probe().reason())).tcti());
                 Tcti.parse(tcti); // a malformed --tcti fails here, with the parser's message
-                yield TpmBackend.open(new TpmBackend.Launch(backend, tcti, null, null, null), config);
+                yield Launch.device(tcti);
             }
-        };
+        }, config);
     }
 
     /**
@@ -64,7 +65,7 @@ public final class Backends {
      */
     public static TpmBackend startWithState(Backend backend, Path stateDir, Path stackDir) throws Exception {
         Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX).stateDir(stateDir).start();
-        return TpmBackend.open(TpmBackend.Launch.of(backend, sw).withStackDir(stackDir), Config.none());
+        return TpmBackend.open(Launch.swtpm(backend, sw).withStackDir(stackDir), Config.none());
     }
 
     /** Whether the lab rules apply: a device, or a swtpm pretending to be one; any other backend is ours. */

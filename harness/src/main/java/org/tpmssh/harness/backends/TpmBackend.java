@@ -49,8 +49,16 @@ public final class TpmBackend implements AutoCloseable {
      * with the backend).
      */
     public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir) {
-        static Launch of(Backend backend, Swtpm swtpm) {
+        static Launch swtpm(Backend backend, Swtpm swtpm) {
             return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null);
+        }
+
+        static Launch process(Backend backend, String tcti, AutoCloseable process) {
+            return new Launch(backend, tcti, process, null, null);
+        }
+
+        static Launch device(String tcti) {
+            return new Launch(Backend.DEVICE, tcti, null, null, null);
         }
 
         Launch withStackDir(Path dir) {
