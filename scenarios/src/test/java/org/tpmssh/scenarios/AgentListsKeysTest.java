@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.OpenSshClient;
 
 /** {@code ssh-add -L} shows exactly the token's keys, as the lines authorized_keys needs, and nothing else. */
 @DisplayName("The agent's key list")
 class AgentListsKeysTest {
 
-    @TpmMatrix(servers = "openssh", clients = "ssh-agent", origins = "created")
+    @TpmMatrix(servers = Server.OPENSSH, clients = Client.SSH_AGENT, origins = Origin.CREATED)
     @DisplayName("ssh-add -L lists exactly the token's keys")
     void agentListsExactlyTheTokensKeys(MatrixRun run) throws Exception {
         StackAdapter.Key first = run.key("tpmssh-first");

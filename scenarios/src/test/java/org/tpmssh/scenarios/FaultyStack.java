@@ -7,10 +7,9 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.tpmssh.harness.JavaStack;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmBackend;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.stacks.JavaStack;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentSignException;
 import org.tpmssh.stack.agent.PinProtectedKey;
@@ -21,9 +20,8 @@ import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
 /**
- * Test-only: our Java stack with one seeded fault, so the scenarios can prove they catch it. Every fault is
- * one a real stack has shipped with: signing other bytes, the wrong signature encoding or hash, not checking
- * the PIN, or offering a public key that is not the one that signs.
+ * Test-only: our Java stack with one seeded fault of a kind real stacks have shipped with, so the scenarios can
+ * prove they catch it.
  */
 final class FaultyStack implements StackAdapter {
 
@@ -119,7 +117,7 @@ final class FaultyStack implements StackAdapter {
         }
 
         private char[] pinFor(char[] pin) {
-            return fault == Fault.IGNORES_PIN ? MatrixRun.PIN.toCharArray() : pin;
+            return fault == Fault.IGNORES_PIN ? StackAdapter.PIN.toCharArray() : pin;
         }
 
         @Override

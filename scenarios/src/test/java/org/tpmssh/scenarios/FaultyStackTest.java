@@ -15,19 +15,24 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
-import org.tpmssh.harness.JavaStack;
-import org.tpmssh.harness.StackAdapters;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.RunProperty;
+import org.tpmssh.axes.Server;
+import org.tpmssh.axes.SuiteTags;
+import org.tpmssh.harness.matrix.StackAdapters;
+import org.tpmssh.harness.stacks.JavaStack;
 
 /**
- * Proves the scenarios catch broken stacks: each seeded fault of {@link FaultyStack} is run through the real
- * scenario classes (via the JUnit launcher, filtered to that stack on one swtpm), and at least one scenario
- * must fail with a message that says what was wrong.
+ * Proves the scenarios catch broken stacks: against each {@link FaultyStack}, at least one real scenario fails
+ * saying what was wrong.
  */
 @DisplayName("Deliberately broken stacks are caught")
 @Tag(FaultyStackTest.TAG)
 class FaultyStackTest {
     /** `tpmssh conformance` excludes this tag: it tests the scenarios, not the stack under test. */
-    static final String TAG = "faulty-stack";
+    static final String TAG = SuiteTags.FAULTY_STACK;
 
 
     private static final List<Class<?>> SCENARIOS = List.of(LoginTest.class, RsaSignatureAlgorithmsTest.class,
@@ -75,13 +80,13 @@ class FaultyStackTest {
 
     private static TestExecutionSummary run(String stack, String key) {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .configurationParameter("tpmssh.stack", stack)
-                .configurationParameter("tpmssh.backend", "swtpm-tcp")
-                .configurationParameter("tpmssh.server", "openssh")
-                .configurationParameter("tpmssh.keys", key)
-                .configurationParameter("tpmssh.origins", "created")
+                .configurationParameter(Axis.STACK.property(), stack)
+                .configurationParameter(Axis.BACKEND.property(), Backend.SWTPM_TCP.label())
+                .configurationParameter(Axis.SERVER.property(), Server.OPENSSH.label())
+                .configurationParameter(Axis.KEY.property(), key)
+                .configurationParameter(Axis.ORIGIN.property(), Origin.CREATED.label())
                 // These failures are the point of the test; their sshd logs need not outlive it.
-                .configurationParameter("tpmssh.keepFailureLogs", "false");
+                .configurationParameter(RunProperty.KEEP_FAILURE_LOGS.key(), "false");
         SCENARIOS.forEach(c -> request.selectors(selectClass(c)));
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();

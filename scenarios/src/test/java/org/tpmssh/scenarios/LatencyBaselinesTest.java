@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.Baselines;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.harness.latency.Baselines;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
 import org.tpmssh.sshserver.CommandResult;
 
 /**
- * The baselines beside each combination's latencies, in the same run: raw TPM2_Sign over the same transport,
- * and the same client's login to the same server with a plain software key.
+ * Measures the baselines beside each combination's latencies in the same run: raw TPM2_Sign, and a login with a
+ * software key.
  */
 @DisplayName("Latency baselines")
 class LatencyBaselinesTest {
@@ -22,7 +22,7 @@ class LatencyBaselinesTest {
     @TpmMatrix
     @DisplayName("raw TPM2_Sign and a file-key login are measured on the same backend and server")
     void baselines(MatrixRun run) throws Exception {
-        assertThat(Baselines.rawTpmSign(run.backend(), run.combination().keyType(), SIGNS, run.combination().id()))
+        assertThat(Baselines.rawTpmSign(run.backend(), run.keyType(), SIGNS, run.combination().id()))
                 .as("JCA verifies the raw TPM2_Sign signature").isTrue();
         CommandResult login = Baselines.fileKeyLogin(run.server(List.of()), run.workDir(),
                 run.combination().client(), LOGINS, run.combination().id());

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.KeyAlgorithm;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -15,15 +19,16 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.sessions.Session;
 
 /**
- * After too many wrong PINs the TPM locks out, and the stack tells the user so instead of "wrong PIN" again.
- * Only on a TPM we started; the class has one combination per backend, since a locked TPM stays locked.
+ * After too many wrong PINs the TPM locks out, and the stack says so instead of "wrong PIN" again; only on a TPM the
+ * run started.
  */
 @DisplayName("Dictionary-attack lockout")
 class LockoutTest {
     private static final int PT_PERMANENT = 0x200;
     private static final int IN_LOCKOUT = 1 << 9;
 
-    @TpmMatrix(keys = "ecc-p256", origins = "created", servers = "openssh", clients = "ssh-agent")
+    @TpmMatrix(keys = KeyAlgorithm.ECC_P256, origins = Origin.CREATED, servers = Server.OPENSSH,
+            clients = Client.SSH_AGENT)
     @DisplayName("lockout is reported after too many wrong PINs")
     void lockoutIsReported(MatrixRun run) throws Exception {
         assumeTrue(run.backend().owned(), "locking out a TPM this run does not own is never allowed");

@@ -9,20 +9,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.AgentRoundTrip;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.harness.latency.AgentRoundTrip;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.agent.AgentKey;
 
 /**
- * A user logs in with a key in the TPM (created, imported or PIN-less), through our agent or the MINA client;
- * the real server's acceptance is the oracle. An imported key must keep the software key's fingerprint, as
- * {@code ssh-keygen -lf} computes it. Through the agent, a few bare sign requests are timed as agent round trips.
+ * A user logs in with a key in the TPM, created, imported (keeping its fingerprint) or PIN-less; the real server's
+ * acceptance is the oracle.
  */
 @DisplayName("Login with a TPM key")
 class LoginTest {
@@ -30,7 +30,7 @@ class LoginTest {
     private static final int LOGINS = 3;
     private static final int ROUND_TRIPS = 5;
 
-    @TpmMatrix(clients = {"ssh-agent", "mina-jca", "ssh-pkcs11"})
+    @TpmMatrix(clients = {Client.SSH_AGENT, Client.MINA_JCA, Client.SSH_PKCS11})
     @DisplayName("ssh logs in with a TPM key")
     void sshLogsInWithTheTpmKey(MatrixRun run) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-login");
@@ -40,7 +40,7 @@ class LoginTest {
                 CommandResult r = run.login(server, agent);
                 assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
             }
-            if (run.combination().client().equals("ssh-agent")) {
+            if (run.combination().client() == Client.SSH_AGENT) {
                 assertThat(AgentRoundTrip.measure(agent.socketPath(), key.publicKeyBlob(),
                         AgentKey.SSH_AGENT_RSA_SHA2_256, ROUND_TRIPS, run.combination().id()))
                         .as("agent sign responses that JCA verified").isEqualTo(ROUND_TRIPS);

@@ -16,7 +16,10 @@ import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
-import org.tpmssh.harness.TpmMatrixProvider;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.ReportKeys;
+import org.tpmssh.axes.SuiteTags;
 
 /**
  * A matrix scenario announces how many invocations it will run before the first one starts, so that
@@ -26,7 +29,7 @@ import org.tpmssh.harness.TpmMatrixProvider;
 @DisplayName("The matrix announces its size")
 // Checks the suites themselves (it runs them through a nested Launcher), so it belongs to mvn verify,
 // not to a conformance run, which would run the suites it drives twice.
-@Tag("suite-self-check")
+@Tag(SuiteTags.SELF_CHECK)
 class MatrixSizeAnnouncementTest {
 
     @Test
@@ -38,7 +41,7 @@ class MatrixSizeAnnouncementTest {
         TestExecutionListener listener = new TestExecutionListener() {
             @Override
             public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
-                String size = entry.getKeyValuePairs().get(TpmMatrixProvider.INVOCATIONS);
+                String size = entry.getKeyValuePairs().get(ReportKeys.INVOCATIONS);
                 if (size != null) {
                     announced.put(id.getUniqueId(), Integer.parseInt(size));
                     if (!registered.containsKey(id.getUniqueId())) {
@@ -56,8 +59,8 @@ class MatrixSizeAnnouncementTest {
         // Two key types and both servers give each template more than one invocation.
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectClass(UnauthorizedKeyTest.class), selectClass(AgentListsKeysTest.class))
-                .configurationParameter("tpmssh.backend", "container")
-                .configurationParameter("tpmssh.keys", "ecc-p256,rsa-2048")
+                .configurationParameter(Axis.BACKEND.property(), Backend.CONTAINER.label())
+                .configurationParameter(Axis.KEY.property(), "ecc-p256,rsa-2048")
                 .build(), listener);
 
         assertThat(announced).as("templates that announced their size").hasSize(2);

@@ -8,10 +8,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
@@ -20,7 +21,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 class ParallelLoginsTest {
     private static final int LOGINS = 8;
 
-    @TpmMatrix(origins = "created")
+    @TpmMatrix(origins = Origin.CREATED)
     @DisplayName("8 parallel logins through one agent all succeed")
     void eightParallelLoginsSucceed(MatrixRun run) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-parallel");

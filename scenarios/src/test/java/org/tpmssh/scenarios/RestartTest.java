@@ -6,23 +6,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.Backends;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmBackend;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.harness.backends.Backends;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
-/**
- * A key in the stack's token store survives the TPM stopping and starting again on its state: the store is
- * read afresh, the parent is re-derived from the same owner seed, so the stored blob loads and the key logs in.
- */
+/** A key in the stack's token store logs in again after the TPM restarts on its saved state. */
 @DisplayName("A stored key after a TPM restart")
 class RestartTest {
 
-    @TpmMatrix(backends = {"swtpm-tcp", "swtpm-unix"}, clients = "ssh-agent", origins = {"created", "pinless"})
+    @TpmMatrix(backends = {Backend.SWTPM_TCP, Backend.SWTPM_UNIX}, clients = Client.SSH_AGENT,
+            origins = {Origin.CREATED, Origin.PINLESS})
     @DisplayName("after a backend restart with persisted state, a stored key still logs in")
     void storedKeyLogsInAfterRestart(MatrixRun run) throws Exception {
         Path state = Files.createDirectories(run.workDir().resolve("tpm-state"));
@@ -30,7 +31,7 @@ class RestartTest {
         String authorized;
         StackAdapter.Stored stored;
         try (TpmBackend first = Backends.startWithState(run.combination().backend(), state, stacks)) {
-            try (StackAdapter.Key key = run.stack().createKey(first, run.combination().keyType(),
+            try (StackAdapter.Key key = run.stack().createKey(first, run.keyType(),
                     run.combination().pinless(), "tpmssh-restart")) {
                 authorized = key.authorizedKeysLine();
                 stored = key.stored();

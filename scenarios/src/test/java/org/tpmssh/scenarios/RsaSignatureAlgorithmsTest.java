@@ -5,30 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.KeyAlgorithm;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
  * An RSA key in the TPM signs with whichever of rsa-sha2-256 and rsa-sha2-512 the client forces, so neither is
- * silently replaced by the other. The client offers only the forced algorithm, and the server accepting the
- * signature is the oracle. sshd's DEBUG3 log also names the algorithm it verified; MINA SSHD keeps no such log,
- * and there the client's restriction is the check: OpenSSH's ssh refuses an agent signature of another type
- * ("… returned incorrect signature type"), and the MINA client sends only the algorithm it was given.
+ * silently replaced by the other.
  */
 @DisplayName("RSA signature algorithms")
 class RsaSignatureAlgorithmsTest {
 
-    @TpmMatrix(keys = {"rsa-2048", "rsa-3072"}, origins = "created")
+    @TpmMatrix(keys = {KeyAlgorithm.RSA_2048, KeyAlgorithm.RSA_3072}, origins = Origin.CREATED)
     @DisplayName("rsa-sha2-256 is negotiated when the client forces it")
     void rsaSha2With256(MatrixRun run) throws Exception {
         loginWith(run, "rsa-sha2-256");
     }
 
-    @TpmMatrix(keys = {"rsa-2048", "rsa-3072"}, origins = "created")
+    @TpmMatrix(keys = {KeyAlgorithm.RSA_2048, KeyAlgorithm.RSA_3072}, origins = Origin.CREATED)
     @DisplayName("rsa-sha2-512 is negotiated when the client forces it")
     void rsaSha2With512(MatrixRun run) throws Exception {
         loginWith(run, "rsa-sha2-512");
@@ -37,7 +37,7 @@ class RsaSignatureAlgorithmsTest {
     private static void loginWith(MatrixRun run, String algorithm) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-" + algorithm);
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
-        boolean openssh = "openssh".equals(run.combination().server());
+        boolean openssh = run.combination().server() == Server.OPENSSH;
         long logBefore = openssh ? Files.size(run.sshdLog()) : 0;
         try (StackAdapter.Agent agent = run.agent(List.of(key))) {
             CommandResult r = run.loginWithAlgorithm(server, agent, algorithm);

@@ -8,9 +8,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 
@@ -19,7 +22,7 @@ import org.tpmssh.sshserver.CommandRunner;
 class SshSigRoundTripTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    @TpmMatrix(servers = "openssh", clients = "ssh-agent", origins = "created")
+    @TpmMatrix(servers = Server.OPENSSH, clients = Client.SSH_AGENT, origins = Origin.CREATED)
     @DisplayName("ssh-keygen -Y sign through the agent verifies with check-novalidate")
     void signThenCheckNovalidate(MatrixRun run) throws Exception {
         StackAdapter.Key key = run.key("tpmssh-sshsig");

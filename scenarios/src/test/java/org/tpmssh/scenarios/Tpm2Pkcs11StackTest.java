@@ -3,7 +3,6 @@ package org.tpmssh.scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
@@ -17,6 +16,9 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.SuiteTags;
 import org.tpmssh.harness.tpm2pkcs11.Tpm2Pkcs11Stack;
 
 /**
@@ -28,7 +30,7 @@ import org.tpmssh.harness.tpm2pkcs11.Tpm2Pkcs11Stack;
 @DisplayName("The system tpm2-pkcs11 stack logs in")
 // Checks the suites themselves (it runs them through a nested Launcher), so it belongs to mvn verify,
 // not to a conformance run, which would run the suites it drives twice.
-@Tag("suite-self-check")
+@Tag(SuiteTags.SELF_CHECK)
 class Tpm2Pkcs11StackTest {
 
     @Test
@@ -49,12 +51,12 @@ class Tpm2Pkcs11StackTest {
 
     private static TestExecutionSummary run(Map<String, String> outcomes) {
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .configurationParameter("tpmssh.stack", Tpm2Pkcs11Stack.NAME)
-                .configurationParameter("tpmssh.backend", "swtpm-tcp")
-                .configurationParameter("tpmssh.server", "openssh,mina")
-                .configurationParameter("tpmssh.client", "ssh-agent,ssh-pkcs11,mina-jca")
-                .configurationParameter("tpmssh.keys", "ecc-p256,rsa-2048")
-                .configurationParameter("tpmssh.origins", "created,pinless")
+                .configurationParameter(Axis.STACK.property(), Tpm2Pkcs11Stack.NAME)
+                .configurationParameter(Axis.BACKEND.property(), Backend.SWTPM_TCP.label())
+                .configurationParameter(Axis.SERVER.property(), "openssh,mina")
+                .configurationParameter(Axis.CLIENT.property(), "ssh-agent,ssh-pkcs11,mina-jca")
+                .configurationParameter(Axis.KEY.property(), "ecc-p256,rsa-2048")
+                .configurationParameter(Axis.ORIGIN.property(), "created,pinless")
                 .selectors(selectClass(LoginTest.class));
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();

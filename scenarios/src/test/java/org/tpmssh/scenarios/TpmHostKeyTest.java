@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.LoginDiagnosis;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.axes.Server;
+import org.tpmssh.harness.matrix.LoginDiagnosis;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.AgentHostKey;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.MinaSshServer;
@@ -17,15 +20,12 @@ import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
 /**
- * The server's host key is a TPM key: sshd signs with it through {@code HostKeyAgent} pointing at our agent,
- * MINA SSHD through our JCA provider. A client whose known_hosts holds the TPM host public key logs in; one
- * whose known_hosts names another key for that host refuses the server before authenticating. These logins are
- * not timed: a TPM host key signature makes them a different operation from the LOGIN the baseline matches.
+ * The server's host key is a TPM key: a client trusting it logs in, and one trusting another key refuses the server.
  */
 @DisplayName("The host key comes from the TPM")
 class TpmHostKeyTest {
 
-    @TpmMatrix(origins = "created")
+    @TpmMatrix(origins = Origin.CREATED)
     @DisplayName("a client trusting the TPM host key logs in, one trusting another key refuses")
     void hostKeyComesFromTheTpm(MatrixRun run) throws Exception {
         StackAdapter.Key hostKey = run.key("tpmssh-host");
@@ -35,7 +35,7 @@ class TpmHostKeyTest {
         String hostLine = typeAndKey(hostKey.authorizedKeysLine());
         StackAdapter.Agent hostAgent = null;
         SshServerUnderTest server;
-        if ("openssh".equals(run.combination().server())) {
+        if (run.combination().server() == Server.OPENSSH) {
             hostAgent = run.agent(List.of(hostKey));
             server = OpenSshServer.start(dir, authorized, new AgentHostKey(hostLine, hostAgent.socketPath()));
         } else {
@@ -53,7 +53,7 @@ class TpmHostKeyTest {
                     List.of(host + typeAndKey(userKey.authorizedKeysLine())), false);
             assertThat(other.exitCode()).as(() -> "a client trusting another host key must refuse the server: "
                     + other.describe()).isEqualTo(255);
-            if (!MatrixRun.MINA_CLIENT.equals(run.combination().client())) {
+            if (run.combination().client() != Client.MINA_JCA) {
                 assertThat(other.stderr()).contains("REMOTE HOST IDENTIFICATION HAS CHANGED");
             }
         } finally {

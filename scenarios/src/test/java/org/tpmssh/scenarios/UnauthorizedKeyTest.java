@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmMatrix;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Origin;
+import org.tpmssh.harness.matrix.MatrixRun;
+import org.tpmssh.harness.matrix.TpmMatrix;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 
@@ -14,7 +16,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 @DisplayName("A key not in authorized_keys")
 class UnauthorizedKeyTest {
 
-    @TpmMatrix(origins = "created")
+    @TpmMatrix(origins = Origin.CREATED)
     @DisplayName("a TPM key that is not in authorized_keys is refused")
     void keyAbsentFromAuthorizedKeysIsRefused(MatrixRun run) throws Exception {
         StackAdapter.Key listed = run.key("tpmssh-listed");
@@ -23,7 +25,7 @@ class UnauthorizedKeyTest {
         try (StackAdapter.Agent agent = run.agent(List.of(stranger))) {
             CommandResult r = run.login(server, agent);
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(255);
-            if (MatrixRun.MINA_CLIENT.equals(run.combination().client())) {
+            if (run.combination().client() == Client.MINA_JCA) {
                 assertThat(r.stderr()).as(r.describe()).containsIgnoringCase("auth");
             } else {
                 assertThat(r.stderr()).contains("Permission denied").doesNotContain("Server accepts key");

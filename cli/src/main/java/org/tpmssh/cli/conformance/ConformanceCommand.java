@@ -15,10 +15,16 @@ import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.launcher.EngineFilter;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TagFilter;
-import org.tpmssh.harness.LatencySink;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.BuiltInStack;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.RunProperty;
+import org.tpmssh.axes.SuiteTags;
 import org.tpmssh.cli.Main;
+import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.reports.environment.EnvironmentProbe;
 import org.tpmssh.reports.format.ReportFiles;
 import org.tpmssh.reports.format.ReportFormatException;
@@ -30,14 +36,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/**
- * {@code tpmssh conformance}: runs the scenario suites through the JUnit Platform Launcher, so that it runs
- * the same tests as {@code mvn verify}, shows progress and one line per scenario, and writes the run's
- * report.json, junit.xml and report.html.
- */
+/** {@code tpmssh conformance}: runs the scenario suites through the JUnit Platform Launcher and writes the run's reports. */
 @Command(
         name = "conformance",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = AxisOptions.Defaults.class,
         description = {
             "Run the scenario suites: real OpenSSH and MINA logins through TPM-backed keys.",
             "Progress lines ([N done, M to go] running <scenario>) go to stderr, one result line per scenario"
@@ -48,26 +51,12 @@ import picocli.CommandLine.Spec;
         })
 public final class ConformanceCommand implements Callable<Integer> {
 
-    /** The system property through which scenarios learn which TPM to use instead of starting swtpm. */
-    static final String TCTI_PROPERTY = "tpmssh.tcti";
-
-    /** The launcher configuration parameters the harness reads; they fall back to system properties. */
-    static final String BACKEND = "tpmssh.backend";
-    static final String STACK = "tpmssh.stack";
-    static final String SERVER = "tpmssh.server";
-    static final String CLIENT = "tpmssh.client";
-    static final String KEYS = "tpmssh.keys";
-    static final String ORIGINS = "tpmssh.origins";
-    static final String SCENARIOS = "tpmssh.scenarios";
-    static final String ALLOW_LAB_WRITES = "tpmssh.allowLabWrites";
-    static final String TCTI = TCTI_PROPERTY;
-    static final String FAULTY_STACK_TAG = "faulty-stack";
-    static final String SELF_CHECK_TAG = "suite-self-check";
-
     // The class names surefire runs by default, so that a helper class in the suites is skipped by both.
     private static final String[] SUREFIRE_CLASS_NAMES = {
         "^(.*\\.)?Test[^.]*$", "^.*Tests?$", "^.*TestCase$"
     };
+    /** {@code --backend device:/dev/tpmrm0} names the device backend and its TCTI at once. */
+    private static final String DEVICE_PREFIX = Backend.DEVICE.label() + ":";
 
     private final String scenarioPackage;
 
@@ -76,42 +65,48 @@ public final class ConformanceCommand implements Callable<Integer> {
     @Option(
             names = "--backend",
             paramLabel = "<backend>",
-            defaultValue = "swtpm-tcp",
+            completionCandidates = AxisOptions.Backends.class,
             description = {
-                "The TPM backends to run, comma-separated: swtpm-tcp, swtpm-unix, mssim, device (or"
-                        + " device:/dev/tpmrm0), container, swtpm-as-device. Default: ${DEFAULT-VALUE} (an"
-                        + " auto-started swtpm); with --tcti alone, device."
+                "The TPM backends to run, comma-separated: ${COMPLETION-CANDIDATES} (the device also as"
+                        + " device:/dev/tpmrm0). Default: ${DEFAULT-VALUE} (an auto-started swtpm); with --tcti"
+                        + " alone, device."
             })
     String backend;
 
-    @Option(names = "--stack", paramLabel = "<stack>", description = "Stacks to run, comma-separated (java, …).")
+    @Option(
+            names = "--stack",
+            paramLabel = "<stack>",
+            completionCandidates = AxisOptions.Stacks.class,
+            description = "Stacks to run, comma-separated: ${COMPLETION-CANDIDATES}.")
     String stack;
 
     @Option(
             names = "--server",
             paramLabel = "<server>",
-            defaultValue = "openssh,mina",
-            description = "SSH servers to log in to, comma-separated. Default: ${DEFAULT-VALUE}.")
+            completionCandidates = AxisOptions.Servers.class,
+            description = "SSH servers to log in to, comma-separated: ${COMPLETION-CANDIDATES}."
+                    + " Default: ${DEFAULT-VALUE}.")
     String server;
 
     @Option(
             names = "--client",
             paramLabel = "<client>",
-            description = "SSH clients to log in with, comma-separated: openssh (through our agent), mina.")
+            completionCandidates = AxisOptions.Clients.class,
+            description = "SSH clients to log in with, comma-separated: ${COMPLETION-CANDIDATES}.")
     String client;
 
     @Option(
             names = "--keys",
             paramLabel = "<types>",
-            defaultValue = "ecc-p256,rsa-2048",
-            description = "Key types, comma-separated: ecc-p256, ecc-p384, ecc-p521, rsa-2048, rsa-3072."
-                    + " Default: ${DEFAULT-VALUE}.")
+            completionCandidates = AxisOptions.Keys.class,
+            description = "Key types, comma-separated: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String keys;
 
     @Option(
             names = "--origins",
             paramLabel = "<origins>",
-            description = "Key origins, comma-separated: created, imported, pinless.")
+            completionCandidates = AxisOptions.Origins.class,
+            description = "Key origins, comma-separated: ${COMPLETION-CANDIDATES}.")
     String origins;
 
     @Option(
@@ -199,37 +194,37 @@ public final class ConformanceCommand implements Callable<Integer> {
         Map<String, String> p = new LinkedHashMap<>();
         String backends = backend;
         String deviceTcti = tcti;
-        // `--backend device:/dev/tpmrm0` names the device and its TCTI at once.
-        if (backends != null && backends.contains("device:")) {
+        if (backends != null && backends.contains(DEVICE_PREFIX)) {
             StringBuilder names = new StringBuilder();
             for (String b : backends.split(",")) {
                 String name = b.strip();
-                if (name.startsWith("device:")) {
+                if (name.startsWith(DEVICE_PREFIX)) {
                     deviceTcti = deviceTcti == null ? name : deviceTcti;
-                    name = "device";
+                    name = Backend.DEVICE.label();
                 }
                 names.append(names.length() == 0 ? "" : ",").append(name);
             }
             backends = names.toString();
         } else if (tcti != null && !backendGiven()) {
             // A TPM given with --tcti is tested as it is, under the lab rules of the device backend.
-            backends = "device";
+            backends = Backend.DEVICE.label();
         }
-        put(p, BACKEND, backends);
-        put(p, STACK, stack);
-        put(p, SERVER, server);
+        put(p, Axis.BACKEND.property(), backends);
+        put(p, Axis.STACK.property(), stack);
+        put(p, Axis.SERVER.property(), server);
         String clients = client;
-        if (clients == null && stack != null && (stack.contains("tpm2-pkcs11") || stack.strip().equals("all"))) {
+        if (clients == null && stack != null && (stack.contains(BuiltInStack.TPM2_PKCS11.label())
+                || stack.strip().equals(Axis.ALL))) {
             // tpm2-pkcs11 is used through `ssh -I` as often as through ssh-add -s: test both unless told otherwise.
-            clients = "ssh-agent,ssh-pkcs11";
+            clients = Client.SSH_AGENT.label() + "," + Client.SSH_PKCS11.label();
         }
-        put(p, CLIENT, clients);
-        put(p, KEYS, keys);
-        put(p, ORIGINS, origins);
-        put(p, SCENARIOS, filter == null ? null : filter.toString());
-        put(p, TCTI, deviceTcti);
+        put(p, Axis.CLIENT.property(), clients);
+        put(p, Axis.KEY.property(), keys);
+        put(p, Axis.ORIGIN.property(), origins);
+        put(p, RunProperty.SCENARIOS.key(), filter == null ? null : filter.toString());
+        put(p, RunProperty.TCTI.key(), deviceTcti);
         if (allowLabWrites) {
-            p.put(ALLOW_LAB_WRITES, "true");
+            p.put(RunProperty.ALLOW_LAB_WRITES.key(), "true");
         }
         return p;
     }
@@ -255,7 +250,7 @@ public final class ConformanceCommand implements Callable<Integer> {
                                 // The seeded-fault suite proves the scenarios catch a broken stack, and the
                                 // self-checks run the suites through a nested Launcher: both are part of mvn
                                 // verify, not of a conformance verdict on this machine.
-                                TagFilter.excludeTags(FAULTY_STACK_TAG, SELF_CHECK_TAG),
+                                TagFilter.excludeTags(SuiteTags.FAULTY_STACK, SuiteTags.SELF_CHECK),
                                 ClassNameFilter.includeClassNamePatterns(SUREFIRE_CLASS_NAMES));
         if (filter != null) {
             request.filters(filter);

@@ -1,11 +1,11 @@
 package org.tpmssh.cli.conformance;
 
-import org.tpmssh.harness.LatencySink;
+import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.reports.latency.LatencyRecorder;
 
 /**
- * Feeds the harness's timings into the run's {@link LatencyRecorder}, naming each operation as the
- * reports do; installed only for the duration of a conformance run.
+ * Feeds the harness's timings into the run's {@link LatencyRecorder} under the reports' operation names, for the
+ * duration of a conformance run.
  */
 final class RecorderSink implements LatencySink {
     private final LatencyRecorder recorder;

@@ -13,8 +13,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The {@code --scenarios} selection: keeps a scenario when its display name or class name, or those of a
- * suite that contains it, match a glob or regular expression anywhere, ignoring case.
+ * The {@code --scenarios} selection: a glob or regular expression matched, ignoring case, against scenario, class
+ * and suite names.
  */
 final class ScenarioFilter implements PostDiscoveryFilter {
 

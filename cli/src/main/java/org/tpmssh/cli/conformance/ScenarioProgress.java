@@ -12,27 +12,13 @@ import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
+import org.tpmssh.axes.ReportKeys;
 
 /**
- * Prints one line per scenario as it finishes ({@code PASS}, {@code FAIL} or {@code SKIP}), counts them,
- * and decides the exit code of a conformance run. As each scenario starts, a progress line on the progress
- * stream names it (for a matrix invocation, its combination) with how many are done and how many remain.
- *
- * <p>The remaining count is taken from the test plan up front, but matrix invocations only exist once their
- * template runs: they are added as they are registered, and while a template has not finished the count is
- * a lower bound, shown as {@code N+}, unless the template announced its size with a {@value #INVOCATIONS}
- * report entry before its first invocation (the harness's matrix does). Tests inside a suite that fails or
- * is skipped as a whole leave the count, since they will never run.
- *
- * <p>A container (a suite class or a parameterized scenario) gets a line of its own only when it fails or
- * is skipped as a whole, because then its scenarios never report: a suite whose {@code @BeforeAll} cannot
- * start swtpm must count as a failure, not as zero tests. Its methods are synchronized because suites may
- * run in parallel.
+ * The console of a conformance run: a progress line as each scenario starts, a PASS, FAIL or SKIP line as it ends,
+ * and the counts that decide the exit code (see docs/harness.md for how "N to go" is counted).
  */
 final class ScenarioProgress implements TestExecutionListener {
-
-    /** The report entry with which a test template announces how many invocations it will run. */
-    static final String INVOCATIONS = "tpmssh.matrix.invocations";
 
     private final PrintWriter out;
     private final PrintWriter progress;
@@ -87,7 +73,7 @@ final class ScenarioProgress implements TestExecutionListener {
 
     @Override
     public synchronized void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
-        String size = entry.getKeyValuePairs().get(INVOCATIONS);
+        String size = entry.getKeyValuePairs().get(ReportKeys.INVOCATIONS);
         if (size != null && openTemplates.contains(id.getUniqueId())) {
             try {
                 announced.put(id.getUniqueId(), Integer.parseInt(size.strip()));

@@ -10,8 +10,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * The table that closes a conformance run in the terminal: passed, failed and skipped per combination, then
- * the latency medians beside their baselines. report.html has the full picture.
+ * The table that closes a conformance run in the terminal: results per combination, then the latency medians beside
+ * their baselines.
  */
 final class SummaryTable {
 

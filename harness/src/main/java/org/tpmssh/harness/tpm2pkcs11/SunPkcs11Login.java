@@ -24,9 +24,8 @@ import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 
 /**
- * The MINA client logging in with tpm2-pkcs11 keys through Java's SunPKCS11 provider, run in a child JVM:
- * libtpm2_pkcs11 reads TPM2_PKCS11_STORE and its TCTI from the process environment once, at C_Initialize, and
- * a JVM can neither set its own environment nor unload the module, so one store needs one process.
+ * The MINA client logging in with tpm2-pkcs11 keys through Java's SunPKCS11, in a child JVM, since the module reads
+ * its store and TCTI from the process environment.
  */
 public final class SunPkcs11Login {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -35,7 +34,7 @@ public final class SunPkcs11Login {
     }
 
     /** Logs in to {@code server} and runs {@code true}; the result's wall time includes the JVM start. */
-    static CommandResult run(Tpm2Pkcs11Store store, SshServerUnderTest server, List<String> knownHostsLines,
+    static CommandResult run(PtoolStore store, SshServerUnderTest server, List<String> knownHostsLines,
             Path dir, char[] pin, List<String> keys) throws Exception {
         Files.createDirectories(dir);
         Path knownHosts = Files.writeString(dir.resolve("known_hosts"), String.join("\n", knownHostsLines) + "\n");

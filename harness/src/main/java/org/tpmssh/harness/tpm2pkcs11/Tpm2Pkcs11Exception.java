@@ -1,8 +1,8 @@
 package org.tpmssh.harness.tpm2pkcs11;
 
 /**
- * The system tpm2-pkcs11 stack failed at a named step. The message starts with what a maintainer must fix
- * ("tpm2_ptool missing from libtpm2-pkcs11-tools …"), never "login failed", and never contains a PIN.
+ * The system tpm2-pkcs11 stack failed at a named step, said as what a maintainer must fix (never "login failed",
+ * never a PIN).
  */
 public class Tpm2Pkcs11Exception extends Exception {
 

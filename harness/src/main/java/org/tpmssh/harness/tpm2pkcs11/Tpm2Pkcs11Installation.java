@@ -13,9 +13,8 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 
 /**
- * Where the system's tpm2-pkcs11 is installed: {@code tpm2_ptool} on PATH and {@code libtpm2_pkcs11.so*} in the
- * distribution's library directories (or {@code TPMSSH_TPM2_PKCS11_MODULE}), with the installed package versions.
- * Each missing piece is its own {@link Tpm2Pkcs11Exception.Fault}, as Debian bug #968310 (no tpm2_ptool) was.
+ * Where the system's tpm2-pkcs11 is installed ({@code tpm2_ptool}, the module, the package versions); each missing
+ * piece is its own {@link Tpm2Pkcs11Exception.Fault}.
  *
  * @param ptool the tpm2_ptool program
  * @param module the PKCS#11 module

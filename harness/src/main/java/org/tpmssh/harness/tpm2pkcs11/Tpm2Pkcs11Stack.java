@@ -2,10 +2,8 @@ package org.tpmssh.harness.tpm2pkcs11;
 
 import java.io.StringWriter;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
@@ -25,36 +23,25 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.tpmssh.harness.Backends;
-import org.tpmssh.harness.Combination;
-import org.tpmssh.harness.MatrixRun;
-import org.tpmssh.harness.StackAdapter;
-import org.tpmssh.harness.TpmBackend;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.axes.BuiltInStack;
+import org.tpmssh.axes.Client;
+import org.tpmssh.axes.Combination;
+import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
-import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
-import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 
 /**
- * The system's tpm2-pkcs11 as a stack under test, driven only through its installed packages: keys made with
- * {@code tpm2_ptool addkey}/{@code import} (plus {@code addcert}, so SunPKCS11 lists them), public keys read
- * back with {@code ssh-keygen -D}, and logins through OpenSSH's {@code ssh-agent} after {@code ssh-add -s}, through
- * {@code ssh -I}, or through the MINA client on Java's SunPKCS11 provider.
- *
- * <p>swtpm serves one connection at a time and the run's {@link TpmBackend} holds it for the whole class, so on
- * a swtpm backend this stack runs on a companion swtpm of its own (same binary, same transport, fresh state)
- * behind its private tpm2-abrmd; on a device backend it shares the device through the kernel resource manager.
+ * The distribution's tpm2-pkcs11 as a stack under test, driven only through its installed packages and clients (see
+ * docs/harness.md, "Stacks").
  */
 public final class Tpm2Pkcs11Stack implements StackAdapter {
-    public static final String NAME = "tpm2-pkcs11";
-    /** The client axis value for {@code ssh -I <module>}. */
-    public static final String SSH_PKCS11_CLIENT = "ssh-pkcs11";
-    static final String PIN = MatrixRun.PIN;
+    public static final String NAME = BuiltInStack.TPM2_PKCS11.label();
     private static final AtomicLong LABELS = new AtomicLong();
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final String combination;
 
@@ -100,19 +87,19 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     @Override
     public Optional<String> unavailable(Combination c) {
         return switch (c.backend()) {
-            case Backends.SWTPM_TCP, Backends.SWTPM_UNIX, Backends.DEVICE -> Optional.empty();
-            default -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind tpm2-abrmd) or a kernel resource"
-                    + " manager device, not on " + c.backend());
+            case SWTPM_TCP, SWTPM_UNIX, DEVICE -> Optional.empty();
+            case MSSIM, CONTAINER, SWTPM_AS_DEVICE -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind tpm2-abrmd) or a kernel resource"
+                    + " manager device, not on " + c.backend().label());
         };
     }
 
     /** The backend's store and tokens, made on first use and closed with the backend. */
-    public static Tpm2Pkcs11Store store(TpmBackend backend) throws Exception {
+    public static PtoolStore store(TpmBackend backend) throws Exception {
         return backend.shared("tpm2-pkcs11-store", () -> {
             Tpm2Pkcs11Installation installation = installed();
-            String device = backend.name().equals(Backends.DEVICE) ? backend.tcti() : null;
-            return Tpm2Pkcs11Store.open(installation, Files.createTempDirectory(backend.stackDir(), "tpm2-pkcs11-"),
-                    device, backend.name().equals(Backends.SWTPM_UNIX));
+            String device = backend.kind() == Backend.DEVICE ? backend.tcti() : null;
+            return PtoolStore.open(installation, Files.createTempDirectory(backend.stackDir(), "tpm2-pkcs11-"),
+                    device, backend.kind() == Backend.SWTPM_UNIX);
         });
     }
 
@@ -132,8 +119,8 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
 
     @Override
     public Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception {
-        Tpm2Pkcs11Store store = store(backend);
-        String token = pinless ? Tpm2Pkcs11Store.PINLESS_TOKEN : Tpm2Pkcs11Store.PIN_TOKEN;
+        PtoolStore store = store(backend);
+        String token = pinless ? PINLESS_TOKEN : PIN_TOKEN;
         String label = comment + "-" + LABELS.incrementAndGet();
         store.ptool("addkey " + algorithm(type), List.of("addkey", "--label=" + token, userPin(pinless),
                 "--algorithm=" + algorithm(type), "--key-label=" + label));
@@ -143,8 +130,8 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     @Override
     public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment)
             throws Exception {
-        Tpm2Pkcs11Store store = store(backend);
-        String token = pinless ? Tpm2Pkcs11Store.PINLESS_TOKEN : Tpm2Pkcs11Store.PIN_TOKEN;
+        PtoolStore store = store(backend);
+        String token = pinless ? PINLESS_TOKEN : PIN_TOKEN;
         String label = comment + "-" + LABELS.incrementAndGet();
         String pub = Files.readString(Path.of(privateKeyFile + ".pub"));
         String algorithm = pub.startsWith("ssh-rsa") ? "rsa" : "ecc";
@@ -155,17 +142,17 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
 
     @Override
     public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
-        if (!backend.name().equals(Backends.DEVICE)) {
+        if (backend.kind() != Backend.DEVICE) {
             // The restart scenario restarts the run's swtpm, which this stack's companion swtpm never sees.
             throw new TestAbortedException("the tpm2-pkcs11 stack keeps its store on a companion swtpm, so a"
                     + " restart of the run's swtpm does not test it");
         }
-        Tpm2Pkcs11Store store = store(backend);
+        PtoolStore store = store(backend);
         return new Tpm2Key(store, stored, publicLine(store, stored.label()));
     }
 
     /** Reads the key back as ssh-keygen -D lists it and adds the certificate SunPKCS11 needs to list it. */
-    private Key finish(Tpm2Pkcs11Store store, String token, String label, boolean pinless) throws Exception {
+    private Key finish(PtoolStore store, String token, String label, boolean pinless) throws Exception {
         String line = publicLine(store, label);
         Path cert = store.scratch("cert").resolve(label + ".pem");
         Files.writeString(cert, certificatePem(SshPublicKeys.parse(blob(line)), label));
@@ -174,7 +161,7 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     }
 
     /** The key's line from {@code ssh-keygen -D <module>}, which names each key by its CKA_LABEL. */
-    static String publicLine(Tpm2Pkcs11Store store, String label) throws Exception {
+    static String publicLine(PtoolStore store, String label) throws Exception {
         CommandResult r = store.run(List.of("ssh-keygen", "-D", store.installation().module().toString()),
                 Map.of());
         if (!r.succeeded()) {
@@ -228,19 +215,19 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     }
 
     /**
-     * The stack's own client paths: {@code ssh -I <module>} for {@link #SSH_PKCS11_CLIENT}, and the MINA client
-     * on SunPKCS11 for {@link MatrixRun#MINA_CLIENT} (in a child JVM, see {@link SunPkcs11Login}).
+     * The stack's own client paths: {@code ssh -I <module>} for {@link Client#SSH_PKCS11}, and the MINA client
+     * on SunPKCS11 for {@link Client#MINA_JCA} (in a child JVM, see {@link SunPkcs11Login}).
      */
     @Override
-    public Optional<CommandResult> login(String client, SshServerUnderTest server, Agent agent, String algorithm,
+    public Optional<CommandResult> login(Client client, SshServerUnderTest server, Agent agent, String algorithm,
             List<String> knownHostsLines, Path dir) throws Exception {
         if (!(agent instanceof OpenSshAgent a)) {
             return Optional.empty();
         }
-        if (SSH_PKCS11_CLIENT.equals(client)) {
+        if (client == Client.SSH_PKCS11) {
             return Optional.of(sshPkcs11(a, server, algorithm, knownHostsLines, dir));
         }
-        if (MatrixRun.MINA_CLIENT.equals(client)) {
+        if (client == Client.MINA_JCA) {
             return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.pin, a.keys));
         }
         return Optional.empty();
@@ -282,11 +269,11 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
 
     /** A key in the store, as ssh-keygen -D printed it. */
     static final class Tpm2Key implements Key {
-        final Tpm2Pkcs11Store store;
+        final PtoolStore store;
         private final Stored stored;
         private final String line;
 
-        Tpm2Key(Tpm2Pkcs11Store store, Stored stored, String line) {
+        Tpm2Key(PtoolStore store, Stored stored, String line) {
             this.store = store;
             this.stored = stored;
             this.line = line;
@@ -324,122 +311,6 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         @Override
         public void close() {
             // The key lives in the store, which closes with the backend.
-        }
-    }
-
-    /** OpenSSH's ssh-agent with the module's keys added by ssh-add -s, started on first use, reaped by PID. */
-    static final class OpenSshAgent implements Agent {
-        final Tpm2Pkcs11Store store;
-        private final Path socket;
-        final char[] pin;
-        final List<String> keys;
-        private Process process;
-
-        OpenSshAgent(Tpm2Pkcs11Store store, Path socket, char[] pin, List<String> keys) {
-            this.store = store;
-            this.socket = socket;
-            this.pin = pin;
-            this.keys = List.copyOf(keys);
-        }
-
-        @Override
-        public synchronized Path socketPath() {
-            if (process == null) {
-                try {
-                    start();
-                } catch (Exception e) {
-                    close();
-                    throw new IllegalStateException(e.getMessage(), e);
-                }
-            }
-            return socket;
-        }
-
-        private void start() throws Exception {
-            Path module = store.installation().module();
-            Files.createDirectories(socket.getParent());
-            // ssh-agent resolves the module's symlinks before it checks the allow-list, so allow both names.
-            ProcessBuilder builder = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString(), "-P",
-                    module + "," + module.toRealPath()).redirectErrorStream(true)
-                    .redirectOutput(socket.getParent().resolve("ssh-agent.log").toFile());
-            builder.environment().putAll(store.environment());
-            process = builder.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!Files.exists(socket)) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED,
-                            "ssh-agent did not open " + socket);
-                }
-                Thread.sleep(5);
-            }
-            CommandResult add = withAskpass(env -> {
-                env.put("SSH_AUTH_SOCK", socket.toString());
-                return store.run(List.of("ssh-add", "-s", module.toString()), env);
-            });
-            if (!add.succeeded()) {
-                throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "ssh-add -s " + module
-                        + " failed (exit " + add.exitCode() + "): " + add.stderr().strip());
-            }
-            // ssh-add -s loads every key of every token; keep only the run's, as a user would with ssh-add -d,
-            // so a client does not exhaust the server's MaxAuthTries on the class's other keys.
-            Map<String, String> agentEnv = Map.of("SSH_AUTH_SOCK", socket.toString());
-            CommandResult listed = store.run(List.of("ssh-add", "-L"), agentEnv);
-            Path dir = store.scratch("agent-keys");
-            int n = 0;
-            for (String line : listed.stdout().lines().filter(l -> !l.isBlank()).toList()) {
-                String blob = line.split(" ")[1];
-                if (keys.stream().noneMatch(k -> k.split(" ")[1].equals(blob))) {
-                    Path pub = Files.writeString(dir.resolve("other-" + n++ + ".pub"), line + "\n");
-                    CommandResult removed = store.run(List.of("ssh-add", "-d", pub.toString()), agentEnv);
-                    if (!removed.succeeded()) {
-                        throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED,
-                                "ssh-add -d of another key failed: " + removed.stderr().strip());
-                    }
-                }
-            }
-        }
-
-        interface WithEnv {
-            CommandResult run(Map<String, String> env) throws Exception;
-        }
-
-        /**
-         * Runs {@code body} with SSH_ASKPASS pointing at a script that prints the PIN from a 0600 file, and
-         * SSH_ASKPASS_REQUIRE=force, as a desktop user's askpass would answer; both files are deleted after.
-         */
-        CommandResult withAskpass(WithEnv body) throws Exception {
-            Path dir = store.scratch("askpass");
-            Path pinFile = dir.resolve("pin");
-            Files.createFile(pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            byte[] bytes = pin == null ? new byte[0] : new String(pin).getBytes(StandardCharsets.UTF_8);
-            try {
-                Files.write(pinFile, bytes);
-            } finally {
-                Secrets.wipe(bytes);
-            }
-            Path script = dir.resolve("askpass");
-            Files.createFile(script, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.writeString(script, "#!/bin/sh\ncat '" + pinFile + "'\necho\n");
-            try {
-                Map<String, String> env = new java.util.HashMap<>();
-                env.put("SSH_ASKPASS", script.toString());
-                env.put("SSH_ASKPASS_REQUIRE", "force");
-                env.put("DISPLAY", ":0");
-                return body.run(env);
-            } finally {
-                Files.deleteIfExists(pinFile);
-                Files.deleteIfExists(script);
-                Files.deleteIfExists(dir);
-            }
-        }
-
-        @Override
-        public synchronized void close() {
-            if (process != null) {
-                CommandRunner.kill(process);
-                process = null;
-            }
-            Secrets.wipe(pin);
         }
     }
 }

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.emulators.LibraryPath;
+import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.emulators.SearchPath;
 
 /**
- * Breaks the real tpm2-pkcs11 installation on purpose (a program hidden from PATH, a wrong module path, a
- * missing store, no tpm2-abrmd) and checks that each fails with its own name, as a maintainer must see it; and
- * that a real store run leaves ~/.tpm2_pkcs11 and ~/.ssh exactly as they were.
+ * Breaks the real tpm2-pkcs11 installation piece by piece and checks each failure names its piece, and that a real
+ * store run leaves ~/.tpm2_pkcs11 and ~/.ssh untouched.
  */
 class Tpm2Pkcs11FaultsTest {
     private static Tpm2Pkcs11Installation installation;
@@ -70,7 +70,7 @@ class Tpm2Pkcs11FaultsTest {
         assumeTrue(withoutAbrmd.find("tpm2-abrmd").isEmpty(), "tpm2-abrmd shares a directory with tpm2_ptool");
         Tpm2Pkcs11Installation broken = new Tpm2Pkcs11Installation(installation.ptool(), installation.module(),
                 withoutAbrmd, Map.of());
-        assertThatThrownBy(() -> Tpm2Pkcs11Store.open(broken, dir, null,
+        assertThatThrownBy(() -> PtoolStore.open(broken, dir, null,
                 false).close())
                 .isInstanceOfSatisfying(Tpm2Pkcs11Exception.class,
                         e -> assertThat(e.fault()).isEqualTo(Tpm2Pkcs11Exception.Fault.ABRMD_MISSING))
@@ -81,8 +81,8 @@ class Tpm2Pkcs11FaultsTest {
     void aStoreTheModuleCannotFindIsNamedAndHomeIsUntouched(@TempDir Path dir) throws Exception {
         Path home = Path.of(System.getProperty("user.home"));
         Map<String, String> before = snapshot(home);
-        try (Tpm2Pkcs11Store store = Tpm2Pkcs11Store.open(installation, dir, null, false)) {
-            store.ptool("addkey", List.of("addkey", "--label=" + Tpm2Pkcs11Store.PINLESS_TOKEN, "--userpin=",
+        try (PtoolStore store = PtoolStore.open(installation, dir, null, false)) {
+            store.ptool("addkey", List.of("addkey", "--label=" + StackAdapter.PINLESS_TOKEN, "--userpin=",
                     "--algorithm=ecc256", "--key-label=home-check"));
             assertThat(Tpm2Pkcs11Stack.publicLine(store, "home-check")).startsWith("ecdsa-sha2-nistp256 ");
 

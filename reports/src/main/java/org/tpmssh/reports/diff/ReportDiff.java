@@ -12,13 +12,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * What changed between two runs: scenarios whose status changed (or that appear in one run only), and
- * latencies that moved beyond their noise.
- *
- * <p>The noise rule, taken from the two runs themselves: a median moved when
- * {@code |p50(B) - p50(A)| > max(10 % of p50(A), p95(A) - p50(A), p95(B) - p50(B))}. The spread p95 - p50
- * is how far a sample of that run may wander from its median anyway; 10 % is a floor for very tight series.
- * Series with fewer than {@value #MIN_COUNT} samples in either run are listed as too few to compare.
+ * What changed between two runs: scenarios whose status changed, and latency medians that moved beyond their noise
+ * (the rule is in the README, "Reports").
  */
 public record ReportDiff(
         String runA,

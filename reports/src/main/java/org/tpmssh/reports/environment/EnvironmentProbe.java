@@ -12,8 +12,8 @@ import org.tpmssh.reports.model.Environment;
 import org.tpmssh.reports.model.Environment.TpmInfo;
 
 /**
- * Finds the versions a report names: OS, kernel, Java, OpenSSH, swtpm and tpm2-tss. Each tool is asked
- * once with a short timeout; an absent or silent tool gives null, never a guess.
+ * Finds the versions a report names (OS, kernel, Java, OpenSSH, swtpm, tpm2-tss), giving null for a tool that is
+ * absent or silent, never a guess.
  */
 public final class EnvironmentProbe {
 

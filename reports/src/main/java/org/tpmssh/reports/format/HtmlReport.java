@@ -15,12 +15,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * {@code report.html}: one self-contained page (inline CSS and SVG, no script, no external resource) with the
- * pass/fail/skip matrix, the reasons, the latency tables and a CDF per operation beside its baseline.
- *
- * <p>Written by hand with one escaping function rather than through a template engine: the page is small,
- * and a dependency for it would be the only one of its kind in the project. Every string from a run goes
- * through {@link #esc}.
+ * {@code report.html}: one self-contained page with the pass/fail/skip matrix, the reasons, and the latencies beside
+ * their baselines; written by hand with one escaping function, {@link #esc}.
  */
 public final class HtmlReport {
 

@@ -13,9 +13,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * {@code junit.xml} in the shape Surefire writes (surefire-test-report-3.0.xsd), which CI systems ingest:
- * one {@code testsuite}, the environment as properties, one {@code testcase} per result. The JDK's StAX
- * writer does the escaping; characters XML 1.0 forbids are replaced, since a log line can hold any byte.
+ * {@code junit.xml} in the shape Surefire writes, which CI systems ingest: one {@code testsuite}, the environment as
+ * properties, one {@code testcase} per result.
  */
 public final class JUnitXml {
 

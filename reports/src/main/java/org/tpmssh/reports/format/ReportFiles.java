@@ -16,10 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tpmssh.reports.model.RunReport;
 
-/**
- * Writes a run's reports into its directory: each file whole or not at all (temp file, fsync, rename),
- * under a lock so that two runs pointed at one directory do not interleave.
- */
+/** Writes a run's reports into its directory, each file whole or not at all and under a lock. */
 public final class ReportFiles {
 
     public static final String JSON = "report.json";

@@ -11,10 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.tpmssh.reports.model.RunReport;
 
-/**
- * {@code report.json}: the run model as JSON, through Jackson's record support. The reader refuses a schema
- * version it does not know rather than half-reading it.
- */
+/** {@code report.json}: the run model as JSON; the reader refuses a schema version it does not know. */
 public final class ReportJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper()

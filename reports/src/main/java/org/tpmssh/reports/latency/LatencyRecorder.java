@@ -12,12 +12,8 @@ import org.HdrHistogram.Histogram;
 import org.tpmssh.reports.model.LatencySeries;
 
 /**
- * Collects latencies per (combination, operation) in HdrHistograms, safe to call from any thread, and turns
- * them into {@link LatencySeries} with each operation's baseline beside it.
- *
- * <p>A baseline is looked up under the same combination first; when the harness recorded it once per
- * backend instead, the samples of every combination with the same backend (first axis) are merged; failing
- * that, all samples of the baseline operation are.
+ * Collects latencies per combination and operation in HdrHistograms, from any thread, and turns them into
+ * {@link LatencySeries} beside their baselines.
  */
 public final class LatencyRecorder {
 
@@ -49,11 +45,6 @@ public final class LatencyRecorder {
     /** The recorder shared by the harness hooks and the conformance command within one JVM. */
     public static LatencyRecorder global() {
         return GLOBAL;
-    }
-
-    /** The baseline operation of {@code operation}, if it has one. */
-    public static Optional<String> baselineOf(String operation) {
-        return Optional.ofNullable(BASELINES.get(operation));
     }
 
     /** Records one sample; negative durations (a clock that stepped back) are dropped rather than clamped. */

@@ -17,6 +17,8 @@ import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.reports.model.Environment;
 import org.tpmssh.reports.model.Environment.TpmInfo;
 import org.tpmssh.reports.model.LatencySeries;
@@ -25,10 +27,8 @@ import org.tpmssh.reports.model.RunReport;
 import org.tpmssh.reports.model.Status;
 
 /**
- * Collects what a JUnit Platform Launcher run found: one {@link Result} per test, or per suite when the
- * suite failed or was skipped as a whole (its tests then never report), with the harness's {@code tpmssh.*}
- * report entries as axes, attachments and TPM identity. Entries published on a container apply to the
- * tests inside it. Thread-safe, since suites may run in parallel.
+ * Collects what a JUnit Platform run found, one {@link Result} per test (or per suite that failed or was skipped as
+ * a whole), with the axes the harness published.
  */
 public final class ReportListener implements TestExecutionListener {
 
@@ -72,7 +72,7 @@ public final class ReportListener implements TestExecutionListener {
         Map<String, String> all = inherited(id);
         if (all.containsKey(ReportKeys.TPM_MANUFACTURER) || all.containsKey(ReportKeys.TPM_FIRMWARE)
                 || all.containsKey(ReportKeys.TPM_SPEC)) {
-            String backend = all.getOrDefault(ReportKeys.BACKEND, "unknown");
+            String backend = all.getOrDefault(Axis.BACKEND.reportKey(), "unknown");
             tpms.put(backend, new TpmInfo(backend, all.get(ReportKeys.TPM_MANUFACTURER),
                     all.get(ReportKeys.TPM_FIRMWARE), all.get(ReportKeys.TPM_SPEC)));
         }
@@ -131,9 +131,9 @@ public final class ReportListener implements TestExecutionListener {
     private Result result(TestIdentifier id, Status status, String reason, String type, String detail, long millis) {
         Map<String, String> all = inherited(id);
         Map<String, String> axes = new LinkedHashMap<>();
-        for (String axis : ReportKeys.AXES) {
-            if (all.containsKey(axis)) {
-                axes.put(ReportKeys.axisName(axis), all.get(axis));
+        for (Axis axis : Axis.values()) {
+            if (all.containsKey(axis.reportKey())) {
+                axes.put(axis.label(), all.get(axis.reportKey()));
             }
         }
         Map<String, String> attachments = new LinkedHashMap<>();

@@ -3,8 +3,7 @@ package org.tpmssh.reports.model;
 import java.util.List;
 
 /**
- * Where a run happened: the versions that decide whether a combination works. A field is null when the
- * tool is absent or did not answer, so that a report never guesses.
+ * Where a run happened: the versions that decide whether a combination works, null where a tool did not answer.
  *
  * @param tpms one entry per backend that reported its GetCapability identity
  */

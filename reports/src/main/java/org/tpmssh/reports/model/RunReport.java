@@ -4,8 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything one conformance run found, as written to {@code report.json}: the environment it ran in,
- * one {@link Result} per scenario invocation, and the latency series.
+ * Everything one conformance run found, as written to {@code report.json}.
  *
  * @param schemaVersion the version of this JSON shape; readers refuse versions newer than they know
  * @param runId the run's name, by convention its reports directory name (a timestamp)

@@ -1,0 +1,21 @@
+package org.tpmssh.axes;
+
+/** The JUnit report entries a matrix run publishes and the reports and the cli read, besides each axis's own. */
+public final class ReportKeys {
+    /** Every entry's prefix; the reports keep only entries that start with it. */
+    public static final String PREFIX = "tpmssh.";
+    /** A combination's id, e.g. {@code swtpm-tcp|java|openssh|ecc-p256|created}. */
+    public static final String COMBINATION = PREFIX + "combination";
+    public static final String TPM_MANUFACTURER = PREFIX + "tpm.manufacturer";
+    public static final String TPM_FIRMWARE = PREFIX + "tpm.firmware";
+    public static final String TPM_SPEC = PREFIX + "tpm.spec";
+    /** Prefix of files kept for a test, named after what follows it. */
+    public static final String ATTACHMENT_PREFIX = PREFIX + "attachment.";
+    /** The path of a failed test's sshd DEBUG3 log. */
+    public static final String SSHD_LOG = ATTACHMENT_PREFIX + "sshd-log";
+    /** How many invocations a matrix scenario will run, published before its first one. */
+    public static final String INVOCATIONS = PREFIX + "matrix.invocations";
+
+    private ReportKeys() {
+    }
+}

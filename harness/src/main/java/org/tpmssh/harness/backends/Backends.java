@@ -1,0 +1,75 @@
+package org.tpmssh.harness.backends;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.emulators.IbmSimulator;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.emulators.TpmDevice;
+import org.tpmssh.harness.backends.TpmBackend.Launch;
+import org.tpmssh.tpm.transport.Tcti;
+
+/** Says whether each backend can run here, and starts it. */
+public final class Backends {
+
+    private Backends() {
+    }
+
+    /** What the backends need from the run's configuration. */
+    public record Config(Optional<String> tcti, boolean allowLabWrites) {
+        public static Config none() {
+            return new Config(Optional.empty(), false);
+        }
+    }
+
+    /** Why {@code backend} cannot run on this machine, or empty when it can. */
+    public static Optional<String> unavailable(Backend backend, Config config) {
+        return switch (backend) {
+            case SWTPM_TCP, SWTPM_UNIX, SWTPM_AS_DEVICE -> Optional.empty();
+            case MSSIM -> IbmSimulator.availability().map(r -> r + " (see README, \"The IBM simulator\")");
+            case DEVICE -> config.tcti().isPresent() ? Optional.empty() : deviceMissing();
+            case CONTAINER -> ContainerSwtpm.availability();
+        };
+    }
+
+    private static Optional<String> deviceMissing() {
+        TpmDevice.Probe probe = TpmDevice.probe();
+        return probe.device().isPresent() ? Optional.empty() : Optional.of(probe.reason());
+    }
+
+    /** Starts (or, for a device, opens) a backend; the caller closes it. */
+    public static TpmBackend start(Backend backend, Config config) throws Exception {
+        return TpmBackend.open(switch (backend) {
+            case SWTPM_TCP, SWTPM_AS_DEVICE -> Launch.swtpm(backend, Swtpm.start());
+            case SWTPM_UNIX -> Launch.swtpm(backend, Swtpm.builder().unixSocket(true).start());
+            case MSSIM -> {
+                IbmSimulator sim = IbmSimulator.start();
+                yield Launch.process(backend, sim.tcti(), sim);
+            }
+            case CONTAINER -> {
+                ContainerSwtpm c = ContainerSwtpm.start();
+                yield Launch.process(backend, c.tcti(), c);
+            }
+            case DEVICE -> {
+                String tcti = config.tcti().orElseGet(() -> TpmDevice.probe().device()
+                        .orElseThrow(() -> new IllegalStateException(TpmDevice.probe().reason())).tcti());
+                Tcti.parse(tcti); // a malformed --tcti fails here, with the parser's message
+                yield Launch.device(tcti);
+            }
+        }, config);
+    }
+
+    /**
+     * A swtpm of our own on {@code stateDir}, for scenarios that restart the TPM on persisted state; stacks
+     * keep their token stores in {@code stackDir}, which outlives the backend so a restart finds them again.
+     */
+    public static TpmBackend startWithState(Backend backend, Path stateDir, Path stackDir) throws Exception {
+        Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX).stateDir(stateDir).start();
+        return TpmBackend.open(Launch.swtpm(backend, sw).withStackDir(stackDir), Config.none());
+    }
+
+    /** Whether the lab rules apply: a device, or a swtpm pretending to be one; any other backend is ours. */
+    static boolean labRules(Backend backend) {
+        return backend == Backend.DEVICE || backend == Backend.SWTPM_AS_DEVICE;
+    }
+}

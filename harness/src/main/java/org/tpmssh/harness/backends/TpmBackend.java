@@ -1,0 +1,222 @@
+package org.tpmssh.harness.backends;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.tpmssh.axes.Backend;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.harness.lab.LabGuard;
+import org.tpmssh.harness.lab.LabSafetyException;
+import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.TpmInfo;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Startup;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.transport.Tcti;
+
+/**
+ * One running backend: one TPM connection (tpm_server serves one client at a time), one shared {@link KeyRing},
+ * and, under lab rules, the {@link LabGuard} that proves at {@link #close()} the run left the TPM as it found it.
+ */
+public final class TpmBackend implements AutoCloseable {
+    private final Launch launch;
+    private final Tpm tpm;
+    private final TpmInfo info;
+    private final LabGuard guard;
+    private final Path stackDir;
+    private final Map<String, Object> shared = new LinkedHashMap<>();
+    private KeyRing ring;
+    private boolean closed;
+
+    private TpmBackend(Launch launch, Tpm tpm, TpmInfo info, LabGuard guard, Path stackDir) {
+        this.launch = launch;
+        this.tpm = tpm;
+        this.info = info;
+        this.guard = guard;
+        this.stackDir = stackDir;
+    }
+
+    /**
+     * A backend to open: its axis value, its TCTI, the process we started (null for a device), the swtpm behind it
+     * for restart and fault tests (null for others), and where stacks keep their stores (null: a temp dir deleted
+     * with the backend).
+     */
+    public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir) {
+        static Launch swtpm(Backend backend, Swtpm swtpm) {
+            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null);
+        }
+
+        static Launch process(Backend backend, String tcti, AutoCloseable process) {
+            return new Launch(backend, tcti, process, null, null);
+        }
+
+        static Launch device(String tcti) {
+            return new Launch(Backend.DEVICE, tcti, null, null, null);
+        }
+
+        Launch withStackDir(Path dir) {
+            return new Launch(backend, tcti, process, swtpm, dir);
+        }
+    }
+
+    /** Connects to a started backend; under lab rules it refuses a TPM in lockout, otherwise it relaxes DA limits. */
+    static TpmBackend open(Launch launch, Backends.Config config) throws Exception {
+        Tpm tpm = null;
+        try {
+            tpm = new Tpm(Tcti.parse(launch.tcti()).open());
+            LabGuard guard = null;
+            if (Backends.labRules(launch.backend())) {
+                guard = LabGuard.begin(tpm, config.allowLabWrites()); // refuses a TPM in lockout
+            } else {
+                Startup.ensureStarted(tpm);
+                DictionaryAttack.relaxForOwnSimulator(tpm);
+            }
+            TpmInfo info = TpmInfo.read(tpm);
+            Path dir = launch.stackDir() != null ? Files.createDirectories(launch.stackDir())
+                    : Files.createTempDirectory("tpmssh-stacks-");
+            return new TpmBackend(launch, tpm, info, guard, dir);
+        } catch (Exception | Error e) {
+            if (tpm != null) {
+                tpm.close();
+            }
+            if (launch.process() != null) {
+                launch.process().close();
+            }
+            throw e;
+        }
+    }
+
+    /** The backend axis value this runs. */
+    public Backend kind() {
+        return launch.backend();
+    }
+
+    public String tcti() {
+        return launch.tcti();
+    }
+
+    public Tpm tpm() {
+        return tpm;
+    }
+
+    public TpmInfo info() {
+        return info;
+    }
+
+    /** Why this TPM cannot hold a key of {@code type} (a curve or RSA it does not list), or empty. */
+    public Optional<String> cannotHold(KeyType type) {
+        if (type.isEcc()) {
+            return info.eccCurves().contains(type.curve()) ? Optional.empty()
+                    : Optional.of("this TPM (" + info.manufacturer() + ") does not list curve " + type.label());
+        }
+        return info.algorithms().contains(Alg.RSA) ? Optional.empty()
+                : Optional.of("this TPM (" + info.manufacturer() + ") does not implement RSA");
+    }
+
+    /** True when this run started the TPM and may lock it out, relax it or throw it away. */
+    public boolean owned() {
+        return guard == null;
+    }
+
+    /** The lab guard when device rules apply. */
+    public Optional<LabGuard> labGuard() {
+        return Optional.ofNullable(guard);
+    }
+
+    /** The swtpm behind this backend, for restart and fault tests; empty for other backends. */
+    public Optional<Swtpm> swtpm() {
+        return Optional.ofNullable(launch.swtpm());
+    }
+
+    /**
+     * The backend's KeyRing (SRK and salted session), opened on first use and flushed by {@link #close()}. Its
+     * SRK is the token store's ECC parent (TCG H-2), so stores and scenarios share one ring: swtpm has only 3
+     * object slots, and two rings would evict each other's SRK on every sign.
+     */
+    public synchronized KeyRing ring() throws TpmException {
+        if (ring == null) {
+            ring = KeyRing.open(tpm, ParentKind.ECC.template());
+        }
+        return ring;
+    }
+
+    /**
+     * Where stacks keep their token stores for this backend: a temp dir deleted with the backend, or, for a
+     * backend started on persisted TPM state, a dir the caller keeps so the store outlives a restart.
+     */
+    public Path stackDir() {
+        return stackDir;
+    }
+
+    /** What a stack keeps per backend (its token store), made once and closed before the ring. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T shared(String key, Callable<T> factory) throws Exception {
+        Object held = shared.get(key);
+        if (held == null) {
+            held = factory.call();
+            shared.put(key, held);
+        }
+        return (T) held;
+    }
+
+    /**
+     * Flushes the ring, checks the lab guard, closes the connection and stops what we started.
+     *
+     * @throws LabSafetyException when a device's handle lists differ from the snapshot
+     */
+    @Override
+    public synchronized void close() throws LabSafetyException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (Object o : shared.values()) {
+                if (o instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        System.getLogger(TpmBackend.class.getName()).log(System.Logger.Level.WARNING,
+                                "could not close " + o + ": " + e.getMessage());
+                    }
+                }
+            }
+            shared.clear();
+            if (ring != null) {
+                ring.close(); // also closes tpm
+            }
+            // A swtpm serves one connection at a time, so ours must be gone before the check opens its own.
+            tpm.close();
+            if (guard != null) {
+                try (Tpm check = new Tpm(Tcti.parse(launch.tcti()).open())) {
+                    guard.verifyUnchanged(check);
+                } catch (LabSafetyException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new LabSafetyException("could not re-read the TPM's handle lists after the run to prove it"
+                            + " left nothing behind: " + e.getMessage());
+                }
+            }
+        } finally {
+            tpm.close();
+            if (launch.stackDir() == null) {
+                TempDirs.delete(stackDir);
+            }
+            if (launch.process() != null) {
+                try {
+                    launch.process().close();
+                } catch (Exception e) {
+                    System.getLogger(TpmBackend.class.getName()).log(System.Logger.Level.WARNING,
+                            "could not stop backend " + kind().label() + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package org.tpmssh.harness.matrix;
+
+import org.tpmssh.sshserver.CommandResult;
+
+/**
+ * Says why a login failed, from what the client printed, in the words a user needs: the key was not offered, the
+ * agent refused, or the server rejected a signature.
+ */
+public final class LoginDiagnosis {
+    private LoginDiagnosis() {
+    }
+
+    public static String explain(CommandResult r) {
+        String err = r.stderr();
+        String why;
+        if (err.startsWith("the stack refused to unlock the key")) {
+            why = "the MINA client got no key: the stack refused to unlock it";
+        } else if (err.startsWith("MINA client:")) {
+            why = "the MINA client could not log in (its error is below)";
+        } else if (err.contains("agent refused operation") || err.contains("signing failed")) {
+            why = "the agent refused to sign (see the agent's log)";
+        } else if (err.contains("Server accepts key")) {
+            why = "signature did not verify with the key in authorized_keys: sshd accepted the offered public key,"
+                    + " then rejected the signature made with it";
+        } else if (err.contains("Offering public key")) {
+            why = "the server did not accept the offered public key: it is not in authorized_keys";
+        } else if (err.contains("Permission denied")) {
+            why = "the server refused every key the agent offered";
+        } else {
+            why = "ssh failed before authentication";
+        }
+        return why + "\n" + r.describe();
+    }
+}

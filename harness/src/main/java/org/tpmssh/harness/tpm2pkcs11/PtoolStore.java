@@ -1,0 +1,172 @@
+package org.tpmssh.harness.tpm2pkcs11;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.tpmssh.emulators.EmulatorException;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.emulators.Tpm2Abrmd;
+import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.transport.Tcti;
+
+/**
+ * One tpm2-pkcs11 store that the harness provisions and drives through the installed {@code tpm2_ptool}, in a temp
+ * dir on its own TPM connection; closing it stops what it started.
+ */
+public final class PtoolStore implements AutoCloseable {
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Tpm2Pkcs11Installation installation;
+    private final Path dir;
+    private final Path store;
+    private final Swtpm companion;
+    private final Tpm2Abrmd abrmd;
+    private final Map<String, String> environment;
+
+    private PtoolStore(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, Tpm2Abrmd abrmd,
+            String tcti) {
+        this.installation = installation;
+        this.dir = dir;
+        this.store = dir.resolve("store");
+        this.companion = companion;
+        this.abrmd = abrmd;
+        Map<String, String> env = new HashMap<>();
+        if (abrmd != null) {
+            env.putAll(abrmd.environment());
+        } else {
+            env.put("TPM2TOOLS_TCTI", tcti);
+            env.put("TPM2_PKCS11_TCTI", tcti);
+        }
+        env.put("TPM2_PKCS11_STORE", store.toString());
+        env.put("PATH", installation.searchPath().asPathVariable());
+        this.environment = Map.copyOf(env);
+    }
+
+    /**
+     * A store in {@code dir} on a TPM: {@code deviceTcti} (a kernel resource manager) directly, or, when null,
+     * a swtpm of its own behind a private tpm2-abrmd (see {@link Tpm2Pkcs11Stack} for why not the run's swtpm).
+     */
+    public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, String deviceTcti,
+            boolean unixSocket) throws Exception {
+        Swtpm swtpm = null;
+        Tpm2Abrmd abrmd = null;
+        try {
+            if (deviceTcti == null) {
+                swtpm = Swtpm.builder().unixSocket(unixSocket).start();
+                try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
+                    DictionaryAttack.relaxForOwnSimulator(tpm);
+                }
+                try {
+                    abrmd = Tpm2Abrmd.builder(swtpm.tcti()).searchPath(installation.searchPath()).start();
+                } catch (EmulatorException e) {
+                    throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.ABRMD_MISSING,
+                            "tpm2-abrmd is not installed or did not start, and tpm2-pkcs11 needs it on swtpm: "
+                            + e.getMessage(), e);
+                }
+            }
+            Files.createDirectories(dir.resolve("store"));
+            PtoolStore s = new PtoolStore(installation, dir, swtpm, abrmd, deviceTcti);
+            s.ptool("init", List.of("init"));
+            s.ptool("addtoken (PIN token)", List.of("addtoken", "--pid=1", "--label=" + StackAdapter.PIN_TOKEN,
+                    "--userpin=" + StackAdapter.PIN, "--sopin=" + StackAdapter.SO_PIN));
+            // tpm2-pkcs11 1.9 requires --userpin; an empty one makes a token without CKF_LOGIN_REQUIRED.
+            s.ptool("addtoken (PIN-less token)", List.of("addtoken", "--pid=1",
+                    "--label=" + StackAdapter.PINLESS_TOKEN, "--userpin=", "--sopin=" + StackAdapter.SO_PIN));
+            return s;
+        } catch (Exception | Error e) {
+            if (abrmd != null) {
+                abrmd.close();
+            }
+            if (swtpm != null) {
+                swtpm.close();
+            }
+            throw e;
+        }
+    }
+
+    public Tpm2Pkcs11Installation installation() {
+        return installation;
+    }
+
+    /** TPM2_PKCS11_STORE, the TCTIs and the bus: what every process that loads the module needs. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public Path storeDir() {
+        return store;
+    }
+
+    /** A fresh directory of this store's own, e.g. for a key file or a certificate. */
+    Path scratch(String prefix) throws java.io.IOException {
+        return Files.createTempDirectory(dir, prefix);
+    }
+
+    /**
+     * Fails with {@link Tpm2Pkcs11Exception.Fault#STORE_NOT_FOUND} when the module would not find its store:
+     * tpm2-pkcs11 falls back to ~/.tpm2_pkcs11 (and creates it) instead of saying so.
+     */
+    void requireStore(Map<String, String> env) throws Tpm2Pkcs11Exception {
+        Path configured = Path.of(env.getOrDefault("TPM2_PKCS11_STORE", ""));
+        if (!Files.isRegularFile(configured.resolve("tpm2_pkcs11.sqlite3"))) {
+            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STORE_NOT_FOUND, "the module cannot find its"
+                    + " store (TPM2_PKCS11_STORE=" + configured + " has no tpm2_pkcs11.sqlite3)");
+        }
+    }
+
+    /**
+     * Runs {@code tpm2_ptool args} in this store. The step is named in the failure; the arguments are not,
+     * because they carry PINs (tpm2_ptool 1.9 takes them only on the command line).
+     */
+    String ptool(String step, List<String> args) throws Exception {
+        requireStoreDir();
+        List<String> command = new ArrayList<>(List.of(installation.ptool().toString()));
+        command.addAll(args);
+        CommandResult r = CommandRunner.run(command, environment, STEP_TIMEOUT);
+        if (!r.succeeded()) {
+            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "tpm2_ptool " + step
+                    + " failed (exit " + r.exitCode() + "): " + redact(r.stderr().strip()));
+        }
+        return r.stdout();
+    }
+
+    private void requireStoreDir() throws Tpm2Pkcs11Exception {
+        if (!Files.isDirectory(store)) {
+            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STORE_NOT_FOUND,
+                    "the module cannot find its store (TPM2_PKCS11_STORE=" + store + " does not exist)");
+        }
+    }
+
+    private static String redact(String text) {
+        return text.replace(StackAdapter.PIN, "<pin>").replace(StackAdapter.SO_PIN, "<so-pin>");
+    }
+
+    /** Runs another program that loads the module (ssh-keygen -D), with this store's environment. */
+    CommandResult run(List<String> command, Map<String, String> extra) throws Exception {
+        Map<String, String> env = new HashMap<>(environment);
+        env.putAll(extra);
+        requireStore(env);
+        return CommandRunner.run(command, env, STEP_TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (abrmd != null) {
+                abrmd.close();
+            }
+        } finally {
+            if (companion != null) {
+                companion.close();
+            }
+        }
+    }
+}
