@@ -8,7 +8,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.harness.MatrixRun;
 import org.tpmssh.harness.StackAdapter;
 import org.tpmssh.harness.TpmMatrix;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.GetCapability;

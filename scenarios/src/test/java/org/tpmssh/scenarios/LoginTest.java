@@ -17,7 +17,7 @@ import org.tpmssh.harness.TpmMatrix;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.SshServerUnderTest;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 
 /**
  * A user logs in with a key in the TPM (created, imported or PIN-less), through our agent or the MINA client;

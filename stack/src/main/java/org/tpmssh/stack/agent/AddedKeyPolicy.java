@@ -1,6 +1,7 @@
 package org.tpmssh.stack.agent;
 
 import java.security.KeyPair;
+import org.tpmssh.stack.ssh.AgentKey;
 
 /**
  * Decides what becomes of a private key that {@code ssh-add FILE} sends to the agent. The

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.tpmssh.stack.ssh.PinProtectedKey;
 
 /**
  * How an {@link SshAgentServer} behaves beyond listing and signing: where PINs come from and

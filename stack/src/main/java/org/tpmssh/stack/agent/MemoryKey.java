@@ -8,6 +8,8 @@ import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import javax.security.auth.DestroyFailedException;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshSignatures;

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.tpmssh.stack.pin.PinRequiredException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.PinProtectedKey;
 
 /**
  * Finds the PIN a {@link PinProtectedKey} needs: first the cache (per PIN scope, only for the

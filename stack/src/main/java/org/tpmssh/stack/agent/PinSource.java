@@ -1,6 +1,7 @@
 package org.tpmssh.stack.agent;
 
 import java.io.IOException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
 
 /**
  * One place a PIN can come from: SSH_ASKPASS, a PIN file, the TPMSSH_PIN variable. The agent

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.tpmssh.stack.ssh.AgentKey;
 
 /**
  * An ssh-agent (draft-miller-ssh-agent) on a unix socket that real OpenSSH clients use through

@@ -3,7 +3,7 @@ package org.tpmssh.stack.identities;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.keys.ImportedKey;
 import org.tpmssh.stack.keys.KeyImport;
 import org.tpmssh.stack.keys.TpmSshKeys;
@@ -109,7 +109,7 @@ public final class TokenKeys {
 
     /**
      * The identities {@code token} offers to the ssh-agent, loaded lazily into the ring. PIN keys
-     * implement {@link org.tpmssh.stack.agent.PinProtectedKey} with the token label as PIN scope.
+     * implement {@link org.tpmssh.stack.ssh.PinProtectedKey} with the token label as PIN scope.
      */
     public static List<AgentKey> agentKeys(Tokens tokens, String token) throws StoreException {
         List<AgentKey> keys = new ArrayList<>();

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.stack.ssh.AgentSignException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshWireWriter;
 

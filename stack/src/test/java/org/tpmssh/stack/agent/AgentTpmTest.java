@@ -35,6 +35,7 @@ import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshSignatures;

@@ -28,7 +28,7 @@ import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;

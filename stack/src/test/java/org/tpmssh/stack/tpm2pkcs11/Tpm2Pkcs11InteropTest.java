@@ -22,7 +22,7 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
-import org.tpmssh.stack.agent.AgentSignException;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;

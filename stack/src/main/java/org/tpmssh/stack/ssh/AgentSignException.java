@@ -1,4 +1,4 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
 /**
  * An {@link AgentKey} could not produce a signature. The agent answers SSH_AGENT_FAILURE and

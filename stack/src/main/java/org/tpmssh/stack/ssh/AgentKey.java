@@ -1,4 +1,4 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
 /**
  * One identity the agent offers: its SSH public key blob and a way to sign with it. The TPM

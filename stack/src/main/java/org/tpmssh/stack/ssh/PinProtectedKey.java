@@ -1,4 +1,4 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
