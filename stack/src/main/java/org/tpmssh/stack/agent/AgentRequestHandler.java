@@ -42,6 +42,7 @@ import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.PinProtectedKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.SshWireReader;
@@ -261,8 +262,7 @@ final class AgentRequestHandler {
                     + " than this connection is bound to", key.comment());
             return failure();
         }
-        if (isRsa(blob) && (flags & (AgentKey.SSH_AGENT_RSA_SHA2_256 | AgentKey.SSH_AGENT_RSA_SHA2_512)) == 0
-                && !options.allowSha1Rsa()) {
+        if (!options.allowSha1Rsa() && SshSignatureAlgorithm.forRequest(blob, (int) flags).isSha1()) {
             LOG.log(Level.WARNING, "agent: refusing an ssh-rsa (SHA-1) signature with \"{0}\"; the client must ask"
                     + " for rsa-sha2-256 or rsa-sha2-512, or the agent must be configured to allow SHA-1",
                     key.comment());
@@ -693,14 +693,6 @@ final class AgentRequestHandler {
     }
 
     // ---- helpers ----
-
-    private static boolean isRsa(byte[] blob) {
-        try {
-            return SshPublicKeys.SSH_RSA.equals(SshPublicKeys.keyType(blob));
-        } catch (SshWireFormatException e) {
-            return false;
-        }
-    }
 
     private static String id(byte[] blob) {
         return Base64.getEncoder().encodeToString(blob);

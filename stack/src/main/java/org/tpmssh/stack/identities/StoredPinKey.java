@@ -8,14 +8,16 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.tpmssh.stack.ssh.AgentSignException;
-import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.stack.keys.TpmSigner;
 import org.tpmssh.stack.keys.TpmSshKey;
-import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.AgentSignException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
+import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
@@ -49,9 +51,7 @@ final class StoredPinKey implements PinProtectedKey, AutoCloseable {
         this.record = record;
         this.object = object;
         this.comment = comment;
-        try (TpmSshKey probe = TpmSshKeys.of(tokens.ring(), object, new byte[0], comment)) {
-            this.blob = probe.publicKeyBlob();
-        }
+        this.blob = TpmSshKey.publicKeyBlob(object);
         new SecureRandom().nextBytes(memoKey);
     }
 
@@ -74,21 +74,18 @@ final class StoredPinKey implements PinProtectedKey, AutoCloseable {
     public byte[] sign(byte[] data, int flags, char[] pin)
             throws AgentSignException, PinIncorrectException, PinLockedException {
         byte[] secret = null;
-        byte[] auth = null;
         try {
             secret = secretFor(pin);
-            auth = Tokens.authValueFor(record, secret);
-            try (TpmSshKey key = TpmSshKeys.of(tokens.ring(), object, auth, comment)) {
-                return key.sign(data, flags);
+            try (TpmSigner signer = tokens.signer(object, record, secret)) {
+                return TpmSshKey.signature(signer, SshSignatureAlgorithm.forRequest(blob, flags), data);
             }
         } catch (PinIncorrectException | PinLockedException e) {
             throw e;
-        } catch (PinException | StoreException | TpmException | UnsupportedKeyTypeException e) {
+        } catch (PinException | StoreException | TpmException | SshWireFormatException e) {
             throw new AgentSignException("key \"" + comment + "\" of token '" + token + "' cannot sign: "
                     + e.getMessage(), e);
         } finally {
             Secrets.wipe(secret);
-            Secrets.wipe(auth);
         }
     }
 

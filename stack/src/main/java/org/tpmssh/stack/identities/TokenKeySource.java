@@ -38,14 +38,8 @@ public final class TokenKeySource implements TpmKeySource {
                 if (!record.pinless() && tokenSecret == null) {
                     continue;
                 }
-                byte[] auth = Tokens.authValueFor(record, tokenSecret);
-                try {
-                    TpmPrivateKey key = TpmPrivateKey.of(tokens.ring(), tokens.load(token, record), auth,
-                            record.label());
-                    entries.add(TpmKeyEntry.of(record.label(), key));
-                } finally {
-                    Secrets.wipe(auth);
-                }
+                TpmPrivateKey key = TpmPrivateKey.of(tokens.signer(tokens.load(token, record), record, tokenSecret));
+                entries.add(TpmKeyEntry.of(record.label(), key));
             }
         } catch (StoreException | PinException | TpmException e) {
             throw new KeyStoreException("token '" + token + "': " + e.getMessage(), e);

@@ -1,7 +1,6 @@
 package org.tpmssh.stack.keys;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -15,7 +14,7 @@ import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
-import org.tpmssh.stack.ssh.SshSignatures;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.tpm.TpmException;
@@ -32,13 +31,13 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.sessions.HmacSession;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.ObjectAttributes;
-import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.TpmtPublic.EccParms;
 import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaParms;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
 import org.tpmssh.tpm.structures.TpmtPublic.Scheme;
 import org.tpmssh.tpm.structures.TpmtPublic.SymDef;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * Moves an existing key into the TPM with TPM2_Import: the duplication blob is made here, its
@@ -162,7 +161,7 @@ public final class KeyImport {
         TpmObject obj = ring.register(outPrivate, publicArea, comment);
         TpmSshKey key = null;
         try {
-            key = new TpmSshKey(ring, obj, authValue == null ? new byte[0] : authValue, comment);
+            key = TpmSshKeys.of(ring, obj, authValue, comment);
             prove(ring, obj, key, expected == null ? publicArea.toPublicKey() : expected);
             return new ImportedKey(outPrivate, publicArea, key);
         } catch (TpmException | UnsupportedKeyTypeException | RuntimeException e) {
@@ -187,21 +186,9 @@ public final class KeyImport {
         byte[] challenge = new byte[32];
         ring.tpm().random().nextBytes(challenge);
         try {
-            byte[] blob = key.sign(challenge, AgentKey.SSH_AGENT_RSA_SHA2_256);
-            SshSignatures.Parsed parsed = SshSignatures.parse(blob);
-            java.security.Signature v;
-            byte[] sig;
-            if (expected instanceof ECPublicKey ec) {
-                SshCurve curve = SshCurve.of(ec.getParams()).orElseThrow();
-                v = java.security.Signature.getInstance(curve.jcaSignatureAlgorithm());
-                sig = SshSignatures.ecdsaToDer(SshSignatures.parseEcdsa(curve, blob));
-            } else {
-                v = java.security.Signature.getInstance("SHA256withRSA");
-                sig = parsed.signature();
-            }
-            v.initVerify(expected);
-            v.update(challenge);
-            if (!v.verify(sig)) {
+            SshSignatureAlgorithm algorithm = SshSignatureAlgorithm.forRequest(SshPublicKeys.encode(expected),
+                    AgentKey.SSH_AGENT_RSA_SHA2_256);
+            if (!algorithm.verify(expected, challenge, key.sign(challenge, AgentKey.SSH_AGENT_RSA_SHA2_256))) {
                 throw new TpmException("the imported key's signature does not verify against the file's public key;"
                         + " nothing was imported");
             }

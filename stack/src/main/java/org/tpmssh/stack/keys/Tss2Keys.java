@@ -27,9 +27,9 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.ObjectAttributes;
 import org.tpmssh.tpm.structures.Templates;
-import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * TSS2 key files and the TPM: load a .3 or import a .4 file into our stack, export a key we hold
@@ -132,8 +132,7 @@ public final class Tss2Keys {
         TpmObject obj = ring.register(priv, pub, comment);
         try {
             ring.cache().use(obj, h -> new ReadPublic(h).execute(ring.tpm())); // loads it: the parent must fit
-            return new ImportedKey(priv.clone(), pub, new TpmSshKey(ring, obj,
-                    authValue == null ? new byte[0] : authValue, comment));
+            return new ImportedKey(priv.clone(), pub, TpmSshKeys.of(ring, obj, authValue, comment));
         } catch (TpmException | RuntimeException e) {
             ring.cache().release(obj);
             throw e;
