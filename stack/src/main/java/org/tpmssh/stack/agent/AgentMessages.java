@@ -33,4 +33,12 @@ public final class AgentMessages {
 
     private AgentMessages() {
     }
+
+    static byte[] failure() {
+        return new byte[] {SSH_AGENT_FAILURE};
+    }
+
+    static byte[] success() {
+        return new byte[] {SSH_AGENT_SUCCESS};
+    }
 }

@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.tpmssh.stack.pinentry.Askpass;
+import org.tpmssh.stack.pinentry.PinResolver;
+import org.tpmssh.stack.pinentry.PinSource;
+import org.tpmssh.stack.pinentry.PinSources;
 import org.tpmssh.stack.ssh.PinProtectedKey;
 
 /**
@@ -122,8 +126,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
                 }
                 sources.add(PinSources.environment(environment));
             }
-            PinResolver pins = advice == null ? new PinResolver(sources, pinCacheLifetime, clock)
-                    : new PinResolver(sources, pinCacheLifetime, clock, advice);
+            PinResolver pins = new PinResolver(sources, pinCacheLifetime, clock, advice, SshAgentServer.LOG);
             return new AgentOptions(allowSha1Rsa, pins, askpass,
                     addedKeys, upstream, frameTimeout, clock);
         }

@@ -1,7 +1,8 @@
 package org.tpmssh.stack.agent;
 
+import static org.tpmssh.stack.agent.SshAgentServer.LOG;
+
 import java.lang.System.Logger.Level;
-import java.lang.System.Logger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.Signature;
@@ -18,8 +19,6 @@ import org.tpmssh.stack.ssh.SshWireFormatException;
  * allows; the JDK's own key classes keep BigInteger copies that only the collector reclaims.
  */
 final class MemoryKey implements AgentKey, AutoCloseable {
-
-    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
 
     private volatile KeyPair pair;
     private final byte[] blob;

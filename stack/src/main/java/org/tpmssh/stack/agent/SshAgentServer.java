@@ -2,8 +2,8 @@ package org.tpmssh.stack.agent;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -22,9 +22,9 @@ import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +52,8 @@ import org.tpmssh.stack.ssh.AgentKey;
  */
 public final class SshAgentServer implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
+    /** The agent's one log: every class of the agent and the PIN sources and upstream link it creates write here. */
+    static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
 
     /** Linux sun_path is 108 bytes including the terminating NUL. */
     static final int MAX_SOCKET_PATH_BYTES = 107;
@@ -248,12 +249,12 @@ public final class SshAgentServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel client) {
-        try (AgentRequestHandler.Connection connection = handler.connection()) {
+        try (Connection connection = handler.connection()) {
             serve(client, connection);
         }
     }
 
-    private void serve(SocketChannel client, AgentRequestHandler.Connection connection) {
+    private void serve(SocketChannel client, Connection connection) {
         try {
             ByteBuffer header = ByteBuffer.allocate(4);
             while (!closed.get()) {
@@ -271,7 +272,7 @@ public final class SshAgentServer implements AutoCloseable {
                         // The rest of the stream cannot be framed any more, so answer once and hang up.
                         LOG.log(Level.WARNING, "agent: rejected a frame of {0} bytes (limit {1}); closing",
                                 Long.toString(length), Integer.toString(AgentMessages.MAX_MESSAGE_BYTES));
-                        writeFully(client, frame(AgentRequestHandler.failure()));
+                        writeFully(client, frame(AgentMessages.failure()));
                         return;
                     }
                     ByteBuffer body = ByteBuffer.allocate((int) length);

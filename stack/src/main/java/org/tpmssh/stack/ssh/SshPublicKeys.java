@@ -2,6 +2,8 @@ package org.tpmssh.stack.ssh;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -71,6 +73,16 @@ public final class SshPublicKeys {
                     + " the authorized_keys entry");
         }
         return line + " " + comment;
+    }
+
+    /** The {@code SHA256:…} fingerprint of a public key blob, as ssh-keygen prints it. */
+    public static String fingerprint(byte[] blob) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(blob);
+            return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /**

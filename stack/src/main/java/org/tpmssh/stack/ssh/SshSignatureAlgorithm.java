@@ -3,6 +3,8 @@ package org.tpmssh.stack.ssh;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -97,12 +99,15 @@ public enum SshSignatureAlgorithm {
     /**
      * Checks an SSH signature blob of this algorithm over {@code data} with the JDK's own providers.
      *
-     * @return false when the blob names another algorithm or the signature does not verify
+     * @return false when the blob names another algorithm, the key is not of this algorithm's type,
+     *     or the signature does not verify
      */
     public boolean verify(PublicKey key, byte[] data, byte[] signatureBlob)
             throws SshWireFormatException, GeneralSecurityException {
         SshSignatures.Parsed parsed = SshSignatures.parse(signatureBlob);
-        if (!sshName.equals(parsed.algorithm())) {
+        boolean keyFits = curve == null ? key instanceof RSAPublicKey
+                : key instanceof ECPublicKey ec && SshCurve.of(ec.getParams()).orElse(null) == curve;
+        if (!keyFits || !sshName.equals(parsed.algorithm())) {
             return false;
         }
         byte[] signature = curve != null ? SshSignatures.ecdsaToDer(SshSignatures.parseEcdsa(curve, signatureBlob))
