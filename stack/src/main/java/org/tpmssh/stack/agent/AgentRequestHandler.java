@@ -14,8 +14,8 @@ import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.upstream.UpstreamAgent;
 
 /**
- * Turns one agent request body into one response body, without socket I/O, by dispatching it to the
- * handler of its concern; anything it does not understand becomes SSH_AGENT_FAILURE.
+ * Turns one agent request body into one response body, without socket I/O, by handing it to the handler of
+ * its concern.
  */
 final class AgentRequestHandler {
 

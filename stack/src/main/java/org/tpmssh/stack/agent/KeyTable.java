@@ -18,8 +18,8 @@ import java.util.function.Supplier;
 import org.tpmssh.stack.ssh.AgentKey;
 
 /**
- * The keys the agent offers, as one kind of typed entry: the supplier's (TPM) keys that no client
- * removed, then keys added with ssh-add until they expire or are removed.
+ * The keys the agent offers, one typed entry each: the supplier's (TPM) keys that no client removed, then
+ * keys added with ssh-add.
  */
 final class KeyTable {
 

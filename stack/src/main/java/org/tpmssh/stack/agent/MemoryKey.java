@@ -14,9 +14,8 @@ import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 
 /**
- * A key that {@code ssh-add} gave the agent, held in memory as OpenSSH's ssh-agent holds it.
- * On {@link #close()} the reference is dropped and the JCA key is destroyed where the provider
- * allows; the JDK's own key classes keep BigInteger copies that only the collector reclaims.
+ * A key that {@code ssh-add} gave the agent, held in memory as OpenSSH's agent holds it and destroyed when
+ * forgotten (docs/agent.md).
  */
 final class MemoryKey implements AgentKey, AutoCloseable {
 

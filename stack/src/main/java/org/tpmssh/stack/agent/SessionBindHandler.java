@@ -17,8 +17,8 @@ import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.SshWireReader;
 
 /**
- * Verifies session-bind@openssh.com and enforces it: a connection bound for authentication signs
- * user-auth requests for its own session only, as OpenSSH's agent does.
+ * Verifies session-bind@openssh.com and enforces it: a connection bound for authentication signs only for its
+ * own session.
  */
 final class SessionBindHandler {
 

@@ -14,8 +14,8 @@ import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
 /**
- * Answers sign requests: finds the key (or forwards upstream), checks the session binding, the SHA-1
- * rule and any confirmation, then signs, with a PIN from the resolver when the key needs one.
+ * Answers sign requests: checks the session binding, the SHA-1 rule and any confirmation, then signs, with a
+ * PIN when the key needs one.
  */
 final class SignHandler {
 

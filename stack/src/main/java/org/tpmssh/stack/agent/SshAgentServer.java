@@ -42,13 +42,8 @@ import jdk.net.UnixDomainPrincipal;
 import org.tpmssh.stack.ssh.AgentKey;
 
 /**
- * An ssh-agent (draft-miller-ssh-agent) on a unix socket that real OpenSSH clients use through
- * SSH_AUTH_SOCK. It offers the {@link AgentKey}s of a supplier (the TPM keys) and keys added with
- * ssh-add, signs, removes, locks, and optionally proxies to an upstream agent; see
- * {@link AgentOptions}. Only the socket's owner and root may connect (SO_PEERCRED).
- *
- * <p>One thread per connection, capped, because ssh holds its agent connection for the whole
- * login and parallel logins must not queue behind each other.
+ * An ssh-agent on a unix socket for real OpenSSH clients (SSH_AUTH_SOCK), offering a supplier's keys and
+ * those added with ssh-add; docs/agent.md says what it speaks and who may connect.
  */
 public final class SshAgentServer implements AutoCloseable {
 

@@ -26,12 +26,8 @@ import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * A stored key of a PIN token, as the agent sees it. The first signature logs in with the PIN the
- * agent passes (TPM2_Unseal of the token secret, counted by the TPM's dictionary-attack protection),
- * derives the key's authValue and signs. Later signatures given the same PIN skip the unseal: the
- * key remembers the secret together with a keyed hash of that PIN (never the PIN), so a sign costs
- * one TPM2_Sign. Any other PIN goes to the TPM again, where a wrong one is refused and counted, and
- * forgets what was remembered. {@link #close()} wipes it.
+ * A stored key of a PIN token as the agent offers it: it logs in with the PIN it is given and then remembers
+ * the token secret for that PIN only (docs/SECURITY.md).
  */
 final class StoredPinKey implements PinProtectedKey, AutoCloseable {
     private final Tokens tokens;

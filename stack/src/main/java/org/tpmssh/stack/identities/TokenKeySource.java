@@ -14,9 +14,8 @@ import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 
 /**
- * Feeds the "TPMSSH" KeyStore from one token: each stored key becomes an entry whose alias is the
- * key's label. Keys that need the PIN are listed only when a logged-in token secret is given; their
- * authValues are derived once here and held by the keys until they are destroyed.
+ * Feeds the "TPMSSH" KeyStore from one token, one entry per key; keys that need the PIN are listed only with
+ * a logged-in token secret.
  */
 public final class TokenKeySource implements TpmKeySource {
     private final Tokens tokens;

@@ -12,15 +12,8 @@ import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * A private key that exists only inside the TPM: it carries the key's handle in a {@link KeyRing}, its
- * unlocked authValue and its public half, and signs only through {@link TpmProvider}. It cannot be
- * exported: {@link #getEncoded()} and {@link #getFormat()} return null, as for any hardware key.
- *
- * <p>The EC and RSA flavours implement {@link java.security.interfaces.ECKey} and
- * {@link java.security.interfaces.RSAKey} so that MINA and JCA code can tell the key type, but
- * deliberately not {@code ECPrivateKey}/{@code RSAPrivateKey}: those promise the private scalar or
- * exponent, and SunEC and SunRsaSign declare exactly those interfaces as their SupportedKeyClasses,
- * so JCA's delayed provider selection never hands a TPM key to them.
+ * A private key that exists only inside the TPM and signs through its {@link TpmSigner}; it cannot be
+ * exported, and docs/jca.md says why it is neither an ECPrivateKey nor an RSAPrivateKey.
  */
 public abstract sealed class TpmPrivateKey implements PrivateKey, Destroyable
         permits TpmEcPrivateKey, TpmRsaPrivateKey {

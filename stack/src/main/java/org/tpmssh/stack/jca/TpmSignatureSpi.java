@@ -22,9 +22,8 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 
 /**
- * One JCA Signature algorithm signed by TPM2_Sign: the message is hashed here, and the TPM signs
- * the digest with the scheme this algorithm names (ECDSA, RSASSA-PKCS1-v1_5 or RSASSA-PSS). It signs
- * only; verification belongs to the JDK's providers, which need no secret.
+ * One JCA Signature algorithm: the message is hashed here and the key's {@link TpmSigner} signs the digest;
+ * verifying is the JDK's job.
  */
 final class TpmSignatureSpi extends SignatureSpi {
 

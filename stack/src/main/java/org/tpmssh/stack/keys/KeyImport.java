@@ -40,16 +40,8 @@ import org.tpmssh.tpm.structures.TpmtPublic.SymDef;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Moves an existing key into the TPM with TPM2_Import: the duplication blob is made here, its
- * seed wrapped to the SRK's public key, so the private key never reaches the TPM in clear (no
- * LoadExternal). Afterwards the key is loaded and proven: its TPM public area must equal the
- * file's public key, and a fresh challenge it signs must verify with the JDK.
- *
- * <p>Attributes: TPM2_Import refuses an object with fixedTPM or fixedParent set
- * (TPM_RC_ATTRIBUTES, Part 3, 13.3.1), and sensitiveDataOrigin would be a lie for a key made
- * outside. Imported keys are therefore {@code sign|userWithAuth} (plus noDA for PIN-less keys),
- * with an empty authPolicy, so no policy session can ever authorize TPM2_Duplicate: the key
- * cannot leave the TPM again, even though fixedTPM is clear.
+ * Moves an existing key into the TPM with TPM2_Import, its seed wrapped to the SRK so the key never reaches
+ * the TPM in clear, and proves the result (docs/key-import.md).
  */
 public final class KeyImport {
     /** The attributes of every imported signing key (noDA is added for PIN-less ones). */

@@ -20,8 +20,8 @@ import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * A Cryptoki session on one slot: login and logout, object search, PIN management and the
- * C_SignInit/C_Sign pair with PKCS#11's semantics (one active operation, ended by C_Sign).
+ * A Cryptoki session on one slot: login, object search, PIN management and C_SignInit/C_Sign with PKCS#11's
+ * semantics.
  */
 public final class Session implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();

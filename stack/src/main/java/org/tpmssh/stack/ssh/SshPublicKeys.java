@@ -16,9 +16,8 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * Converts between JCA public keys and the SSH public key blob (RFC 4253 section 6.6 for RSA,
- * RFC 5656 section 3.1 for ECDSA) with MINA's encoder and parser, adding the checks MINA leaves
- * out (point on curve, trailing bytes), and writes the authorized_keys line OpenSSH reads.
+ * Converts between JCA public keys and SSH public key blobs with MINA, adding the checks MINA leaves out, and
+ * writes authorized_keys lines.
  */
 public final class SshPublicKeys {
 

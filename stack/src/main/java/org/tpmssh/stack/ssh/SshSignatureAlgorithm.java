@@ -9,8 +9,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The SSH signature algorithms tpmssh signs with, and the one rule that picks one for a key type
- * and an agent request's flags (RFC 5656 for ECDSA, RFC 8332 for RSA).
+ * The SSH signature algorithms tpmssh signs with, and the one rule that picks one for a key type and a
+ * request's flags (RFC 5656, RFC 8332).
  */
 public enum SshSignatureAlgorithm {
     ECDSA_SHA2_NISTP256(SshCurve.NISTP256),

@@ -27,13 +27,8 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Tokens and their PINs on one TPM. A PIN token has a random 32-byte token secret sealed twice
- * under the SRK, once with an authValue derived from the user PIN and once from the SO PIN; both
- * seals are dictionary-attack protected, so the TPM itself limits PIN guessing and nothing on disk
- * can be tested offline. Each key's authValue is HMAC-SHA256(token secret, "tpmssh key auth v1" ||
- * key id). A PIN change re-seals the same secret, so keys never change. Logging in is a
- * TPM2_Unseal through the salted session with response encryption: the secret never crosses the
- * bus in clear.
+ * Tokens and their PINs on one TPM: a PIN token's secret is sealed under the user and SO PINs, and each key's
+ * authValue derives from it (docs/SECURITY.md).
  */
 public final class Tokens {
     private static final byte[] KEY_AUTH_DOMAIN = "tpmssh key auth v1".getBytes(StandardCharsets.US_ASCII);
