@@ -31,13 +31,13 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.sessions.HmacSession;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.ObjectAttributes;
+import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.TpmtPublic.EccParms;
 import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaParms;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
 import org.tpmssh.tpm.structures.TpmtPublic.Scheme;
 import org.tpmssh.tpm.structures.TpmtPublic.SymDef;
-import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * Moves an existing key into the TPM with TPM2_Import, its seed wrapped to the SRK so the key never reaches

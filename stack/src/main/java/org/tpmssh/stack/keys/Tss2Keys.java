@@ -27,9 +27,9 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.ObjectAttributes;
 import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
-import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * TSS2 key files and the TPM: load or import a file, export a key as one, and the remote wrap;
