@@ -129,9 +129,7 @@ class AgentCommandTest extends SwtpmCliTest {
     @Test
     void allowSshRsaLetsASha1LoginThroughWithATpmKeyAndWithoutItTheLoginIsRefused() throws Exception {
         Cli cli = cli();
-        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
-        cli.run("key", "create", "--token", "ci", "--label", "old-server", "--algorithm", "rsa-2048").ok();
-        String rsa = cli.run("key", "pub", "--token", "ci", "--label", "old-server").ok().out().strip();
+        String rsa = cli.pinlessKey("old-server", "rsa-2048");
         List<String> onlySshRsa = List.of("-o", "PubkeyAcceptedAlgorithms=ssh-rsa");
         // OpenSSH 9.2's sshd refuses ssh-rsa by default; this one accepts it, as a legacy server would.
         try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd-sha1"), List.of(rsa), null,
@@ -159,9 +157,7 @@ class AgentCommandTest extends SwtpmCliTest {
     @Test
     void withDashAItAlsoOffersTheKeysOfOpenSshsAgent() throws Exception {
         Cli cli = cli();
-        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
-        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
-        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+        String deploy = cli.pinlessKey("deploy", "ecc-p256");
 
         Path upstreamDir = java.nio.file.Files.createDirectories(dir.resolve("up"));
         Path upstream = upstreamDir.resolve("agent.sock");
