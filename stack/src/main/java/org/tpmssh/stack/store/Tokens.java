@@ -108,7 +108,7 @@ public final class Tokens {
         }
     }
 
-    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, C_SetPIN). */
+    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, and PIN changes). */
     public void setUserPin(String label, byte[] tokenSecret, char[] newPin)
             throws PinException, StoreException, TpmException {
         TokenRecord t = pinToken(label);
