@@ -20,7 +20,10 @@ import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.SshWireReader;
 
-/** Answers add-identity: parses the private key and its constraints, and hands the key to the {@link AddedKeyPolicy}. */
+/**
+ * Answers add-identity: parses the private key and its constraints, and hands the key to the
+ * {@link AddedKeyPolicy}.
+ */
 final class AddHandler {
 
     private final KeyTable keys;

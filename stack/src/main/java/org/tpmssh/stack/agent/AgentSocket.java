@@ -21,7 +21,10 @@ import java.util.Set;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
-/** The agent's listening unix socket, private to its user: 0600 in a 0700 directory, and only its owner or root may connect. */
+/**
+ * The agent's listening unix socket, private to its user: 0600 in a 0700 directory, and only its
+ * owner or root may connect (SO_PEERCRED).
+ */
 final class AgentSocket implements AutoCloseable {
 
     /** Linux sun_path is 108 bytes including the terminating NUL. */

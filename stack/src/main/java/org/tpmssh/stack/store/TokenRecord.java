@@ -4,7 +4,8 @@ package org.tpmssh.stack.store;
  * One token as stored in tokens/&lt;label&gt;/token.json: the TPM blobs of its two seals and a salt, never a
  * PIN hash or verifier (docs/SECURITY.md).
  *
- * @param parentName the Name of the storage key the token was made under, which ties it to one TPM; null in older stores
+ * @param parentName the Name of the storage key the token was made under, which ties it to one TPM;
+ *     null in older stores
  */
 public record TokenRecord(String label, boolean pinless, ParentKind parent, byte[] salt, Seal userSeal,
         Seal soSeal, String created, byte[] parentName) {
