@@ -370,7 +370,8 @@ public final class Tokens {
      * A StoreException when the TPM could not load the token's object, else {@code e} itself; PIN
      * refusals are {@link PinAttempts}' to map, before this.
      */
-    private static TpmResponseException loadFailure(TpmResponseException e, String token, String what) throws StoreException {
+    private static TpmResponseException loadFailure(TpmResponseException e, String token, String what)
+            throws StoreException {
         if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
             throw new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
                     + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
