@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import java.util.Map;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;

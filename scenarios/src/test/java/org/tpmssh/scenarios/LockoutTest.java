@@ -12,7 +12,7 @@ import org.tpmssh.axes.Server;
 import org.tpmssh.harness.matrix.MatrixRun;
 import org.tpmssh.harness.matrix.TpmMatrix;
 import org.tpmssh.harness.stacks.StackAdapter;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.GetCapability;

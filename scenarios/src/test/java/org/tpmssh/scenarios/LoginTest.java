@@ -18,7 +18,7 @@ import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.SshServerUnderTest;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 
 /**
  * A user logs in with a key in the TPM, created, imported (keeping its fingerprint) or PIN-less; the real server's

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * The real OpenSSH sshd as a server under test: its own config, host key, authorized_keys and
@@ -79,6 +80,15 @@ public final class OpenSshServer implements SshServerUnderTest {
      */
     public static OpenSshServer start(Path workDir, List<String> authorizedKeysLines, AgentHostKey agentHostKey)
             throws SshProcessException {
+        return start(workDir, authorizedKeysLines, agentHostKey, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, List, AgentHostKey)}, with {@code extraConfig} lines appended to the
+     * generated sshd_config, e.g. {@code PubkeyAcceptedAlgorithms +ssh-rsa} for a test of SHA-1 logins.
+     */
+    public static OpenSshServer start(Path workDir, List<String> authorizedKeysLines, AgentHostKey agentHostKey,
+            List<String> extraConfig) throws SshProcessException {
         try {
             Files.createDirectories(workDir);
             ensurePrivsepDir();
@@ -98,7 +108,7 @@ public final class OpenSshServer implements SshServerUnderTest {
             SshProcessException last = null;
             for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
                 int port = freePort();
-                Process process = launch(workDir, hostKey, agentSocket, port);
+                Process process = launch(workDir, hostKey, agentSocket, port, extraConfig);
                 try {
                     awaitBanner(process, port, workDir.resolve("sshd.log"));
                     OpenSshServer server = new OpenSshServer(workDir, hostPublicKeyLine, port, process);
@@ -187,9 +197,11 @@ public final class OpenSshServer implements SshServerUnderTest {
         return pub[0] + " " + pub[1];
     }
 
-    private static Process launch(Path workDir, Path hostKey, Path agentSocket, int port) throws IOException {
+    private static Process launch(Path workDir, Path hostKey, Path agentSocket, int port, List<String> extraConfig)
+            throws IOException {
         Path config = workDir.resolve("sshd_config");
-        Files.writeString(config, config(workDir, hostKey, agentSocket, port));
+        Files.writeString(config, config(workDir, hostKey, agentSocket, port)
+                + extraConfig.stream().map(line -> line + "\n").collect(Collectors.joining()));
         Path log = workDir.resolve("sshd.log");
         Files.deleteIfExists(log);
         return new ProcessBuilder(SSHD.toString(), "-D", "-f", config.toString(), "-E", log.toString())

@@ -17,7 +17,7 @@ import java.util.logging.Logger;
 import org.tpmssh.cli.Main;
 import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.cli.token.TokenSession;
-import org.tpmssh.stack.agent.AgentKey;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;

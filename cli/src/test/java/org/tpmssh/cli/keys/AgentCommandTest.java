@@ -127,11 +127,37 @@ class AgentCommandTest extends SwtpmCliTest {
     }
 
     @Test
+    void allowSshRsaLetsASha1LoginThroughWithATpmKeyAndWithoutItTheLoginIsRefused() throws Exception {
+        Cli cli = cli();
+        String rsa = cli.pinlessKey("old-server", "rsa-2048");
+        List<String> onlySshRsa = List.of("-o", "PubkeyAcceptedAlgorithms=ssh-rsa");
+        // OpenSSH 9.2's sshd refuses ssh-rsa by default; this one accepts it, as a legacy server would.
+        try (OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd-sha1"), List.of(rsa), null,
+                List.of("PubkeyAcceptedAlgorithms +ssh-rsa"))) {
+            OpenSshClient ssh = new OpenSshClient(dir.resolve("client-sha1"), sshd);
+            RunningAgent strict = new RunningAgent(cli, "--socket", dir.resolve("s1/agent.sock").toString());
+            try (strict) {
+                CommandResult refused = ssh.run(strict.socket(), onlySshRsa, "true");
+                assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(255);
+                assertThat(refused.stderr()).contains("Permission denied (publickey)");
+            }
+            assertThat(strict.err.toString()).contains("refusing an ssh-rsa (SHA-1) signature");
+
+            try (RunningAgent lenient = new RunningAgent(cli, "--socket", dir.resolve("s2/agent.sock").toString(),
+                    "--allow-ssh-rsa")) {
+                CommandResult login = ssh.run(lenient.socket(), onlySshRsa, "true");
+                assertThat(login.exitCode()).as("%s\nsshd log: %s", login.describe(), sshd.logFile()).isZero();
+            }
+            assertThat(java.nio.file.Files.readString(sshd.logFile())).contains("Accepted publickey")
+                    .contains("pkalg ssh-rsa");
+        }
+        assertNoTransientObjects();
+    }
+
+    @Test
     void withDashAItAlsoOffersTheKeysOfOpenSshsAgent() throws Exception {
         Cli cli = cli();
-        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
-        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
-        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+        String deploy = cli.pinlessKey("deploy", "ecc-p256");
 
         Path upstreamDir = java.nio.file.Files.createDirectories(dir.resolve("up"));
         Path upstream = upstreamDir.resolve("agent.sock");

@@ -26,9 +26,7 @@ class AgentProcessTest extends SwtpmCliTest {
     @Test
     void sigtermRemovesTheSocketAndLeavesNoObjectInTheTpm() throws Exception {
         Cli cli = cli();
-        cli.run("token", "init", "--label", "ci", "--no-user-pin").ok();
-        cli.run("key", "create", "--token", "ci", "--label", "deploy", "--algorithm", "ecc-p256").ok();
-        String deploy = cli.run("key", "pub", "--token", "ci", "--label", "deploy").ok().out().strip();
+        String deploy = cli.pinlessKey("deploy", "ecc-p256");
         Path socket = dir.resolve("agent/agent.sock");
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

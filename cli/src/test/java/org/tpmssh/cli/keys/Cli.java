@@ -102,6 +102,13 @@ final class Cli {
         return String.join("\n", captured);
     }
 
+    /** A new PIN-less token "ci" holding one key; returns the key's authorized_keys line. */
+    String pinlessKey(String label, String algorithm) {
+        run("token", "init", "--label", "ci", "--no-user-pin").ok();
+        run("key", "create", "--token", "ci", "--label", label, "--algorithm", algorithm).ok();
+        return run("key", "pub", "--token", "ci", "--label", label).ok().out().strip();
+    }
+
     static Path secretFile(Path dir, String name, String value) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, value + "\n", StandardCharsets.UTF_8);

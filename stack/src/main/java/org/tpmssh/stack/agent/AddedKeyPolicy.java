@@ -1,14 +1,11 @@
 package org.tpmssh.stack.agent;
 
 import java.security.KeyPair;
+import org.tpmssh.stack.ssh.AgentKey;
 
 /**
- * Decides what becomes of a private key that {@code ssh-add FILE} sends to the agent. The
- * default, {@link #inMemory()}, holds ECDSA and RSA keys in this process's memory only, as
- * OpenSSH's ssh-agent does; a later policy can import them into the TPM instead and return a
- * TPM-backed {@link AgentKey}. Ed25519 never reaches a policy: the agent refuses it, because a
- * TPM 2.0 cannot hold it and a tpmssh agent promises TPM-grade keys or plain ssh-agent ones only
- * for types the TPM could later take over.
+ * Decides what becomes of a private key that {@code ssh-add} sends to the agent; the default holds it in
+ * memory, as OpenSSH's agent does (docs/agent.md).
  */
 @FunctionalInterface
 public interface AddedKeyPolicy {

@@ -1,9 +1,8 @@
 package org.tpmssh.stack.agent;
 
 /**
- * Message and constraint numbers of the ssh-agent protocol (draft-miller-ssh-agent section 6.1)
- * that tpmssh speaks, and the frame limit it enforces. MINA keeps these in sshd-core's
- * SshAgentConstants, which the stack does not depend on, so only the numbers are repeated here.
+ * The ssh-agent protocol's message and constraint numbers (draft-miller-ssh-agent section 6.1) that tpmssh
+ * speaks, and its frame limit.
  */
 public final class AgentMessages {
 
@@ -32,5 +31,13 @@ public final class AgentMessages {
     public static final int MAX_MESSAGE_BYTES = 256 * 1024;
 
     private AgentMessages() {
+    }
+
+    static byte[] failure() {
+        return new byte[] {SSH_AGENT_FAILURE};
+    }
+
+    static byte[] success() {
+        return new byte[] {SSH_AGENT_SUCCESS};
     }
 }

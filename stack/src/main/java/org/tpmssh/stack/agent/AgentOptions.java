@@ -7,19 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.tpmssh.stack.pinentry.Askpass;
+import org.tpmssh.stack.pinentry.PinResolver;
+import org.tpmssh.stack.pinentry.PinSource;
+import org.tpmssh.stack.pinentry.PinSources;
 
 /**
- * How an {@link SshAgentServer} behaves beyond listing and signing: where PINs come from and
- * how long they are cached, what happens to keys {@code ssh-add} sends, whether SHA-1
- * {@code ssh-rsa} signatures are allowed, and an optional upstream agent to proxy to.
- *
- * @param allowSha1Rsa sign {@code ssh-rsa} (SHA-1) when a client asks for it; off by default
- * @param pins where PINs for {@link PinProtectedKey}s come from
- * @param askpass runs SSH_ASKPASS for PINs and for confirming {@code ssh-add -c} keys
- * @param addedKeys what becomes of keys added with {@code ssh-add}
- * @param upstream another agent's socket whose keys are offered too (like {@code -A}); null for none
- * @param frameTimeout a client that starts a frame must finish it within this
- * @param clock for key lifetimes and the PIN cache
+ * How an {@link SshAgentServer} behaves beyond listing and signing; made by {@link #builder()}, whose setters
+ * say what each setting does.
  */
 public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpass, AddedKeyPolicy addedKeys,
         Path upstream, Duration frameTimeout, Clock clock) {
@@ -54,6 +49,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
         private Duration frameTimeout = SshAgentServer.DEFAULT_FRAME_TIMEOUT;
         private Clock clock = Clock.systemUTC();
 
+        /** {@code --allow-ssh-rsa}: sign SHA-1 {@code ssh-rsa} when a client asks for it; off by default. */
         public Builder allowSha1Rsa(boolean allow) {
             this.allowSha1Rsa = allow;
             return this;
@@ -77,6 +73,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
             return this;
         }
 
+        /** How long a person gets to answer SSH_ASKPASS, for a PIN or a confirmation; default 60 s. */
         public Builder askpassTimeout(Duration timeout) {
             this.askpassTimeout = timeout;
             return this;
@@ -88,21 +85,25 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
             return this;
         }
 
+        /** What becomes of keys added with {@code ssh-add}; default {@link AddedKeyPolicy#inMemory()}. */
         public Builder addedKeys(AddedKeyPolicy policy) {
             this.addedKeys = policy;
             return this;
         }
 
+        /** {@code -A}: another agent's socket whose keys are offered and used too; null (the default) for none. */
         public Builder upstream(Path socket) {
             this.upstream = socket;
             return this;
         }
 
+        /** A client that starts a frame must finish it within this; default 10 s. */
         public Builder frameTimeout(Duration timeout) {
             this.frameTimeout = timeout;
             return this;
         }
 
+        /** For key lifetimes and the PIN cache. */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
@@ -121,8 +122,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
                 }
                 sources.add(PinSources.environment(environment));
             }
-            PinResolver pins = advice == null ? new PinResolver(sources, pinCacheLifetime, clock)
-                    : new PinResolver(sources, pinCacheLifetime, clock, advice);
+            PinResolver pins = new PinResolver(sources, pinCacheLifetime, clock, advice, SshAgentServer.LOG);
             return new AgentOptions(allowSha1Rsa, pins, askpass,
                     addedKeys, upstream, frameTimeout, clock);
         }

@@ -3,8 +3,8 @@ package org.tpmssh.stack.agent;
 import java.io.IOException;
 
 /**
- * The agent socket could not be created safely: the path is too long for a unix socket,
- * already taken, or its directory or the socket itself is readable by other users.
+ * The agent socket could not be created safely: its path is too long or taken, or it would not be private to
+ * this user.
  */
 public class AgentSocketException extends IOException {
 

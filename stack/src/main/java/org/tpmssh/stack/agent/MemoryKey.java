@@ -1,31 +1,27 @@
 package org.tpmssh.stack.agent;
 
-import java.lang.System.Logger;
+import static org.tpmssh.stack.agent.SshAgentServer.LOG;
+
 import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import javax.security.auth.DestroyFailedException;
-import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshPublicKeys;
-import org.tpmssh.stack.ssh.SshSignatures;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 
 /**
- * A key that {@code ssh-add} gave the agent, held in memory as OpenSSH's ssh-agent holds it.
- * On {@link #close()} the reference is dropped and the JCA key is destroyed where the provider
- * allows; the JDK's own key classes keep BigInteger copies that only the collector reclaims.
+ * A key that {@code ssh-add} gave the agent, held in memory as OpenSSH's agent holds it and destroyed when
+ * forgotten (docs/agent.md).
  */
 final class MemoryKey implements AgentKey, AutoCloseable {
-
-    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
 
     private volatile KeyPair pair;
     private final byte[] blob;
     private final String comment;
-    private final SshCurve curve;
 
     MemoryKey(KeyPair pair, String comment) throws AddedKeyRefusedException {
         this.comment = comment;
@@ -33,10 +29,6 @@ final class MemoryKey implements AgentKey, AutoCloseable {
             this.blob = SshPublicKeys.encode(pair.getPublic());
         } catch (SshWireFormatException e) {
             throw new AddedKeyRefusedException("cannot hold this key: " + e.getMessage(), e);
-        }
-        this.curve = pair.getPublic() instanceof ECPublicKey ec ? SshCurve.of(ec.getParams()).orElseThrow() : null;
-        if (!(pair.getPublic() instanceof ECPublicKey) && !(pair.getPublic() instanceof RSAPublicKey)) {
-            throw new AddedKeyRefusedException("only ECDSA and RSA keys can be added");
         }
         this.pair = pair;
         selfTest();
@@ -46,15 +38,11 @@ final class MemoryKey implements AgentKey, AutoCloseable {
     private void selfTest() throws AddedKeyRefusedException {
         byte[] probe = "tpmssh added-key self test".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try {
-            String algorithm = curve != null ? curve.jcaSignatureAlgorithm() : "SHA256withRSA";
-            byte[] der = jca(algorithm, probe);
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(pair.getPublic());
-            verifier.update(probe);
-            if (!verifier.verify(der)) {
+            int flags = AgentKey.SSH_AGENT_RSA_SHA2_256;
+            if (!SshSignatureAlgorithm.forRequest(blob, flags).verify(pair.getPublic(), probe, sign(probe, flags))) {
                 throw new AddedKeyRefusedException("the private key does not match its public key");
             }
-        } catch (GeneralSecurityException e) {
+        } catch (AgentSignException | GeneralSecurityException | SshWireFormatException e) {
             throw new AddedKeyRefusedException("the key does not sign: " + e.getMessage(), e);
         }
     }
@@ -72,16 +60,8 @@ final class MemoryKey implements AgentKey, AutoCloseable {
     @Override
     public byte[] sign(byte[] data, int flags) throws AgentSignException {
         try {
-            if (curve != null) {
-                return SshSignatures.ecdsaFromDer(curve, jca(curve.jcaSignatureAlgorithm(), data));
-            }
-            if ((flags & SSH_AGENT_RSA_SHA2_512) != 0) {
-                return SshSignatures.rsa(SshSignatures.RSA_SHA2_512, jca("SHA512withRSA", data));
-            }
-            if ((flags & SSH_AGENT_RSA_SHA2_256) != 0) {
-                return SshSignatures.rsa(SshSignatures.RSA_SHA2_256, jca("SHA256withRSA", data));
-            }
-            return SshSignatures.rsa(SshSignatures.SSH_RSA, jca("SHA1withRSA", data));
+            SshSignatureAlgorithm algorithm = SshSignatureAlgorithm.forRequest(blob, flags);
+            return algorithm.blobFromJca(jca(algorithm.jcaSignatureAlgorithm(), data));
         } catch (GeneralSecurityException | SshWireFormatException e) {
             throw new AgentSignException("added key \"" + comment + "\" could not sign: " + e.getMessage(), e);
         }

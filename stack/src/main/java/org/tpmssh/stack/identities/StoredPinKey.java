@@ -8,14 +8,16 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.tpmssh.stack.agent.AgentSignException;
-import org.tpmssh.stack.agent.PinProtectedKey;
+import org.tpmssh.stack.keys.TpmSigner;
 import org.tpmssh.stack.keys.TpmSshKey;
-import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.AgentSignException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
+import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
@@ -24,12 +26,8 @@ import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * A stored key of a PIN token, as the agent sees it. The first signature logs in with the PIN the
- * agent passes (TPM2_Unseal of the token secret, counted by the TPM's dictionary-attack protection),
- * derives the key's authValue and signs. Later signatures given the same PIN skip the unseal: the
- * key remembers the secret together with a keyed hash of that PIN (never the PIN), so a sign costs
- * one TPM2_Sign. Any other PIN goes to the TPM again, where a wrong one is refused and counted, and
- * forgets what was remembered. {@link #close()} wipes it.
+ * A stored key of a PIN token as the agent offers it: it logs in with the PIN it is given and then remembers
+ * the token secret for that PIN only (docs/SECURITY.md).
  */
 final class StoredPinKey implements PinProtectedKey, AutoCloseable {
     private final Tokens tokens;
@@ -49,9 +47,7 @@ final class StoredPinKey implements PinProtectedKey, AutoCloseable {
         this.record = record;
         this.object = object;
         this.comment = comment;
-        try (TpmSshKey probe = TpmSshKeys.of(tokens.ring(), object, new byte[0], comment)) {
-            this.blob = probe.publicKeyBlob();
-        }
+        this.blob = TpmSshKey.publicKeyBlob(object);
         new SecureRandom().nextBytes(memoKey);
     }
 
@@ -74,21 +70,18 @@ final class StoredPinKey implements PinProtectedKey, AutoCloseable {
     public byte[] sign(byte[] data, int flags, char[] pin)
             throws AgentSignException, PinIncorrectException, PinLockedException {
         byte[] secret = null;
-        byte[] auth = null;
         try {
             secret = secretFor(pin);
-            auth = Tokens.authValueFor(record, secret);
-            try (TpmSshKey key = TpmSshKeys.of(tokens.ring(), object, auth, comment)) {
-                return key.sign(data, flags);
+            try (TpmSigner signer = tokens.signer(object, record, secret)) {
+                return TpmSshKey.signature(signer, SshSignatureAlgorithm.forRequest(blob, flags), data);
             }
         } catch (PinIncorrectException | PinLockedException e) {
             throw e;
-        } catch (PinException | StoreException | TpmException | UnsupportedKeyTypeException e) {
+        } catch (PinException | StoreException | TpmException | SshWireFormatException e) {
             throw new AgentSignException("key \"" + comment + "\" of token '" + token + "' cannot sign: "
                     + e.getMessage(), e);
         } finally {
             Secrets.wipe(secret);
-            Secrets.wipe(auth);
         }
     }
 

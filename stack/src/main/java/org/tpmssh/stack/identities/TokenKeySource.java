@@ -14,9 +14,8 @@ import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 
 /**
- * Feeds the "TPMSSH" KeyStore from one token: each stored key becomes an entry whose alias is the
- * key's label. Keys that need the PIN are listed only when a logged-in token secret is given; their
- * authValues are derived once here and held by the keys until they are destroyed.
+ * Feeds the "TPMSSH" KeyStore from one token, one entry per key; keys that need the PIN are listed only with
+ * a logged-in token secret.
  */
 public final class TokenKeySource implements TpmKeySource {
     private final Tokens tokens;
@@ -38,14 +37,8 @@ public final class TokenKeySource implements TpmKeySource {
                 if (!record.pinless() && tokenSecret == null) {
                     continue;
                 }
-                byte[] auth = Tokens.authValueFor(record, tokenSecret);
-                try {
-                    TpmPrivateKey key = TpmPrivateKey.of(tokens.ring(), tokens.load(token, record), auth,
-                            record.label());
-                    entries.add(TpmKeyEntry.of(record.label(), key));
-                } finally {
-                    Secrets.wipe(auth);
-                }
+                TpmPrivateKey key = TpmPrivateKey.of(tokens.signer(tokens.load(token, record), record, tokenSecret));
+                entries.add(TpmKeyEntry.of(record.label(), key));
             }
         } catch (StoreException | PinException | TpmException e) {
             throw new KeyStoreException("token '" + token + "': " + e.getMessage(), e);

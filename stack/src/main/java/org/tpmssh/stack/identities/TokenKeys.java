@@ -3,13 +3,13 @@ package org.tpmssh.stack.identities;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
-import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.keys.ImportedKey;
 import org.tpmssh.stack.keys.KeyImport;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
@@ -21,9 +21,8 @@ import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Joins the token store to the rest of the stack: it puts imported keys and TSS2 key files into a
- * token, and turns a token's stored keys into the identities the ssh-agent offers. PIN-less keys
- * sign as they are; PIN keys become {@link StoredPinKey}s, which log in with the PIN the agent finds.
+ * Joins the token store to the rest of the stack: puts imported keys and TSS2 files into a token, and turns a
+ * token's keys into the identities the agent offers.
  */
 public final class TokenKeys {
     private TokenKeys() {
@@ -109,7 +108,7 @@ public final class TokenKeys {
 
     /**
      * The identities {@code token} offers to the ssh-agent, loaded lazily into the ring. PIN keys
-     * implement {@link org.tpmssh.stack.agent.PinProtectedKey} with the token label as PIN scope.
+     * implement {@link org.tpmssh.stack.ssh.PinProtectedKey} with the token label as PIN scope.
      */
     public static List<AgentKey> agentKeys(Tokens tokens, String token) throws StoreException {
         List<AgentKey> keys = new ArrayList<>();

@@ -18,9 +18,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Self-signed X.509 certificates for TPM keys, built with BouncyCastle's certificate builder and
- * signed by the TPM key itself through a ContentSigner backed by {@link TpmProvider}. They exist
- * because JCA key entries (and SunPKCS11-style consumers) expect a certificate next to a key.
+ * Self-signed X.509 certificates for TPM keys, signed by the TPM key itself, because JCA key entries need one
+ * (docs/jca.md).
  */
 public final class TpmCertificates {
     static final Duration VALIDITY = Duration.ofDays(3650);

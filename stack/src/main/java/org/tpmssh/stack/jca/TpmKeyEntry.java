@@ -5,9 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One key the KeyStore lists: its alias, the TPM private key (which carries its public half) and
- * an optional certificate chain. With no chain, the KeyStore makes a self-signed certificate,
- * signed by the TPM key itself, because JCA key entries must have one.
+ * One key the KeyStore lists: its alias, the TPM private key and a certificate chain, which the KeyStore
+ * makes self-signed when empty.
  */
 public record TpmKeyEntry(String alias, TpmPrivateKey key, List<X509Certificate> chain) {
 

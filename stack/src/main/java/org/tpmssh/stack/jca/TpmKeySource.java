@@ -4,8 +4,8 @@ import java.security.KeyStoreException;
 import java.util.List;
 
 /**
- * Where the "TPMSSH" KeyStore gets its keys: the unlocked TPM keys of a token, for example. Kept
- * to one method so a token store can feed the KeyStore without the KeyStore knowing about tokens.
+ * Where the "TPMSSH" KeyStore gets its keys, e.g. the unlocked keys of a token, so the KeyStore knows nothing
+ * of tokens.
  */
 @FunctionalInterface
 public interface TpmKeySource {

@@ -3,10 +3,7 @@ package org.tpmssh.stack.jca;
 import java.security.KeyStore;
 import java.util.Objects;
 
-/**
- * What {@code KeyStore.getInstance("TPMSSH").load(...)} takes: the source of keys. No password:
- * the source hands over keys that are already unlocked, so the PIN stays with whoever asked for it.
- */
+/** What the "TPMSSH" KeyStore's {@code load} takes: a source of keys that are already unlocked, hence no password. */
 public record TpmKeyStoreParameter(TpmKeySource source) implements KeyStore.LoadStoreParameter {
 
     public TpmKeyStoreParameter {

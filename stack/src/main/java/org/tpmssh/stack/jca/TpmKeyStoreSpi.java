@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The read-only "TPMSSH" KeyStore: a snapshot of the keys a {@link TpmKeySource} gave at load time,
- * each with a certificate chain. Keys are created and deleted with {@code tpmssh key}, not here.
+ * The read-only "TPMSSH" KeyStore: the keys a {@link TpmKeySource} gave at load time, each with a certificate
+ * chain.
  */
 final class TpmKeyStoreSpi extends KeyStoreSpi {
     private static final String READ_ONLY = "the TPMSSH KeyStore is read-only; create or delete TPM keys with"

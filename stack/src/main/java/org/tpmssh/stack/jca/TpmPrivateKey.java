@@ -6,38 +6,23 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Objects;
 import javax.security.auth.Destroyable;
-import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.keys.TpmSigner;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
-import org.tpmssh.tpm.structures.Signature;
 
 /**
- * A private key that exists only inside the TPM: it carries the key's handle in a {@link KeyRing}, its
- * unlocked authValue and its public half, and signs only through {@link TpmProvider}. It cannot be
- * exported: {@link #getEncoded()} and {@link #getFormat()} return null, as for any hardware key.
- *
- * <p>The EC and RSA flavours implement {@link java.security.interfaces.ECKey} and
- * {@link java.security.interfaces.RSAKey} so that MINA and JCA code can tell the key type, but
- * deliberately not {@code ECPrivateKey}/{@code RSAPrivateKey}: those promise the private scalar or
- * exponent, and SunEC and SunRsaSign declare exactly those interfaces as their SupportedKeyClasses,
- * so JCA's delayed provider selection never hands a TPM key to them.
+ * A private key that exists only inside the TPM and signs through its {@link TpmSigner}; it cannot be
+ * exported, and docs/jca.md says why it is neither an ECPrivateKey nor an RSAPrivateKey.
  */
 public abstract sealed class TpmPrivateKey implements PrivateKey, Destroyable
         permits TpmEcPrivateKey, TpmRsaPrivateKey {
     private static final long serialVersionUID = 1L;
 
-    private final transient KeyRing ring;
-    private final transient TpmObject object;
-    private final transient byte[] authValue;
-    private final transient String label;
-    private volatile boolean destroyed;
+    private final transient TpmSigner signer;
 
-    TpmPrivateKey(KeyRing ring, TpmObject object, byte[] authValue, String label) {
-        this.ring = Objects.requireNonNull(ring, "ring");
-        this.object = Objects.requireNonNull(object, "object");
-        this.authValue = authValue == null ? new byte[0] : authValue.clone();
-        this.label = label == null ? "tpm key" : label;
+    TpmPrivateKey(TpmSigner signer) {
+        this.signer = Objects.requireNonNull(signer, "signer");
     }
 
     /**
@@ -49,33 +34,35 @@ public abstract sealed class TpmPrivateKey implements PrivateKey, Destroyable
      */
     public static TpmPrivateKey of(KeyRing ring, TpmObject object, byte[] authValue, String label)
             throws TpmException {
-        PublicKey pub = object.publicArea().toPublicKey();
+        return of(TpmSigner.of(ring, object, authValue, label));
+    }
+
+    /** The JCA face of {@code signer}, which this key takes over: {@link #destroy()} closes it. */
+    public static TpmPrivateKey of(TpmSigner signer) throws TpmException {
+        PublicKey pub = signer.publicArea().toPublicKey();
         if (pub instanceof ECPublicKey ec) {
-            return new TpmEcPrivateKey(ring, object, authValue, label, ec);
+            return new TpmEcPrivateKey(signer, ec);
         }
         if (pub instanceof RSAPublicKey rsa) {
-            return new TpmRsaPrivateKey(ring, object, authValue, label, rsa);
+            return new TpmRsaPrivateKey(signer, rsa);
         }
-        throw new TpmException("the TPM key \"" + label + "\" is neither ECC nor RSA");
+        throw new TpmException("the TPM key \"" + signer.label() + "\" is neither ECC nor RSA");
     }
 
     /** The public half, as the JDK's own EC or RSA public key. */
     public abstract PublicKey publicKey();
 
     public TpmObject object() {
-        return object;
+        return signer.object();
     }
 
     public String label() {
-        return label;
+        return signer.label();
     }
 
-    /** Asks the TPM to sign a digest the caller computed; called by the provider's Signature. */
-    Signature signDigest(byte[] digest, int scheme, int hash) throws TpmException {
-        if (destroyed) {
-            throw new IllegalStateException("the TPM key \"" + label + "\" was destroyed; unlock it again");
-        }
-        return ring.sign(object, authValue, digest, scheme, hash);
+    /** What the provider's Signature signs through. */
+    TpmSigner signer() {
+        return signer;
     }
 
     /** Null: the private half never leaves the TPM. */
@@ -93,19 +80,18 @@ public abstract sealed class TpmPrivateKey implements PrivateKey, Destroyable
     /** Forgets the unlocked authValue; the key stays in the TPM and its store. */
     @Override
     public void destroy() {
-        destroyed = true;
-        Secrets.wipe(authValue);
+        signer.close();
     }
 
     @Override
     public boolean isDestroyed() {
-        return destroyed;
+        return signer.isClosed();
     }
 
     @Override
     public String toString() {
         // Never the authValue.
-        return getClass().getSimpleName() + "[" + label + ", " + getAlgorithm() + "]";
+        return getClass().getSimpleName() + "[" + label() + ", " + getAlgorithm() + "]";
     }
 
     /** A hardware key cannot be serialised into something usable; refuse instead of writing a shell. */

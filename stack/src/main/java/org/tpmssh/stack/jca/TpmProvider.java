@@ -8,13 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JCA provider "TPMSSH": {@code Signature} algorithms that sign inside the TPM with a
- * {@link TpmPrivateKey}, and a read-only {@code KeyStore} of type "TPMSSH" listing such keys.
- *
- * <p>Every Signature service declares {@code SupportedKeyClasses} = {@link TpmPrivateKey}, so with
- * the provider installed ({@link #install()}) JCA's delayed provider
- * selection hands TPM keys to us and every other key to the JDK: {@code Signature.getInstance(alg)}
- * then works for both without naming a provider.
+ * The JCA provider "TPMSSH": Signature algorithms that sign in the TPM with a {@link TpmPrivateKey}, and a
+ * read-only KeyStore of such keys (docs/jca.md).
  */
 public final class TpmProvider extends Provider {
     private static final long serialVersionUID = 1L;

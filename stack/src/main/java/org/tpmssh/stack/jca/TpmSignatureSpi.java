@@ -15,16 +15,15 @@ import java.security.spec.InvalidParameterSpecException;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.Locale;
-import org.tpmssh.tpm.ResponseCodes;
+import org.tpmssh.stack.keys.TpmSigner;
+import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.tpm.TpmException;
-import org.tpmssh.tpm.TpmResponseException;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 
 /**
- * One JCA Signature algorithm signed by TPM2_Sign: the message is hashed here, and the TPM signs
- * the digest with the scheme this algorithm names (ECDSA, RSASSA-PKCS1-v1_5 or RSASSA-PSS). It signs
- * only; verification belongs to the JDK's providers, which need no secret.
+ * One JCA Signature algorithm: the message is hashed here and the key's {@link TpmSigner} signs the digest;
+ * verifying is the JDK's job.
  */
 final class TpmSignatureSpi extends SignatureSpi {
 
@@ -74,7 +73,7 @@ final class TpmSignatureSpi extends SignatureSpi {
             throw new InvalidKeyException("the " + TpmProvider.NAME + " provider signs only with TPM keys, not "
                     + (privateKey == null ? "null" : privateKey.getClass().getName()));
         }
-        if (algorithm.wantsEc() != (tpmKey instanceof TpmEcPrivateKey)) {
+        if (!TpmSigner.signsWith(tpmKey.signer().publicArea(), algorithm.scheme)) {
             throw new InvalidKeyException(algorithm.jcaName + " needs an " + (algorithm.wantsEc() ? "EC" : "RSA")
                     + " key, but TPM key \"" + tpmKey.label() + "\" is " + tpmKey.getAlgorithm());
         }
@@ -110,20 +109,11 @@ final class TpmSignatureSpi extends SignatureSpi {
         }
         byte[] hashed = requireDigest().digest();
         try {
-            Signature sig = key.signDigest(hashed, algorithm.scheme, hash);
+            Signature sig = key.signer().sign(hashed, algorithm.scheme, hash);
             return sig.isEcdsa() ? sig.toDer() : sig.rsa();
-        } catch (TpmResponseException e) {
-            if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
-                throw new SignatureException("the TPM refused the PIN for key \"" + key.label() + "\" ("
-                        + e.rcName() + ")", e);
-            }
-            if (e.is(ResponseCodes.LOCKOUT)) {
-                throw new SignatureException("the TPM is in dictionary-attack lockout; key \"" + key.label()
-                        + "\" cannot sign until it recovers", e);
-            }
-            throw new SignatureException("the TPM could not sign with key \"" + key.label() + "\": "
-                    + e.getMessage(), e);
-        } catch (TpmException | IllegalStateException e) {
+        } catch (PinException e) {
+            throw new SignatureException(e.getMessage(), e);
+        } catch (TpmException e) {
             throw new SignatureException("the TPM could not sign with key \"" + key.label() + "\": "
                     + e.getMessage(), e);
         }

@@ -3,8 +3,8 @@ package org.tpmssh.stack.keys;
 import java.io.IOException;
 
 /**
- * A private key file that could not be read, with one sentence that says what to do. The
- * message never holds key bytes or a passphrase, and never a library's stack trace text.
+ * A private key file that could not be read, with one sentence that says what to do and never key bytes or a
+ * passphrase.
  */
 public class KeyFileException extends IOException {
 

@@ -1,7 +1,6 @@
 package org.tpmssh.stack.keys;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -11,11 +10,11 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
-import org.tpmssh.stack.agent.AgentKey;
-import org.tpmssh.stack.agent.AgentSignException;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
-import org.tpmssh.stack.ssh.SshSignatures;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.tpm.TpmException;
@@ -41,16 +40,8 @@ import org.tpmssh.tpm.structures.TpmtPublic.Scheme;
 import org.tpmssh.tpm.structures.TpmtPublic.SymDef;
 
 /**
- * Moves an existing key into the TPM with TPM2_Import: the duplication blob is made here, its
- * seed wrapped to the SRK's public key, so the private key never reaches the TPM in clear (no
- * LoadExternal). Afterwards the key is loaded and proven: its TPM public area must equal the
- * file's public key, and a fresh challenge it signs must verify with the JDK.
- *
- * <p>Attributes: TPM2_Import refuses an object with fixedTPM or fixedParent set
- * (TPM_RC_ATTRIBUTES, Part 3, 13.3.1), and sensitiveDataOrigin would be a lie for a key made
- * outside. Imported keys are therefore {@code sign|userWithAuth} (plus noDA for PIN-less keys),
- * with an empty authPolicy, so no policy session can ever authorize TPM2_Duplicate: the key
- * cannot leave the TPM again, even though fixedTPM is clear.
+ * Moves an existing key into the TPM with TPM2_Import, its seed wrapped to the SRK so the key never reaches
+ * the TPM in clear, and proves the result (docs/key-import.md).
  */
 public final class KeyImport {
     /** The attributes of every imported signing key (noDA is added for PIN-less ones). */
@@ -162,7 +153,7 @@ public final class KeyImport {
         TpmObject obj = ring.register(outPrivate, publicArea, comment);
         TpmSshKey key = null;
         try {
-            key = new TpmSshKey(ring, obj, authValue == null ? new byte[0] : authValue, comment);
+            key = TpmSshKeys.of(ring, obj, authValue, comment);
             prove(ring, obj, key, expected == null ? publicArea.toPublicKey() : expected);
             return new ImportedKey(outPrivate, publicArea, key);
         } catch (TpmException | UnsupportedKeyTypeException | RuntimeException e) {
@@ -187,21 +178,9 @@ public final class KeyImport {
         byte[] challenge = new byte[32];
         ring.tpm().random().nextBytes(challenge);
         try {
-            byte[] blob = key.sign(challenge, AgentKey.SSH_AGENT_RSA_SHA2_256);
-            SshSignatures.Parsed parsed = SshSignatures.parse(blob);
-            java.security.Signature v;
-            byte[] sig;
-            if (expected instanceof ECPublicKey ec) {
-                SshCurve curve = SshCurve.of(ec.getParams()).orElseThrow();
-                v = java.security.Signature.getInstance(curve.jcaSignatureAlgorithm());
-                sig = SshSignatures.ecdsaToDer(SshSignatures.parseEcdsa(curve, blob));
-            } else {
-                v = java.security.Signature.getInstance("SHA256withRSA");
-                sig = parsed.signature();
-            }
-            v.initVerify(expected);
-            v.update(challenge);
-            if (!v.verify(sig)) {
+            SshSignatureAlgorithm algorithm = SshSignatureAlgorithm.forRequest(SshPublicKeys.encode(expected),
+                    AgentKey.SSH_AGENT_RSA_SHA2_256);
+            if (!algorithm.verify(expected, challenge, key.sign(challenge, AgentKey.SSH_AGENT_RSA_SHA2_256))) {
                 throw new TpmException("the imported key's signature does not verify against the file's public key;"
                         + " nothing was imported");
             }

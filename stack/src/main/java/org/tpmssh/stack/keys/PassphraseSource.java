@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Where the passphrase of an encrypted key file comes from (a prompt, a file, a test). It is
- * asked only when the file turns out to be encrypted; the reader wipes each array it is given.
+ * Where the passphrase of an encrypted key file comes from; it is asked only when the file turns out to be
+ * encrypted.
  */
 @FunctionalInterface
 public interface PassphraseSource {

@@ -8,10 +8,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Turns a PIN into a key's TPM authValue. The TPM checks the authValue itself and counts
- * failures toward dictionary-attack lockout, so the derivation needs no work factor; hashing
- * gives a fixed 32 bytes (the SHA-256 name algorithm's limit) whatever the PIN's length.
- * An empty PIN means a PIN-less key: an empty authValue.
+ * Turns a PIN into a TPM authValue: a hash for keys made outside a token, an HMAC keyed with the token's salt
+ * for its seals (docs/SECURITY.md).
  */
 public final class PinAuth {
     private static final byte[] DOMAIN = "tpmssh pin v1\0".getBytes(StandardCharsets.US_ASCII);

@@ -31,9 +31,9 @@ import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.config.keys.loader.openssh.OpenSSHKeyPairResourceParser;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.jce.ECNamedCurveTable;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.jce.spec.ECNamedCurveParameterSpec;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -47,10 +47,8 @@ import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 
 /**
- * Reads the private key files people already have: OpenSSH ({@code BEGIN OPENSSH PRIVATE KEY},
- * bcrypt-protected or not, through MINA), PEM PKCS#1 and SEC1 (legacy-encrypted or not) and
- * PKCS#8 (encrypted or not, through BouncyCastle). Only what a TPM 2.0 can hold comes back:
- * RSA, and ECDSA on P-256, P-384 and P-521. The file is only read, never changed.
+ * Reads the private key files people already have (OpenSSH, PEM, PKCS#8) and returns only what a TPM 2.0 can
+ * hold (docs/key-import.md).
  */
 public final class PrivateKeyFiles {
     private static final int MAX_FILE = 1 << 20;

@@ -1,52 +1,58 @@
 package org.tpmssh.stack.keys;
 
 import java.math.BigInteger;
-import java.security.interfaces.ECPublicKey;
-import java.util.Arrays;
-import org.tpmssh.stack.agent.AgentKey;
-import org.tpmssh.stack.agent.AgentSignException;
-import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshPublicKeys;
+import org.tpmssh.stack.ssh.SshSignatureAlgorithm;
 import org.tpmssh.stack.ssh.SshSignatures;
+import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
-import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
-import org.tpmssh.tpm.TpmResponseException;
-import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 
-/**
- * An SSH identity whose private half lives in the TPM. It signs SSH data by hashing it here
- * and asking the TPM to sign the digest (ECDSA for nistp256/384/521 as RFC 5656 says, RSASSA
- * for rsa-sha2-256/512). It holds the unlocked authValue in memory until {@link #close()}.
- */
+/** An SSH identity whose private half lives in the TPM; it signs through its {@link TpmSigner}. */
 public final class TpmSshKey implements AgentKey, AutoCloseable {
-    private final KeyRing ring;
-    private final TpmObject object;
+    private final TpmSigner signer;
     private final byte[] blob;
     private final String comment;
-    private final SshCurve curve;
-    private final byte[] authValue;
 
-    TpmSshKey(KeyRing ring, TpmObject object, byte[] authValue, String comment) throws UnsupportedKeyTypeException {
-        this.ring = ring;
-        this.object = object;
+    /** Takes {@code signer} over: closing this key closes it. */
+    TpmSshKey(TpmSigner signer, String comment) throws UnsupportedKeyTypeException {
+        this.signer = signer;
         this.comment = comment;
-        this.authValue = authValue.clone();
+        this.blob = publicKeyBlob(signer.object());
+    }
+
+    /** The SSH public key blob of a TPM key, ECDSA (nistp256/384/521) or RSA. */
+    public static byte[] publicKeyBlob(TpmObject object) throws UnsupportedKeyTypeException {
         try {
-            var pub = object.publicArea().toPublicKey();
-            this.blob = SshPublicKeys.encode(pub);
-            this.curve = pub instanceof ECPublicKey ec ? SshCurve.of(ec.getParams()).orElseThrow(
-                    () -> new UnsupportedKeyTypeException("the TPM key's curve has no SSH name")) : null;
+            return SshPublicKeys.encode(object.publicArea().toPublicKey());
         } catch (TpmException e) {
             throw new UnsupportedKeyTypeException("the TPM key's public area is unusable: " + e.getMessage());
         }
     }
 
+    /**
+     * The SSH signature blob of {@code data}, hashed here and signed in the TPM as {@code algorithm}
+     * says (ECDSA for nistp256/384/521, RSASSA-PKCS1-v1_5 for RSA).
+     */
+    public static byte[] signature(TpmSigner signer, SshSignatureAlgorithm algorithm, byte[] data)
+            throws PinException, TpmException {
+        int hash = TpmSigner.hashNamed(algorithm.digestName());
+        byte[] digest = Alg.hash(hash, data);
+        if (algorithm.curve().isPresent()) {
+            Signature sig = signer.sign(digest, Alg.ECDSA, hash);
+            return SshSignatures.ecdsa(algorithm.curve().get(), new BigInteger(1, sig.r()), new BigInteger(1, sig.s()));
+        }
+        return SshSignatures.rsa(algorithm.sshName(), signer.sign(digest, Alg.RSASSA, hash).rsa());
+    }
+
     public TpmObject object() {
-        return object;
+        return signer.object();
     }
 
     @Override
@@ -68,38 +74,13 @@ public final class TpmSshKey implements AgentKey, AutoCloseable {
         }
     }
 
+    /** Signs as the request's flags ask; with no RSA flag, ssh-rsa (SHA-1), which the agent allows only on request. */
     @Override
     public byte[] sign(byte[] data, int flags) throws AgentSignException {
         try {
-            if (curve != null) {
-                int hash = Alg.curveHash(object.publicArea().eccParms().curve());
-                Signature sig = ring.sign(object, authValue, Alg.hash(hash, data), Alg.ECDSA, hash);
-                return SshSignatures.ecdsa(curve, new BigInteger(1, sig.r()), new BigInteger(1, sig.s()));
-            }
-            String alg;
-            int hash;
-            if ((flags & SSH_AGENT_RSA_SHA2_512) != 0) {
-                alg = SshSignatures.RSA_SHA2_512;
-                hash = Alg.SHA512;
-            } else if ((flags & SSH_AGENT_RSA_SHA2_256) != 0) {
-                alg = SshSignatures.RSA_SHA2_256;
-                hash = Alg.SHA256;
-            } else {
-                throw new AgentSignException("refusing an ssh-rsa (SHA-1) signature; the client must ask for"
-                        + " rsa-sha2-256 or rsa-sha2-512");
-            }
-            Signature sig = ring.sign(object, authValue, Alg.hash(hash, data), Alg.RSASSA, hash);
-            return SshSignatures.rsa(alg, sig.rsa());
-        } catch (TpmResponseException e) {
-            if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
-                throw new AgentSignException("the TPM refused the PIN for key \"" + comment + "\" (" + e.rcName()
-                        + ")", e);
-            }
-            if (e.is(ResponseCodes.LOCKOUT)) {
-                throw new AgentSignException("the TPM is in dictionary-attack lockout; key \"" + comment
-                        + "\" cannot sign until it recovers", e);
-            }
-            throw new AgentSignException("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
+            return signature(signer, SshSignatureAlgorithm.forRequest(blob, flags), data);
+        } catch (PinException | SshWireFormatException e) {
+            throw new AgentSignException(e.getMessage(), e);
         } catch (TpmException e) {
             throw new AgentSignException("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
         }
@@ -108,6 +89,6 @@ public final class TpmSshKey implements AgentKey, AutoCloseable {
     /** Forgets the unlocked authValue. The key stays in the TPM store. */
     @Override
     public void close() {
-        Arrays.fill(authValue, (byte) 0);
+        signer.close();
     }
 }

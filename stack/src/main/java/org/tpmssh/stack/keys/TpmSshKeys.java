@@ -71,7 +71,7 @@ public final class TpmSshKeys {
         byte[] auth = PinAuth.authValue(pin);
         try {
             TpmObject obj = ring.create(template, auth, comment);
-            return new TpmSshKey(ring, obj, auth, comment);
+            return of(ring, obj, auth, comment);
         } finally {
             Arrays.fill(auth, (byte) 0);
         }
@@ -83,7 +83,7 @@ public final class TpmSshKeys {
      */
     public static TpmSshKey of(KeyRing ring, TpmObject object, byte[] authValue, String comment)
             throws UnsupportedKeyTypeException {
-        return new TpmSshKey(ring, object, authValue, comment);
+        return new TpmSshKey(TpmSigner.of(ring, object, authValue, comment), comment);
     }
 
     /**

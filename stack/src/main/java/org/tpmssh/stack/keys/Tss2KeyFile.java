@@ -22,11 +22,11 @@ import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.ASN1TaggedObject;
+import org.bouncycastle.asn1.ASN1UTF8String;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERTaggedObject;
 import org.bouncycastle.asn1.DERUTF8String;
-import org.bouncycastle.asn1.ASN1UTF8String;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
 import org.bouncycastle.util.io.pem.PemWriter;
@@ -37,24 +37,8 @@ import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * A TSS2 PRIVATE KEY file (draft-bottomley-tpm2-keys): what tpm2-openssl, tpm2-tss-engine and
- * ssh-tpm-agent read and write. Parsed and written with BouncyCastle's ASN.1 classes.
- *
- * <pre>
- * TPMKey ::= SEQUENCE { type OID, emptyAuth [0] BOOLEAN OPT, policy [1] OPT, secret [2] OCTET STRING OPT,
- *   authPolicy [3] OPT, description [4] UTF8String OPT, rsaParent [5] BOOLEAN OPT,
- *   parent INTEGER, pubkey OCTET STRING, privkey OCTET STRING }
- * </pre>
- *
- * @param type        {@link #LOADABLE} (.3) or {@link #IMPORTABLE} (.4); {@link #SEALED} is recognised only
- * @param emptyAuth   true when the key needs no authorization
- * @param hasPolicy   the file carries a policy or authPolicy, which tpmssh does not evaluate
- * @param secret      importable keys: the TPM2B_ENCRYPTED_SECRET contents (the wrapped seed); else null
- * @param description an optional human description, or null
- * @param rsaParent   parent 0x40000001 means the RSA H-1 SRK instead of the ECC H-2 one
- * @param parent      the parent handle: 0x40000001 (a primary made from a well-known template) or 0x81xxxxxx
- * @param pubkey      the key's public area
- * @param privkey     TPM2B_PRIVATE contents: the private blob (.3) or the duplicate (.4)
+ * A TSS2 PRIVATE KEY file (draft-bottomley-tpm2-keys), read and written with BouncyCastle's ASN.1 classes;
+ * docs/key-import.md gives its fields.
  */
 public record Tss2KeyFile(String type, boolean emptyAuth, boolean hasPolicy, byte[] secret, String description,
         boolean rsaParent, int parent, TpmtPublic pubkey, byte[] privkey) {

@@ -32,13 +32,8 @@ import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
 
 /**
- * TSS2 key files and the TPM: load a .3 or import a .4 file into our stack, export a key we hold
- * as a .3 file, and the remote wrap (a .4 file made with only the target SRK's public PEM).
- *
- * <p>Parent 0x40000001 names a primary made from a well-known template, and two are in use:
- * the draft's H-2 (go-tpm, ssh-tpm-agent: unique x and y of 32 zero bytes) and the one
- * tpm2-openssl and tpm2-tss-engine make (same attributes, empty unique). They are different
- * keys, so a file is tried under H-2 first and then under the other.
+ * TSS2 key files and the TPM: load or import a file, export a key as one, and the remote wrap;
+ * docs/key-import.md says which parent each file is tried under.
  */
 public final class Tss2Keys {
     private Tss2Keys() {
@@ -132,8 +127,7 @@ public final class Tss2Keys {
         TpmObject obj = ring.register(priv, pub, comment);
         try {
             ring.cache().use(obj, h -> new ReadPublic(h).execute(ring.tpm())); // loads it: the parent must fit
-            return new ImportedKey(priv.clone(), pub, new TpmSshKey(ring, obj,
-                    authValue == null ? new byte[0] : authValue, comment));
+            return new ImportedKey(priv.clone(), pub, TpmSshKeys.of(ring, obj, authValue, comment));
         } catch (TpmException | RuntimeException e) {
             ring.cache().release(obj);
             throw e;

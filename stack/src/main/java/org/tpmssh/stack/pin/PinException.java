@@ -1,8 +1,8 @@
 package org.tpmssh.stack.pin;
 
 /**
- * Something about a PIN stopped an operation. The message is for the user and never contains
- * the PIN, an authValue or any key material.
+ * Something about a PIN stopped an operation; the message is for the user and never holds the PIN, an
+ * authValue or key material.
  */
 public class PinException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -1,10 +1,6 @@
 package org.tpmssh.stack.pin;
 
-/**
- * The TPM is in dictionary-attack lockout (TPM_RC_LOCKOUT), so no PIN is tried; PKCS#11 calls this
- * CKR_PIN_LOCKED. The message says how to recover: wait for the recovery time, or reset with the
- * lockout authorisation.
- */
+/** The TPM is in dictionary-attack lockout (TPM_RC_LOCKOUT), so no PIN is tried; PKCS#11 calls this CKR_PIN_LOCKED. */
 public class PinLockedException extends PinException {
     private static final long serialVersionUID = 1L;
 

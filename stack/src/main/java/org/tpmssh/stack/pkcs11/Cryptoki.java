@@ -14,9 +14,8 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
- * Cryptoki's object model over the token store, as a Java API: one slot per token (slot ids are
- * the tokens' order in the store when this module was made), sessions, login state per token
- * (as PKCS#11 keeps it per application, not per session), and key objects with CKA attributes.
+ * Cryptoki's object model over the token store, as a Java API: a slot per token, sessions, login state per
+ * token, and key objects with CKA attributes.
  */
 public final class Cryptoki implements AutoCloseable {
     /** TPMA_PERMANENT.inLockout (TPM 2.0 Part 2, TPMA_PERMANENT bit 9). */

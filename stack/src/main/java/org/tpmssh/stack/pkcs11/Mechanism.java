@@ -1,9 +1,6 @@
 package org.tpmssh.stack.pkcs11;
 
-/**
- * CK_MECHANISM: a mechanism type and, for CKM_RSA_PKCS_PSS, its CK_RSA_PKCS_PSS_PARAMS
- * (hashAlg, mgf, sLen); the PSS fields are 0 for every other mechanism.
- */
+/** CK_MECHANISM: a mechanism type and, for CKM_RSA_PKCS_PSS only, its hashAlg, mgf and sLen (0 otherwise). */
 public record Mechanism(long type, long pssHashAlg, long pssMgf, long pssSaltLen) {
     public static Mechanism of(long type) {
         return new Mechanism(type, 0, 0, 0);

@@ -6,24 +6,22 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.tpmssh.stack.keys.TpmSigner;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
-import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
 import org.tpmssh.stack.store.TokenRecord;
-import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
-import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * A Cryptoki session on one slot: login and logout, object search, PIN management and the
- * C_SignInit/C_Sign pair with PKCS#11's semantics (one active operation, ended by C_Sign).
+ * A Cryptoki session on one slot: login, object search, PIN management and C_SignInit/C_Sign with PKCS#11's
+ * semantics.
  */
 public final class Session implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
@@ -85,21 +83,6 @@ public final class Session implements AutoCloseable {
         Cryptoki.Login l = requireLogin(Ck.CKU_SO, "log in as the SO (CKU_SO) to set the user PIN");
         call(() -> {
             module.tokens().setUserPin(token, l.secret(), newUserPin);
-            return null;
-        });
-    }
-
-    /** C_SetPIN: changes the PIN of whoever is logged in (the user when nobody is). */
-    public void setPin(char[] oldPin, char[] newPin) throws Pkcs11Exception {
-        open();
-        Cryptoki.Login l = module.login(token);
-        boolean so = l != null && l.userType() == Ck.CKU_SO;
-        call(() -> {
-            if (so) {
-                module.tokens().changeSoPin(token, oldPin, newPin);
-            } else {
-                module.tokens().changeUserPin(token, oldPin, newPin);
-            }
             return null;
         });
     }
@@ -176,7 +159,8 @@ public final class Session implements AutoCloseable {
                     + " this token signs with (CKM_ECDSA[_SHA256/384/512], CKM_RSA_PKCS, CKM_SHA256/384/512_RSA_PKCS,"
                     + " CKM_RSA_PKCS_PSS)");
         }
-        if (ecMech != k.isEc()) {
+        int scheme = ecMech ? Alg.ECDSA : m == Ck.CKM_RSA_PKCS_PSS ? Alg.RSAPSS : Alg.RSASSA;
+        if (!TpmSigner.signsWith(publicArea(k), scheme)) {
             throw new Pkcs11Exception(Ckr.KEY_TYPE_INCONSISTENT, "the key is " + k.record.algorithm()
                     + "; choose a mechanism for it");
         }
@@ -248,12 +232,8 @@ public final class Session implements AutoCloseable {
         Cryptoki.Login l = module.login(token);
         byte[] secret = l == null ? null : l.secret();
         Signature sig = call(() -> {
-            TpmObject key = module.loadedKey(token, k.record);
-            byte[] auth = Tokens.authValueFor(k.record, k.record.pinless() ? null : secret);
-            try {
-                return module.tokens().sign(token, key, auth, digest, scheme, hash);
-            } finally {
-                Secrets.wipe(auth);
+            try (TpmSigner signer = module.tokens().signer(module.loadedKey(token, k.record), k.record, secret)) {
+                return module.tokens().sign(token, signer, digest, scheme, hash);
             }
         });
         if (sig.isEcdsa()) {
@@ -361,17 +341,16 @@ public final class Session implements AutoCloseable {
     }
 
     private static int modulusBytes(KeyObject k) throws Pkcs11Exception {
-        try {
-            return k.record.tpmPublic().rsaParms().keyBits() / 8;
-        } catch (TpmException e) {
-            throw new Pkcs11Exception(Ckr.GENERAL_ERROR, e.getMessage(), e);
-        }
+        return publicArea(k).rsaParms().keyBits() / 8;
     }
 
     private static int curveBytes(KeyObject k) throws Pkcs11Exception {
+        return Alg.curveBytes(publicArea(k).eccParms().curve());
+    }
+
+    private static TpmtPublic publicArea(KeyObject k) throws Pkcs11Exception {
         try {
-            TpmtPublic p = k.record.tpmPublic();
-            return Alg.curveBytes(p.eccParms().curve());
+            return k.record.tpmPublic();
         } catch (TpmException e) {
             throw new Pkcs11Exception(Ckr.GENERAL_ERROR, e.getMessage(), e);
         }

@@ -8,26 +8,23 @@ import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import java.util.Optional;
 
-/**
- * The three NIST curves SSH names (RFC 5656), with what each needs on the wire: the key type,
- * the curve identifier, the coordinate width and the hash that goes with it.
- */
+/** The three NIST curves SSH names (RFC 5656), with their wire names, widths and the hash each signs with. */
 public enum SshCurve {
-    NISTP256("nistp256", "secp256r1", 32, "SHA256withECDSA"),
-    NISTP384("nistp384", "secp384r1", 48, "SHA384withECDSA"),
-    NISTP521("nistp521", "secp521r1", 66, "SHA512withECDSA");
+    NISTP256("nistp256", "secp256r1", 32, "SHA-256"),
+    NISTP384("nistp384", "secp384r1", 48, "SHA-384"),
+    NISTP521("nistp521", "secp521r1", 66, "SHA-512");
 
     private final String identifier;
     private final String jcaName;
     private final int coordinateBytes;
-    private final String jcaSignatureAlgorithm;
+    private final String digestName;
     private volatile ECParameterSpec parameters;
 
-    SshCurve(String identifier, String jcaName, int coordinateBytes, String jcaSignatureAlgorithm) {
+    SshCurve(String identifier, String jcaName, int coordinateBytes, String digestName) {
         this.identifier = identifier;
         this.jcaName = jcaName;
         this.coordinateBytes = coordinateBytes;
-        this.jcaSignatureAlgorithm = jcaSignatureAlgorithm;
+        this.digestName = digestName;
     }
 
     /** The SSH key type, also the signature algorithm name, e.g. {@code ecdsa-sha2-nistp256}. */
@@ -50,9 +47,14 @@ public enum SshCurve {
         return coordinateBytes;
     }
 
-    /** The JCA signature algorithm that hashes as SSH requires for this curve. */
+    /** The hash SSH signs with on this curve (RFC 5656 section 6.2.1), as a JCA name, e.g. {@code SHA-256}. */
+    public String digestName() {
+        return digestName;
+    }
+
+    /** The JCA signature algorithm that hashes as SSH requires for this curve, e.g. {@code SHA256withECDSA}. */
     public String jcaSignatureAlgorithm() {
-        return jcaSignatureAlgorithm;
+        return digestName.replace("-", "") + "withECDSA";
     }
 
     public ECParameterSpec parameters() {

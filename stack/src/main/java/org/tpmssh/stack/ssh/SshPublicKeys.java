@@ -2,6 +2,8 @@ package org.tpmssh.stack.ssh;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -14,9 +16,8 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * Converts between JCA public keys and the SSH public key blob (RFC 4253 section 6.6 for RSA,
- * RFC 5656 section 3.1 for ECDSA) with MINA's encoder and parser, adding the checks MINA leaves
- * out (point on curve, trailing bytes), and writes the authorized_keys line OpenSSH reads.
+ * Converts between JCA public keys and SSH public key blobs with MINA, adding the checks MINA leaves out, and
+ * writes authorized_keys lines.
  */
 public final class SshPublicKeys {
 
@@ -71,6 +72,16 @@ public final class SshPublicKeys {
                     + " the authorized_keys entry");
         }
         return line + " " + comment;
+    }
+
+    /** The {@code SHA256:…} fingerprint of a public key blob, as ssh-keygen prints it. */
+    public static String fingerprint(byte[] blob) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(blob);
+            return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     /**

@@ -13,9 +13,8 @@ import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERSequence;
 
 /**
- * Builds and reads SSH signature blobs: {@code string algorithm, string signature}, where an
- * ECDSA signature is {@code mpint r, mpint s} (RFC 5656 section 3.1.2) and an RSA signature is
- * the raw PKCS#1 v1.5 value (RFC 8332). A TPM returns r and s; a JCA provider returns DER.
+ * Builds and reads SSH signature blobs (ECDSA as RFC 5656, RSA as RFC 8332), from a TPM's r and s or a JCA
+ * provider's DER.
  */
 public final class SshSignatures {
 

@@ -7,9 +7,8 @@ import org.apache.sshd.common.util.buffer.BufferException;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * Reads SSH wire-format fields that a peer sent, through MINA's {@link Buffer}, never past the
- * window it was given. Every length a peer claims is checked against what remains before MINA
- * allocates, and MINA's unchecked {@link BufferException} becomes a typed, named error.
+ * Reads the SSH wire-format fields a peer sent through MINA's {@link Buffer}, checking each claimed length
+ * first and turning MINA's unchecked errors into typed ones.
  */
 public final class SshWireReader {
 

@@ -5,9 +5,8 @@ import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 
 /**
- * Builds a message in SSH wire format (RFC 4251 section 5) on a MINA {@link Buffer}; chainable,
- * one per message. Only mpints are framed here, because MINA's {@code putMPInt} writes zero as
- * one byte and cannot write negatives, where RFC 4251 wants an empty string and two's complement.
+ * Builds one message in SSH wire format (RFC 4251 section 5) on a MINA {@link Buffer}; mpints are written
+ * here because MINA's differ from the RFC.
  */
 public final class SshWireWriter {
 
@@ -39,12 +38,6 @@ public final class SshWireWriter {
     /** BigInteger's two's complement form is exactly the minimal mpint encoding, zero as empty. */
     public SshWireWriter writeMpint(BigInteger value) {
         return writeString(value.signum() == 0 ? new byte[0] : value.toByteArray());
-    }
-
-    /** Raw bytes with no length prefix, for a field already encoded elsewhere. */
-    public SshWireWriter writeRaw(byte[] value) {
-        out.putRawBytes(value);
-        return this;
     }
 
     /** The MINA buffer underneath, for MINA's own writers (public keys). */

@@ -1,8 +1,8 @@
 package org.tpmssh.stack.ssh;
 
 /**
- * A key or signature algorithm that tpmssh does not speak. Only ECDSA on nistp256/384/521 and
- * RSA are supported; the message names what was found.
+ * A key or signature algorithm that tpmssh does not speak (only ECDSA nistp256/384/521 and RSA); the message
+ * names what was found.
  */
 public class UnsupportedKeyTypeException extends SshWireFormatException {
 

@@ -9,14 +9,11 @@ import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * One key as stored in tokens/&lt;token&gt;/keys/&lt;id&gt;.json: its TPM public area and the private blob
- * only the TPM that made it can load (both base64 in JSON), and what a person needs to recognise it.
+ * One key as stored in tokens/&lt;token&gt;/keys/&lt;id&gt;.json: its TPM blobs and what a person needs to
+ * recognise it.
  *
- * @param id         16 hex digits, random; also the PKCS#11 CKA_ID
- * @param algorithm  ecc-p256, ecc-p384, ecc-p521, rsa-2048 or rsa-3072
- * @param origin     created (in this TPM) or imported
- * @param pinless    true when the key's authValue is empty (and the key is noDA)
- * @param created    ISO-8601 UTC
+ * @param id       16 random hex digits; also the PKCS#11 CKA_ID
+ * @param pinless  the key's authValue is empty (and the key is noDA)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record KeyRecord(String id, String label, String algorithm, String origin, boolean pinless,

@@ -1,16 +1,11 @@
 package org.tpmssh.stack.store;
 
 /**
- * One token as stored in tokens/&lt;label&gt;/token.json. A PIN token keeps its random token secret
- * sealed twice in the TPM (under the user PIN's and the SO PIN's authValue); only those TPM blobs
- * and a per-token salt are here, never a PIN hash or verifier. A PIN-less token has no seals.
+ * One token as stored in tokens/&lt;label&gt;/token.json: the TPM blobs of its two seals and a salt, never a
+ * PIN hash or verifier (docs/SECURITY.md).
  *
- * @param salt     random, mixed into both PINs' authValues so equal PINs on two tokens differ
- * @param userSeal the token secret sealed under the user PIN (null for a PIN-less token)
- * @param soSeal   the token secret sealed under the SO PIN (null for a PIN-less token)
- * @param parentName the TPM Name of the storage key the token was made under; it differs on every
- *                 other TPM (and after a TPM clear), so a token knows the TPM it belongs to. Null in
- *                 stores written before it was kept.
+ * @param parentName the Name of the storage key the token was made under, which ties it to one TPM;
+ *     null in older stores
  */
 public record TokenRecord(String label, boolean pinless, ParentKind parent, byte[] salt, Seal userSeal,
         Seal soSeal, String created, byte[] parentName) {

@@ -31,10 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * The token store on disk: store.json, tokens/&lt;label&gt;/token.json and tokens/&lt;label&gt;/keys/&lt;id&gt;.json,
- * versioned JSON a person can read. Every write takes the store lock (an in-JVM lock, since
- * FileChannel locks are per process, plus an advisory lock on store.lock) and replaces files
- * atomically, so readers, which take no lock, see a whole old file or a whole new one.
+ * The token store on disk, versioned JSON a person can read, written under a lock by atomic file replacement
+ * (docs/SECURITY.md).
  */
 public final class TokenStore {
     public static final String FORMAT = "tpmssh-store";

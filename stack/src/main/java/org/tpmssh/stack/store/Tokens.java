@@ -6,11 +6,12 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.tpmssh.stack.keys.PinAttempts;
 import org.tpmssh.stack.keys.PinAuth;
+import org.tpmssh.stack.keys.TpmSigner;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
-import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
@@ -26,13 +27,8 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Tokens and their PINs on one TPM. A PIN token has a random 32-byte token secret sealed twice
- * under the SRK, once with an authValue derived from the user PIN and once from the SO PIN; both
- * seals are dictionary-attack protected, so the TPM itself limits PIN guessing and nothing on disk
- * can be tested offline. Each key's authValue is HMAC-SHA256(token secret, "tpmssh key auth v1" ||
- * key id). A PIN change re-seals the same secret, so keys never change. Logging in is a
- * TPM2_Unseal through the salted session with response encryption: the secret never crosses the
- * bus in clear.
+ * Tokens and their PINs on one TPM: a PIN token's secret is sealed under the user and SO PINs, and each key's
+ * authValue derives from it (docs/SECURITY.md).
  */
 public final class Tokens {
     private static final byte[] KEY_AUTH_DOMAIN = "tpmssh key auth v1".getBytes(StandardCharsets.US_ASCII);
@@ -112,7 +108,7 @@ public final class Tokens {
         }
     }
 
-    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, C_SetPIN). */
+    /** Re-seals an unsealed token secret under a new user PIN (PKCS#11 C_InitPIN after SO login, and PIN changes). */
     public void setUserPin(String label, byte[] tokenSecret, char[] newPin)
             throws PinException, StoreException, TpmException {
         TokenRecord t = pinToken(label);
@@ -285,13 +281,26 @@ public final class Tokens {
         }
     }
 
-    /** Signs with a stored key, mapping a wrong authValue and lockout to PIN errors. */
-    public Signature sign(String tokenLabel, TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash)
+    /**
+     * The signer of a stored key that {@link #load} brought into the ring, its authValue derived from
+     * {@code tokenSecret} (unused for a PIN-less key). The caller closes it.
+     */
+    public TpmSigner signer(TpmObject key, KeyRecord record, byte[] tokenSecret) throws PinException {
+        byte[] auth = authValueFor(record, record.pinless() ? null : tokenSecret);
+        try {
+            return TpmSigner.of(ring, key, auth, record.label());
+        } finally {
+            Secrets.wipe(auth);
+        }
+    }
+
+    /** Signs with a stored key's signer; a key blob this TPM cannot load is reported as the token's problem. */
+    public Signature sign(String tokenLabel, TpmSigner signer, byte[] digest, int scheme, int hash)
             throws PinException, StoreException, TpmException {
         try {
-            return ring.sign(key, authValue, digest, scheme, hash);
+            return signer.sign(digest, scheme, hash);
         } catch (TpmResponseException e) {
-            throw rethrow(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
+            throw loadFailure(e, tokenLabel, "key '" + signer.label() + "'");
         }
     }
 
@@ -343,9 +352,9 @@ public final class Tokens {
         TpmObject obj = ring.register(seal.privateBlob(), pub, "seal:" + t.label());
         byte[] auth = PinAuth.authValue(pin, t.salt());
         try {
-            return ring.unseal(obj, auth);
+            return PinAttempts.attempt("the " + which + " for token '" + t.label() + "'", () -> ring.unseal(obj, auth));
         } catch (TpmResponseException e) {
-            throw rethrow(e, t.label(), "the " + which + " seal", which);
+            throw loadFailure(e, t.label(), "the " + which + " seal");
         } finally {
             Secrets.wipe(auth);
             try {
@@ -357,36 +366,16 @@ public final class Tokens {
         }
     }
 
-    /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
-    static Exception mapped(TpmResponseException e, String token, String what, String which) {
-        // Lockout first: in lockout the TPM refuses even the SRK's empty authorization, so a Load fails too.
-        if (e.is(ResponseCodes.LOCKOUT)) {
-            return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
-                    + " wait for its recovery time to pass, or have the TPM owner clear the lockout"
-                    + " (tpm2_dictionarylockout --clear-lockout), then reset the user PIN with the SO PIN if it is"
-                    + " forgotten", e);
-        }
+    /**
+     * A StoreException when the TPM could not load the token's object, else {@code e} itself; PIN
+     * refusals are {@link PinAttempts}' to map, before this.
+     */
+    private static TpmResponseException loadFailure(TpmResponseException e, String token, String what)
+            throws StoreException {
         if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
-            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
+            throw new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
                     + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
                     + " key. A token works only on the TPM that created it", e);
-        }
-        if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
-            return new PinIncorrectException("the " + which + " for token '" + token + "' is incorrect; each wrong"
-                    + " PIN counts toward the TPM's dictionary-attack lockout", e);
-        }
-        return null;
-    }
-
-    /** Throws the PIN or store error {@code e} means; returns {@code e} itself, for the caller to throw, when neither. */
-    private static TpmException rethrow(TpmResponseException e, String token, String what, String which)
-            throws PinException, StoreException {
-        Exception m = mapped(e, token, what, which);
-        if (m instanceof PinException p) {
-            throw p;
-        }
-        if (m instanceof StoreException s) {
-            throw s;
         }
         return e;
     }

@@ -6,9 +6,8 @@ import org.tpmssh.tpm.marshal.TpmReader;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * tpm2-tss's serialized ESYS_TR (Esys_TR_Serialize), as tpm2-pkcs11 stores a persistent primary:
- * TPM handle, TPM2B_NAME, resource type, and for a key (type 1) its TPM2B_PUBLIC. Read so the
- * store reader can say which key the tokens live under without asking the TPM.
+ * tpm2-tss's serialized ESYS_TR, as tpm2-pkcs11 stores a persistent primary; read to name the key its tokens
+ * live under without a TPM.
  */
 record EsysTr(int handle, byte[] name, TpmtPublic publicArea) {
     private static final int IESYSC_KEY_RSRC = 1;

@@ -7,8 +7,8 @@ import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * A private key object of a tpm2-pkcs11 token, reduced to what can be shown without the TPM or
- * a PIN: its label, CKA_ID and public half (from the stored TPM2B_PUBLIC).
+ * A private key of a tpm2-pkcs11 token, reduced to what can be shown without a TPM or a PIN: label, CKA_ID
+ * and public half.
  *
  * @param tpmPrivateBlob the object carries a TPM2B_PRIVATE (loadable only under its token's primary)
  * @param wrappedAuth    its authValue is stored wrapped with the token's wrapping key (CKA_TPM2_OBJAUTH_ENC)

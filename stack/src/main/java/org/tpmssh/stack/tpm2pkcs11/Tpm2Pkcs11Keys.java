@@ -8,7 +8,6 @@ import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
 import org.tpmssh.stack.keys.Tss2Keys;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
-import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.ReadPublic;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
@@ -18,12 +17,8 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Uses a key that tpm2-pkcs11 made, as {@code tpm2_ptool export} writes it (a TSS2 PEM whose
- * parent is the store's persistent primary, plus the key's object auth), in our stack. A primary
- * is a pure function of the owner seed and its template, so we re-create the same storage key
- * transiently from the tpm2-tools template the persistent one was made from, check that its Name
- * equals the one tpm2-pkcs11 recorded, and load the blob under it. Nothing is re-wrapped: the
- * key stays bound to this TPM and this owner seed (it is fixedTPM and fixedParent).
+ * Uses a key that tpm2-pkcs11 made, as tpm2_ptool exports it, in our stack, under a transient twin of its
+ * persistent primary (docs/tpm2-pkcs11.md).
  */
 public final class Tpm2Pkcs11Keys {
     private Tpm2Pkcs11Keys() {

@@ -1,12 +1,11 @@
 package org.tpmssh.stack.tpm2pkcs11;
 
-import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Whether a key of ours can be linked into a tpm2-pkcs11 store ({@code tpm2_ptool link}), decided
- * from the two parents alone. A TPM key is fixedParent: it loads only under the storage key it was
- * created or imported under, so the store's primary and our SRK must be the same key.
+ * Whether a key of ours can be linked into a tpm2-pkcs11 store, decided from the two parents alone, since a
+ * key loads only under its own.
  */
 public final class Tpm2Pkcs11Parents {
     /** tpm2-pkcs11's transient template that equals tpm2-tss-engine's (and so our legacy) ECC SRK. */

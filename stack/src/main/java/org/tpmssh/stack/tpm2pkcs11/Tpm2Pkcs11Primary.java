@@ -2,13 +2,12 @@ package org.tpmssh.stack.tpm2pkcs11;
 
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.ObjectAttributes;
-import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * One row of tpm2-pkcs11's {@code pobjects}: the storage key its tokens' keys are children of.
- * Either a persistent key (tpm2_ptool init's default, evicted to 0x81000001 or the first free
- * persistent handle) or a transient one re-created each time from a named template.
+ * One row of tpm2-pkcs11's {@code pobjects}: the storage key its tokens' keys are children of, persistent or
+ * re-created from a named template.
  *
  * @param persistentHandle the TPM handle (0x81xxxxxx) when persistent, else null
  * @param publicArea       the persistent key's public area, from the stored ESYS_TR; null when transient

@@ -24,9 +24,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * A read-only snapshot of tpm2-pkcs11's sqlite store ({@code tpm2_pkcs11.sqlite3}): its primary
- * objects, tokens and each token's keys with their public halves. A migration aid: it opens the
- * database with sqlite's read-only flag, so neither it nor the journal is ever written.
+ * A read-only snapshot of tpm2-pkcs11's sqlite store (primaries, tokens, keys with their public halves) for
+ * migration; the database is never written.
  */
 public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Primary> primaries,
         List<Tpm2Pkcs11Token> tokens) {

@@ -1,8 +1,8 @@
 package org.tpmssh.stack.tpm2pkcs11;
 
 /**
- * Why a tpm2-pkcs11 store could not be read: one sentence a person can act on, with a reason a
- * test or the CLI can switch on. Never carries attribute values (they may hold wrapped auths).
+ * Why a tpm2-pkcs11 store could not be read, as one sentence and a reason; never with attribute values, which
+ * may hold wrapped auths.
  */
 public final class Tpm2Pkcs11StoreException extends Exception {
     private static final long serialVersionUID = 1L;

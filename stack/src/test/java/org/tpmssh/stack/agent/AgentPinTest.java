@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.stack.pinentry.PinSource;
+import org.tpmssh.stack.pinentry.PinSources;
+import org.tpmssh.stack.ssh.AgentSignException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
@@ -131,17 +135,6 @@ class AgentPinTest {
                 "SSH_ASKPASS_REQUIRE", "force", "TPMSSH_PIN", "wrong-pin-marker")).build());
         assertThat(sign(key)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
         assertThat(Files.readString(dir.resolve("prompt"))).contains("token 'work'").contains("work key");
-    }
-
-    @Test
-    void askpassRequireNeverAndMissingDisplayAreHonoured() {
-        assertThat(new Askpass(Map.of("SSH_ASKPASS", "/bin/true", "SSH_ASKPASS_REQUIRE", "never", "DISPLAY", ":0"),
-                Duration.ofSeconds(1)).available()).isFalse();
-        assertThat(new Askpass(Map.of("SSH_ASKPASS", "/bin/true"), Duration.ofSeconds(1)).available()).isFalse();
-        assertThat(new Askpass(Map.of("SSH_ASKPASS", "/bin/true", "DISPLAY", ":0"), Duration.ofSeconds(1)).available())
-                .isTrue();
-        assertThat(new Askpass(Map.of("DISPLAY", ":0", "SSH_ASKPASS_REQUIRE", "force"), Duration.ofSeconds(1))
-                .available()).isFalse();
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.SshWireReader;

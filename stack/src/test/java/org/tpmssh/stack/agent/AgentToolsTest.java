@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshCurve;
 
 /**

@@ -2,6 +2,7 @@ package org.tpmssh.stack.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.tpmssh.stack.agent.AgentMessages.SSH_AGENTC_SIGN_REQUEST;
+import static org.tpmssh.stack.agent.AgentMessages.SSH_AGENT_FAILURE;
 import static org.tpmssh.stack.agent.AgentMessages.SSH_AGENT_SIGN_RESPONSE;
 
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,7 @@ import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshSignatures;
@@ -136,6 +138,31 @@ class AgentTpmTest {
 
     @Test
     @Order(4)
+    void sha1RsaWithATpmKeyIsRefusedUnlessTheAgentAllowsIt() throws Exception {
+        TpmSshKey rsa = keys.get(KeyType.RSA_2048);
+        byte[] data = "an old server asks for ssh-rsa".getBytes(StandardCharsets.UTF_8);
+        byte[] request = new SshWireWriter().writeByte(SSH_AGENTC_SIGN_REQUEST).writeString(rsa.publicKeyBlob())
+                .writeString(data).writeUint32(0).toByteArray();
+        try (RawAgentClient client = RawAgentClient.connect(agent.socketPath())) {
+            assertThat(client.request(request)).containsExactly(SSH_AGENT_FAILURE);
+        }
+        try (SshAgentServer lenient = SshAgentServer.start(dir.resolve("agent-sha1/s"), () -> List.of(rsa),
+                AgentOptions.builder().allowSha1Rsa(true).build());
+                RawAgentClient client = RawAgentClient.connect(lenient.socketPath())) {
+            byte[] answer = client.request(request);
+            assertThat(answer[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
+            SshSignatures.Parsed parsed = SshSignatures.parse(new SshWireReader(answer, 1, answer.length - 1)
+                    .readString());
+            assertThat(parsed.algorithm()).isEqualTo("ssh-rsa");
+            java.security.Signature verifier = java.security.Signature.getInstance("SHA1withRSA");
+            verifier.initVerify(rsa.object().publicArea().toPublicKey()); // the TPM's own public area
+            verifier.update(data);
+            assertThat(verifier.verify(parsed.signature())).isTrue();
+        }
+    }
+
+    @Test
+    @Order(5)
     void eightParallelSignRequestsAllVerify() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {

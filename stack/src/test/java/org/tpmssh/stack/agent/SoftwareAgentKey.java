@@ -2,6 +2,8 @@ package org.tpmssh.stack.agent;
 
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshWireFormatException;

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.tpmssh.emulators.Swtpm;
-import org.tpmssh.stack.agent.AgentKey;
-import org.tpmssh.stack.agent.AgentSignException;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshSignatures;
@@ -106,11 +106,30 @@ class TpmSshKeyTest {
     }
 
     @Test
-    void anRsaKeyRefusesSha1() throws Exception {
+    void anRsaKeyAskedWithoutFlagsSignsSshRsaForTheAgentToAllowOrRefuse() throws Exception {
         try (TpmSshKey key = TpmSshKeys.create(ring, KeyType.RSA_2048, PIN, "rsa")) {
-            assertThatThrownBy(() -> key.sign(new byte[] {1}, 0))
-                    .isInstanceOf(AgentSignException.class)
-                    .hasMessageContaining("rsa-sha2-256");
+            byte[] data = "old server".getBytes(StandardCharsets.UTF_8);
+            SshSignatures.Parsed parsed = SshSignatures.parse(key.sign(data, 0));
+            assertThat(parsed.algorithm()).isEqualTo("ssh-rsa");
+            java.security.Signature v = java.security.Signature.getInstance("SHA1withRSA");
+            v.initVerify(SshPublicKeys.parse(key.publicKeyBlob()));
+            v.update(data);
+            assertThat(v.verify(parsed.signature())).isTrue();
+        }
+    }
+
+    @Test
+    void aClosedKeyRefusesWithoutAskingTheTpm() throws Exception {
+        TpmSshKey key = TpmSshKeys.create(ring, KeyType.ECC_P256, PIN, "closed");
+        key.close();
+        int before;
+        synchronized (wire) {
+            before = wire.sent.size();
+        }
+        assertThatThrownBy(() -> key.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
+                .hasMessageContaining("unlock it again");
+        synchronized (wire) {
+            assertThat(wire.sent).hasSize(before);
         }
     }
 
@@ -119,10 +138,11 @@ class TpmSshKeyTest {
         TpmSshKey right = TpmSshKeys.create(ring, KeyType.ECC_P256, PIN, "pin-test");
         char[] wrongPin = "11111-wrong-pin".toCharArray();
         byte[] wrongAuth = PinAuth.authValue(wrongPin);
-        try (TpmSshKey wrong = new TpmSshKey(ring, right.object(), wrongAuth, "pin-test")) {
+        try (TpmSshKey wrong = TpmSshKeys.of(ring, right.object(), wrongAuth, "pin-test")) {
             assertThatThrownBy(() -> wrong.sign(new byte[] {1, 2, 3}, 0))
                     .isInstanceOf(AgentSignException.class)
-                    .hasMessage("the TPM refused the PIN for key \"pin-test\" (TPM_RC_AUTH_FAIL)")
+                    .hasMessage("the PIN for key \"pin-test\" is incorrect; each wrong PIN counts toward the TPM's"
+                            + " dictionary-attack lockout")
                     .hasMessageNotContaining(new String(wrongPin));
         } finally {
             right.close();

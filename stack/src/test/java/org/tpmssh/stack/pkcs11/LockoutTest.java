@@ -78,9 +78,12 @@ class LockoutTest {
 
                 // A PIN-less key still loads and signs in lockout: it and its H-2 parent are both noDA.
                 byte[] robotMsg = "in lockout".getBytes(StandardCharsets.UTF_8);
-                org.tpmssh.tpm.structures.Signature robotSig = tokens.sign("tok", tokens.load("tok", robot),
-                        new byte[0], java.security.MessageDigest.getInstance("SHA-256").digest(robotMsg),
-                        org.tpmssh.tpm.structures.Alg.ECDSA, org.tpmssh.tpm.structures.Alg.SHA256);
+                org.tpmssh.tpm.structures.Signature robotSig;
+                byte[] robotDigest = java.security.MessageDigest.getInstance("SHA-256").digest(robotMsg);
+                try (var signer = tokens.signer(tokens.load("tok", robot), robot, null)) {
+                    robotSig = tokens.sign("tok", signer, robotDigest, org.tpmssh.tpm.structures.Alg.ECDSA,
+                            org.tpmssh.tpm.structures.Alg.SHA256);
+                }
                 Signature robotCheck = Signature.getInstance("SHA256withECDSA", "SunEC");
                 robotCheck.initVerify(robot.tpmPublic().toPublicKey());
                 robotCheck.update(robotMsg);

@@ -28,7 +28,6 @@ import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.ObjectAttributes;
 import org.tpmssh.tpm.transport.Tcti;
@@ -72,10 +71,11 @@ class TokenPinTest {
     }
 
     static boolean verifies(Tokens tokens, String token, KeyRecord k, byte[] secret) throws Exception {
-        TpmObject obj = tokens.load(token, k);
-        byte[] auth = Tokens.authValueFor(k, secret);
         byte[] digest = Alg.hash(Alg.SHA256, MSG);
-        var sig = tokens.sign(token, obj, auth, digest, Alg.ECDSA, Alg.SHA256);
+        org.tpmssh.tpm.structures.Signature sig;
+        try (var signer = tokens.signer(tokens.load(token, k), k, secret)) {
+            sig = tokens.sign(token, signer, digest, Alg.ECDSA, Alg.SHA256);
+        }
         Signature v = Signature.getInstance("SHA256withECDSA");
         v.initVerify(k.tpmPublic().toPublicKey());
         v.update(MSG);

@@ -22,17 +22,17 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
-import org.tpmssh.stack.agent.AgentSignException;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
 import org.tpmssh.stack.keys.Tss2Keys;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.Templates;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * Keys crossing between tpm2-pkcs11 and our stack on one swtpm, with the real tpm2_ptool, the

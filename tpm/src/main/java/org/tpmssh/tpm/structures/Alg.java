@@ -91,14 +91,4 @@ public final class Alg {
             default: throw new IllegalArgumentException("unsupported ECC curve 0x" + Integer.toHexString(curve));
         }
     }
-
-    /** The hash that goes with a curve in SSH (RFC 5656) and in our templates. */
-    public static int curveHash(int curve) {
-        switch (curve) {
-            case ECC_NIST_P256: return SHA256;
-            case ECC_NIST_P384: return SHA384;
-            case ECC_NIST_P521: return SHA512;
-            default: throw new IllegalArgumentException("unsupported ECC curve 0x" + Integer.toHexString(curve));
-        }
-    }
 }

@@ -1,13 +1,11 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
 
 /**
- * An {@link AgentKey} that needs a PIN for every signature, for example a TPM key on a token
- * with a user PIN. The agent finds the PIN (cache, askpass, PIN file, TPMSSH_PIN) and passes it
- * in; the key never asks anyone itself. Keys on one token share a {@link #pinScope()}, so one
- * PIN typed once serves them all while it is cached.
+ * An {@link AgentKey} that needs a PIN for every signature, which its caller finds and passes in; keys of one
+ * token share a {@link #pinScope()}.
  */
 public interface PinProtectedKey extends AgentKey {
 

@@ -1,11 +1,8 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
 /**
- * One identity the agent offers: its SSH public key blob and a way to sign with it. The TPM
- * stack implements this so that the private half never leaves the TPM; the agent only frames.
- *
- * <p>Implementations must be safe to call from several connections at once: eight logins in
- * parallel will sign at the same time, and a TPM-backed key serialises on its own transport.
+ * One identity an ssh-agent offers: its SSH public key blob and a way to sign with it; implementations must
+ * allow parallel calls (docs/agent.md).
  */
 public interface AgentKey {
 

@@ -1,11 +1,9 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.pinentry;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -13,15 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.tpmssh.stack.pin.Secrets;
 
-/**
- * Runs the SSH_ASKPASS program the way OpenSSH does: the prompt is argv[1], one line of stdout
- * is the answer, a non-zero exit is "no". It is used when DISPLAY or WAYLAND_DISPLAY is set, or
- * always with SSH_ASKPASS_REQUIRE=force, and never with SSH_ASKPASS_REQUIRE=never. For a
- * confirmation SSH_ASKPASS_PROMPT=confirm is set, as ssh-agent sets it for {@code ssh-add -c} keys.
- */
+/** Asks a person for a PIN or a yes/no through the SSH_ASKPASS program, as OpenSSH runs it (docs/agent.md). */
 public final class Askpass implements PinSource {
 
-    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
     private static final int MAX_ANSWER_CHARS = 1024;
 
     private final Map<String, String> environment;
@@ -65,9 +57,10 @@ public final class Askpass implements PinSource {
      * Asks a person to allow one use of a key. As OpenSSH's confirm(): allowed when the program
      * exits 0 and prints nothing or "yes".
      *
-     * @return false when refused, when the program failed, or when no askpass is available
+     * @return false when refused or when no askpass is available
+     * @throws IOException the program could not run or gave no answer in time
      */
-    public boolean confirm(String prompt) {
+    public boolean confirm(String prompt) throws IOException {
         if (!available()) {
             return false;
         }
@@ -79,9 +72,6 @@ public final class Askpass implements PinSource {
             }
             String text = new String(answer).trim(); // a yes/no answer, not a secret
             return text.isEmpty() || text.equalsIgnoreCase("yes");
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "agent: askpass failed: {0}", e.getMessage());
-            return false;
         } finally {
             Secrets.wipe(answer);
         }

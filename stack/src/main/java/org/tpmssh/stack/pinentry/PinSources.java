@@ -1,4 +1,4 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.pinentry;
 
 import java.io.IOException;
 import java.io.Reader;

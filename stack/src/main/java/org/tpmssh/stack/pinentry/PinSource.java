@@ -1,15 +1,12 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.pinentry;
 
 import java.io.IOException;
 
-/**
- * One place a PIN can come from: SSH_ASKPASS, a PIN file, the TPMSSH_PIN variable. The agent
- * asks its sources in order and takes the first answer.
- */
+/** One place a PIN can come from (SSH_ASKPASS, a PIN file, TPMSSH_PIN); a {@link PinResolver} asks them in order. */
 public interface PinSource {
 
     /**
-     * @param scope the {@link PinProtectedKey#pinScope()} that needs a PIN
+     * @param scope whose PIN is needed, usually a token
      * @param prompt what to show a person, naming the key and the scope
      * @return a fresh array the caller wipes, or {@code null} when this source has nothing to give
      * @throws IOException the source exists but failed (unreadable file, askpass crashed)

@@ -1,9 +1,6 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.ssh;
 
-/**
- * An {@link AgentKey} could not produce a signature. The agent answers SSH_AGENT_FAILURE and
- * logs this message, so it should say what failed and what to check, never what was signed.
- */
+/** An {@link AgentKey} could not sign; the message says what failed and what to check, never what was signed. */
 public class AgentSignException extends Exception {
 
     public AgentSignException(String message) {

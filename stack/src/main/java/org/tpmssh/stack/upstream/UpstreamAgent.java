@@ -1,4 +1,4 @@
-package org.tpmssh.stack.agent;
+package org.tpmssh.stack.upstream;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -13,27 +13,34 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection's link to the upstream agent we proxy to. It is opened on first use and
- * kept for the connection's life, so a session binding sent upstream applies to the requests
- * that follow it, as it would if the client spoke to that agent directly.
+ * One client connection's link to another ssh-agent that ours proxies to ({@code tpmssh agent -A}),
+ * opened on first use and kept for the connection's life so a session binding sent upstream holds.
  */
-final class UpstreamAgent implements AutoCloseable {
+public final class UpstreamAgent implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
     /** An upstream agent may itself ask a person to confirm, so give it as long as askpass gets. */
     private static final long TIMEOUT_SECONDS = 60;
 
     private final Path socket;
     private final ScheduledExecutorService deadlines;
+    private final int maxFrameBytes;
+    private final Logger log;
     private SocketChannel channel;
 
-    UpstreamAgent(Path socket, ScheduledExecutorService deadlines) {
+    /**
+     * @param deadlines runs the timeout that closes a request that upstream does not answer
+     * @param maxFrameBytes the largest answer accepted, as for our own clients
+     * @param log where a failing upstream is reported, e.g. the agent's log
+     */
+    public UpstreamAgent(Path socket, ScheduledExecutorService deadlines, int maxFrameBytes, Logger log) {
         this.socket = socket;
         this.deadlines = deadlines;
+        this.maxFrameBytes = maxFrameBytes;
+        this.log = log;
     }
 
     /** Sends one request body and returns the response body, or null (and logs) if upstream failed. */
-    synchronized byte[] request(byte[] body) {
+    public synchronized byte[] request(byte[] body) {
         try {
             if (channel == null) {
                 channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
@@ -48,7 +55,7 @@ final class UpstreamAgent implements AutoCloseable {
                 }
                 ByteBuffer header = read(current, 4);
                 int length = header.getInt(0);
-                if (length <= 0 || length > AgentMessages.MAX_MESSAGE_BYTES) {
+                if (length <= 0 || length > maxFrameBytes) {
                     throw new IOException("upstream answered a frame of " + length + " bytes");
                 }
                 return read(current, length).array();
@@ -56,7 +63,7 @@ final class UpstreamAgent implements AutoCloseable {
                 deadline.cancel(false);
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "agent: upstream agent {0} failed: {1}", socket, e.toString());
+            log.log(Level.WARNING, "agent: upstream agent {0} failed: {1}", socket, e.toString());
             close();
             return null;
         }
@@ -78,12 +85,12 @@ final class UpstreamAgent implements AutoCloseable {
         channel = null;
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    private void closeQuietly(SocketChannel channel) {
         if (channel != null) {
             try {
                 channel.close();
             } catch (IOException e) {
-                LOG.log(Level.DEBUG, "agent: closing upstream failed: {0}", e.toString());
+                log.log(Level.DEBUG, "agent: closing upstream failed: {0}", e.toString());
             }
         }
     }
