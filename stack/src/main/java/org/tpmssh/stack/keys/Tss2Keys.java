@@ -32,13 +32,8 @@ import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
 
 /**
- * TSS2 key files and the TPM: load a .3 or import a .4 file into our stack, export a key we hold
- * as a .3 file, and the remote wrap (a .4 file made with only the target SRK's public PEM).
- *
- * <p>Parent 0x40000001 names a primary made from a well-known template, and two are in use:
- * the draft's H-2 (go-tpm, ssh-tpm-agent: unique x and y of 32 zero bytes) and the one
- * tpm2-openssl and tpm2-tss-engine make (same attributes, empty unique). They are different
- * keys, so a file is tried under H-2 first and then under the other.
+ * TSS2 key files and the TPM: load or import a file into our stack, export a key we hold, and the
+ * remote wrap. Parent 0x40000001 may mean either of two ECC SRKs, so both are tried (docs/key-import.md).
  */
 public final class Tss2Keys {
     private Tss2Keys() {
@@ -112,7 +107,7 @@ public final class Tss2Keys {
             }
         }
         throw new TpmException("this TSS2 key was made for another TPM or another storage key (parent 0x40000001"
-                + " under neither the H-2 nor the tpm2-openssl template); it cannot be loaded here", last);
+                + " under neither the zero-filled nor the empty-unique SRK template); it cannot be loaded here", last);
     }
 
     private static boolean wrongParent(TpmException e) {
