@@ -19,13 +19,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The real OpenSSH sshd as a server under test: its own config, host key, authorized_keys and
- * log in a private work directory, listening on 127.0.0.1 and a free port, never touching the
- * system's sshd configuration or any user's ~/.ssh.
- *
- * <pre>{@code
- * try (var sshd = OpenSshServer.start(workDir, List.of(authorizedKeyLine))) { ... }
- * }</pre>
+ * The real OpenSSH sshd as a server under test, with its own config, host key, authorized_keys
+ * and log in a private directory, on 127.0.0.1 and a free port (docs/servers.md).
  */
 public final class OpenSshServer implements SshServerUnderTest {
 

@@ -34,11 +34,8 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * {@code tpmssh key export} read by Debian 12's tpm2-openssl (1.1.1), as a user would do it: tokens
- * and keys made with the CLI on a real swtpm, the file signed with by {@code openssl pkeyutl
- * -provider tpm2}, and the signature checked by {@code openssl pkeyutl -verify} and by the JDK against
- * the public key that {@code tpmssh key pub} printed, converted by {@code ssh-keygen -e}. A fresh
- * swtpm per test, because tpm2-openssl leaves sessions behind on a TPM without a resource manager.
+ * {@code tpmssh key export} read by Debian 12's tpm2-openssl as a user would, each signature checked
+ * by openssl and the JDK (docs/cli.md). A fresh swtpm per test: tpm2-openssl leaves sessions behind.
  */
 class KeyExportTpm2OpensslTest {
     private static final Path PROVIDER = Path.of("/usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so");
