@@ -38,14 +38,8 @@ import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
- * What an ssh client waits for: an SSH_AGENTC_SIGN_REQUEST over our agent's unix socket until the
- * reply, for ECDSA P-256 and RSA-2048 (rsa-sha2-512) keys of a token store on one swtpm: a key of a
- * PIN token (the agent reads the PIN from a file; the HMAC session authorizes) and a key of a
- * PIN-less token. The baseline, in the same run and on the same transport, is a prepared TPM2_Sign
- * with a loaded PIN-less key of the same type sent straight to the socket; the difference is the
- * agent, the PIN path, the SSH encoding and our TPM layer.
- *
- * <p>Run: {@code java -jar bench/target/benchmarks.jar AgentSignBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ * What an ssh client waits for: a sign request over our agent's socket until the reply, for PIN
+ * and PIN-less token keys, beside a raw TPM2_Sign (bench/README.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

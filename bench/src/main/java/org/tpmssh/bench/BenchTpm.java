@@ -12,9 +12,8 @@ import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
- * The swtpm every benchmark runs on, with its transport and key ring (under the token store's H-2
- * SRK); plus the hand-marshalled TPM2_Sign that is each benchmark's floor. Closing it flushes the
- * ring and reaps swtpm.
+ * The swtpm every benchmark runs on, with its key ring and the hand-marshalled TPM2_Sign that is
+ * each benchmark's floor.
  */
 final class BenchTpm implements AutoCloseable {
     final Swtpm swtpm;

@@ -16,11 +16,8 @@ import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.tpm.objects.KeyRing;
 
 /**
- * The time to create one TPM key (TPM2_Create under the already-loaded SRK, through the salted
- * session) on swtpm. RSA key generation is slow and varies a lot inside the TPM, so each
- * invocation is one creation.
- *
- * <p>Run: {@code java -jar bench/target/benchmarks.jar KeyCreateBenchmark -f 1 -wi 3 -i 20 -bm ss}.
+ * The time to create one TPM key (TPM2_Create under the loaded SRK) on swtpm, one creation per
+ * invocation (bench/README.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -18,11 +18,8 @@ import org.tpmssh.stack.keys.KeyImport;
 import org.tpmssh.tpm.objects.KeyRing;
 
 /**
- * The time to import one existing key into the TPM on swtpm: building the duplication blob on the
- * host (seed wrapped to the SRK), TPM2_Import, TPM2_Load, the public-area check and the proof
- * signature. The key pair is generated once in setup, so key generation is not timed.
- *
- * <p>Run: {@code java -jar bench/target/benchmarks.jar KeyImportBenchmark -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ * The time to import one existing key into the TPM on swtpm, from the host-made duplication blob
+ * to the proof signature (bench/README.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -20,12 +20,8 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.transport.TpmTransport;
 
 /**
- * ECDSA P-256 TPM2_Sign on one swtpm, three ways in one run: the same command bytes sent straight
- * to the transport (the floor), our layer with a password session, and our layer with the
- * salted, bound, AES-CFB HMAC session that PIN keys use. The difference is our layer's cost.
- * Both keys stay loaded (SRK + 2 keys fill swtpm's 3 slots exactly), so no path pays for a reload.
- *
- * <p>Run: {@code java -jar bench/target/benchmarks.jar -f 1 -wi 2 -i 3 -w 2s -r 3s}.
+ * ECDSA P-256 TPM2_Sign on one swtpm three ways: raw bytes (the floor), our layer with a password
+ * session, and with the HMAC session PIN keys use (bench/README.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

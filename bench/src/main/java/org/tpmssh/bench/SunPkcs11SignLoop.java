@@ -13,18 +13,17 @@ import java.util.Collections;
 import java.util.StringJoiner;
 
 /**
- * The tpm2-pkcs11 half of the side-by-side C_Sign measurement, run in its own JVM because
- * libtpm2_pkcs11 finds its store and TCTI only in the process environment: SunPKCS11 on the
- * module, one timed {@code Signature.sign()} (C_SignInit + C_Sign) per sample, for every key
- * that has a certificate. Prints {@code SAMPLES <alias> <algorithm> <ns,ns,…>}; the PIN is read
- * from a file, never from the command line.
- *
- * <p>Args: module path, PIN file, warm-up count, sample count.
+ * The tpm2-pkcs11 half of the side-by-side C_Sign measurement, in a JVM of its own because
+ * libtpm2_pkcs11 reads its store and TCTI from the process environment.
  */
 public final class SunPkcs11SignLoop {
     private SunPkcs11SignLoop() {
     }
 
+    /**
+     * Args: module path, PIN file, warm-up count, sample count. Prints
+     * {@code SAMPLES <alias> <algorithm> <ns,ns,…>} for every key that has a certificate.
+     */
     public static void main(String[] args) throws Exception {
         // Beside the PIN file, in the caller's own folder, not in the shared /tmp.
         Path config = Path.of(args[1]).resolveSibling("sunpkcs11.cfg");

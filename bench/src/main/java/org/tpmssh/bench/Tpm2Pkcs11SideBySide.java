@@ -50,14 +50,8 @@ import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * Our stack and the packaged tpm2-pkcs11 timed on the same swtpm in the same run: C_Sign in
- * process (our {@link Session#sign} against SunPKCS11 on libtpm2_pkcs11), creating one key (our
- * {@link Tokens#createKey} against {@code tpm2_ptool addkey}) and importing one PEM key
- * ({@link TokenKeys#importKey} against {@code tpm2_ptool import}). Our half runs first straight on
- * swtpm; then tpm2-abrmd takes swtpm's one connection for tpm2-pkcs11's half. Not a JMH benchmark
- * because JMH forks a JVM, and so a swtpm, per benchmark; this keeps one TPM for both columns.
- *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar org.tpmssh.bench.Tpm2Pkcs11SideBySide [signs] [creates]}.
+ * Our stack and the packaged tpm2-pkcs11 timed on the same swtpm in one run: C_Sign, key creation
+ * and key import (docs/tpm2-pkcs11.md).
  */
 public final class Tpm2Pkcs11SideBySide {
     /** Debian's multiarch path of the module; TPMSSH_TPM2_PKCS11_MODULE overrides it. */

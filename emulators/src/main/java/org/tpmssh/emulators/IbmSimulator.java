@@ -8,9 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The IBM TPM 2.0 simulator ({@code tpm_server}) on free loopback ports with fresh NV state, for the mssim
- * backend. It starts powered off: the client must signal power on and NV on over the platform port (port + 1)
- * before TPM2_Startup, which {@code MssimTransport} does; this class stays free of the TPM protocol.
+ * The IBM TPM 2.0 simulator ({@code tpm_server}) on free loopback ports with fresh NV state, for
+ * the mssim backend (docs/emulators.md).
  */
 public final class IbmSimulator implements AutoCloseable {
 

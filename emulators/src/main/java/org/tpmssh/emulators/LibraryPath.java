@@ -10,9 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The directories where a distribution puts shared libraries: Debian's multiarch /usr/lib/&lt;triplet&gt;,
- * Fedora's /usr/lib64, plain /usr/lib, and the pkcs11 subdirectories p11-kit modules live in. Used to tell
- * "the package is not installed" from "the program failed".
+ * The directories where distributions put shared libraries and p11-kit modules, to tell "the
+ * package is not installed" from "the program failed".
  */
 public final class LibraryPath {
 

@@ -11,10 +11,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * tpm2-abrmd, the resource manager that tpm2-pkcs11 and tpm2-tools need on swtpm and the IBM simulator (3 object
- * slots, no kernel resource manager), run on a private D-Bus session bus of its own so it never meets the
- * system's: {@code try (var rm = Tpm2Abrmd.start(swtpm.tcti())) { run with rm.environment() }}. Both
- * processes are started here, and stopped and reaped by PID, also when the start fails.
+ * tpm2-abrmd, the resource manager tpm2-pkcs11 and tpm2-tools need on a simulator, on a private
+ * D-Bus session bus of its own (docs/emulators.md).
  */
 public final class Tpm2Abrmd implements AutoCloseable {
 

@@ -15,9 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs the installed {@code tpm2_ptool} on one tpm2-pkcs11 store (always a directory the caller
- * owns, never {@code ~/.tpm2_pkcs11}) and one TPM reached through tpm2-abrmd's environment. Each
- * call is one process, waited for and reaped; PIN and auth arguments are masked in every message.
+ * Runs the installed {@code tpm2_ptool} on a tpm2-pkcs11 store the caller owns, through
+ * tpm2-abrmd, one reaped process per call, with PINs masked in every message.
  */
 public final class Tpm2Ptool {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

@@ -14,16 +14,8 @@ import org.apache.sshd.common.signature.SignatureRSASHA256;
 import org.apache.sshd.common.signature.SignatureRSASHA512;
 
 /**
- * MINA signature factories whose signers let the JCA choose the provider by the private key.
- *
- * <p>Why: MINA's {@code SecurityUtils.getSignature} asks its registered provider by name (BouncyCastle
- * whenever BC is on the classpath), and BC cannot sign with a key whose private half lives in
- * hardware, such as a TPM key. Here only signing with ECDSA and rsa-sha2-256/512 is changed: it
- * uses {@code java.security.Signature.getInstance(alg)} without a provider, so JCA's delayed
- * provider selection picks the provider whose {@code SupportedKeyClasses} match the key (the
- * tpmssh TPMSSH provider for TPM keys; SunEC/SunRsaSign for ordinary keys). Verification keeps
- * MINA's own choice. This uses MINA's documented hook, {@code AbstractSignature.doInitSignature},
- * and needs no global switch such as disabling MINA's BC registrar.
+ * MINA signature factories whose signers let the JCA pick the provider by the private key, so a
+ * TPM key signs with its own provider rather than BouncyCastle (docs/jca.md).
  */
 public final class KeySelectedSignatures {
 

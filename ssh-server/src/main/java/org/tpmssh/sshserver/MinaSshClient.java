@@ -26,13 +26,8 @@ import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.signature.Signature;
 
 /**
- * The Apache MINA SSH client as a test client: it authenticates only with the identities it is
- * given (a {@link KeyIdentityProvider}, e.g. TPM keys through the tpmssh JCA provider), trusts only a
- * given host key or known_hosts file, runs one command and reports it as {@link CommandResult}. It
- * never reads ~/.ssh: no config, no default identities, no default known_hosts.
- *
- * <p>Like {@code ssh}, a failure to connect, verify the host or authenticate is exit status 255 with
- * the reason in stderr, so tests treat both clients alike.
+ * The Apache MINA SSH client as a test client: only the identities and host key it is given,
+ * never ~/.ssh, and failures reported as {@code ssh} does (docs/servers.md).
  */
 public final class MinaSshClient implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

@@ -26,15 +26,8 @@ import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.shell.ProcessShellCommandFactory;
 
 /**
- * Embedded Apache MINA SSHD as a server under test: loopback only, a free port, user keys from the
- * same authorized_keys lines {@link OpenSshServer} takes, and exec of simple commands so that
- * {@code ssh … true} and {@code echo} work. Its host key comes from a {@link KeyPairProvider}, which
- * may hand out a TPM key through the tpmssh JCA provider: signing goes through
- * {@link KeySelectedSignatures}, so the key's own provider signs.
- *
- * <p>Commands run through MINA's {@link ProcessShellCommandFactory} rather than a hand-written
- * CommandFactory: it already splits the command line, starts the process, pumps stdin/stdout/stderr
- * and reports the exit status, and it is what MINA's own tests use.
+ * Embedded Apache MINA SSHD as a server under test, on loopback, taking the same authorized_keys
+ * lines as {@link OpenSshServer}; its host key may be a TPM key (docs/servers.md).
  */
 public final class MinaSshServer implements SshServerUnderTest {
 

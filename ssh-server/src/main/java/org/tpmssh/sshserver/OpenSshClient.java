@@ -9,9 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Drives the real OpenSSH {@code ssh} against a server under test, authenticating only with the
- * keys of a given agent socket. It never reads or writes the user's ~/.ssh: no config file, no
- * default identities, and a known_hosts of its own that trusts exactly that server.
+ * Drives the real OpenSSH {@code ssh} against a server under test with only one agent's keys and
+ * a known_hosts of its own; it never reads or writes ~/.ssh.
  */
 public final class OpenSshClient {
 

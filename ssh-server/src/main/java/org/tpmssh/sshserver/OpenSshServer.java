@@ -20,13 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * The real OpenSSH sshd as a server under test: its own config, host key, authorized_keys and
- * log in a private work directory, listening on 127.0.0.1 and a free port, never touching the
- * system's sshd configuration or any user's ~/.ssh.
- *
- * <pre>{@code
- * try (var sshd = OpenSshServer.start(workDir, List.of(authorizedKeyLine))) { ... }
- * }</pre>
+ * The real OpenSSH sshd as a server under test, with its own config, host key, authorized_keys
+ * and log in a private directory, on 127.0.0.1 and a free port (docs/servers.md).
  */
 public final class OpenSshServer implements SshServerUnderTest {
 

@@ -3,9 +3,8 @@ package org.tpmssh.sshserver;
 import java.io.IOException;
 
 /**
- * An OpenSSH program (sshd, ssh, ssh-keygen, ssh-add) could not be started, did not become
- * ready, or did not finish in time. The message carries what the program said, or where its
- * log is, so the failure can be diagnosed without rerunning.
+ * An OpenSSH program could not start, become ready or finish in time; the message carries what
+ * it said or where its log is.
  */
 public class SshProcessException extends IOException {
 

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * An SSH server a scenario logs in to: OpenSSH's sshd now, embedded MINA SSHD later. Clients
- * need only where it listens, which host key to trust and which public keys it accepts.
+ * An SSH server a scenario logs in to (OpenSSH sshd or MINA SSHD): where it listens, which host
+ * key to trust and which user keys it accepts.
  */
 public interface SshServerUnderTest extends AutoCloseable {
 

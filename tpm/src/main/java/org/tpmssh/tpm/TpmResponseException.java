@@ -1,9 +1,6 @@
 package org.tpmssh.tpm;
 
-/**
- * The TPM answered a command with an error code. Carries the raw TPM_RC, its base code
- * (parameter, handle and session numbers stripped) and the code's name.
- */
+/** The TPM answered a command with an error code: the raw TPM_RC, its base code and its name. */
 public class TpmResponseException extends TpmException {
     private final int commandCode;
     private final int responseCode;

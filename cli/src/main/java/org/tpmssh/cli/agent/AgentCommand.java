@@ -193,8 +193,8 @@ public final class AgentCommand extends StoreVerb {
         for (String label : labels) {
             ParentKind k = s.requireToken(label).parent();
             if (kind != null && k != kind) {
-                throw new StoreException("the tokens live under different storage keys (ecc and rsa); one agent"
-                        + " serves one kind: start one agent per kind with --token");
+                throw new StoreException("the tokens live under different storage keys (" + kind.json() + " and "
+                        + k.json() + "); one agent serves one kind: start one agent per kind with --token");
             }
             kind = k;
         }

@@ -18,6 +18,7 @@ import org.tpmssh.stack.keys.Tss2Keys;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.KeyRecord;
+import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
@@ -374,10 +375,14 @@ public final class KeyCommand implements Runnable {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Write the key as a TSS2 PRIVATE KEY file (mode 0600), the format ssh-tpm-agent and"
-                    + " tpm2-openssl read. The file is still bound to this TPM: it holds no usable private key.",
-                    "A PIN key's authValue is derived from the token secret, so only PIN-less keys work in other"
-                    + " tools."})
+            description = {"Write a PIN-less key as a loadable TSS2 PRIVATE KEY file (mode 0600). The file is still"
+                    + " bound to this TPM: it holds no usable private key.",
+                    "Where it loads depends on the token's `token init --parent`: ecc-tss2 in tpmssh, tpm2-openssl"
+                    + " 1.x and ssh-tpm-agent 0.5 and later; ecc in tpmssh and ssh-tpm-agent 0.4 and older (not"
+                    + " tpm2-openssl); rsa in tpmssh only. The verb prints where the file loads and warns when"
+                    + " tpm2-openssl cannot use it.",
+                    "A PIN key is refused: its authValue is derived from a token secret that never leaves the TPM,"
+                    + " so no other program could use the file."})
     static final class Export extends OneKeyVerb {
         @Option(names = "--out", required = true, paramLabel = "<file>", description = "The file to write.")
         Path out;
@@ -386,19 +391,30 @@ public final class KeyCommand implements Runnable {
         public Integer call() throws Exception {
             TokenStore s = store.open();
             KeyRecord k = key(s);
+            if (!k.pinless()) {
+                throw new StoreException("key '" + label + "' has a PIN, and its authValue is derived from a token"
+                        + " secret that never leaves the TPM, so no other program could use an exported file;"
+                        + " export a key made with --no-pin instead");
+            }
             refuseExisting(out);
+            ParentKind parent = s.requireToken(token).parent();
             Tss2KeyFile file;
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 try {
-                    file = Tss2Keys.export(session.ring(), k.privateBlob(), k.tpmPublic(), k.pinless());
+                    file = Tss2Keys.export(session.ring(), k.privateBlob(), k.tpmPublic(), true);
                 } catch (IllegalStateException e) {
                     throw new StoreException("token '" + token + "' lives under a storage key that a TSS2 file"
-                            + " cannot name (parent 0x40000001 means the H-2/H-1 templates), so its keys cannot be"
-                            + " exported", e);
+                            + " cannot name (parent 0x40000001), so its keys cannot be exported", e);
                 }
             }
             file.write(out);
-            out().println("wrote " + out);
+            out().println("wrote " + out + "; it loads in " + parent.loaders());
+            if (!parent.tpm2OpensslLoads()) {
+                err().println("warning: token '" + token + "' lives under the " + parent.json() + " storage key,"
+                        + " which tpm2-openssl does not derive, so `openssl -provider tpm2` cannot load this file;"
+                        + " for tpm2-openssl, create or import the key in a token made with `tpmssh token init"
+                        + " --parent ecc-tss2`");
+            }
             return 0;
         }
     }

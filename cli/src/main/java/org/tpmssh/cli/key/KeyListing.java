@@ -8,9 +8,8 @@ import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.tpm.TpmException;
 
 /**
- * How a stored key is shown to a person, in OpenSSH's own formats: the authorized_keys line of
- * {@code ssh-keygen -y} and the {@code bits SHA256:… comment (TYPE)} line of {@code ssh-keygen -l}.
- * Both come from the record's public area alone, so neither needs the TPM.
+ * How a stored key is shown to a person, in {@code ssh-keygen -y} and {@code ssh-keygen -l}
+ * formats, from the record's public area alone (no TPM).
  */
 final class KeyListing {
     private KeyListing() {

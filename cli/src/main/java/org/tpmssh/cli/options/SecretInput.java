@@ -6,9 +6,8 @@ import java.util.Map;
 import org.tpmssh.cli.options.PinFiles.PinFileException;
 
 /**
- * Where a PIN or passphrase comes from, in one order for every verb: its file option, then (for
- * the user PIN only) TPMSSH_PIN, then a console prompt when there is a terminal, else an error
- * that names the options. Never a command-line argument, since those show in {@code ps}.
+ * Where a PIN or passphrase comes from, in one order for every verb: its file option, TPMSSH_PIN
+ * (user PIN only), a console prompt, else an error naming the options (docs/cli.md).
  */
 public final class SecretInput {
     /** The environment variable a user PIN may come from, as in the agent. */

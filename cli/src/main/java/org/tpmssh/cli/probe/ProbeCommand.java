@@ -23,9 +23,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code tpmssh probe}: says which TPM a TCTI reaches and what it supports. Read-only: it sends
- * only TPM2_GetCapability (and TPM2_Startup when asked, for a simulator), so it is safe on a
- * lab machine's real TPM.
+ * {@code tpmssh probe}: which TPM a TCTI reaches and what it supports. It sends only
+ * TPM2_GetCapability (and Startup when asked), so it is safe on a lab's real TPM.
  */
 @Command(name = "probe", description = "Show which TPM a TCTI reaches and what it supports. Changes nothing.")
 public final class ProbeCommand implements Callable<Integer> {

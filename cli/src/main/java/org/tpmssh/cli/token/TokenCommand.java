@@ -43,8 +43,12 @@ public final class TokenCommand implements Runnable {
                 description = "The security officer PIN (first line), needed to reset the user PIN. Else a prompt.")
         Path soPinFile;
 
-        @Option(names = "--parent", paramLabel = "ecc|rsa", defaultValue = "ecc",
-                description = "The storage key the token's keys live under (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--parent", paramLabel = "ecc|ecc-tss2|rsa", defaultValue = "ecc",
+                description = {"The storage key the token's keys live under (default: ${DEFAULT-VALUE}). It decides"
+                        + " where `key export` files load: ecc-tss2 (ECC P-256, empty unique) in tpmssh,"
+                        + " tpm2-openssl 1.x and ssh-tpm-agent 0.5+; ecc (go-tpm's ECCSRKTemplate) in tpmssh and"
+                        + " ssh-tpm-agent 0.4 and older; rsa in tpmssh only.",
+                        "One agent serves tokens of one kind."})
         String parent;
 
         @Override
@@ -56,7 +60,7 @@ public final class TokenCommand implements Runnable {
             try {
                 kind = ParentKind.of(parent);
             } catch (IllegalArgumentException e) {
-                throw usage("--parent must be ecc or rsa, not '" + parent + "'");
+                throw usage("--parent must be one of " + ParentKind.names(", ") + "; not '" + parent + "'");
             }
             TokenStore s = store.open();
             char[] userPin = null;
@@ -92,7 +96,7 @@ public final class TokenCommand implements Runnable {
             }
             for (TokenRecord t : tokens) {
                 int keys = s.keys(t.label()).size();
-                out().printf("%-20s %-8s %-4s %d key%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
+                out().printf("%-20s %-8s %-8s %d key%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
                         t.parent().json(), keys, keys == 1 ? "" : "s");
             }
             return 0;

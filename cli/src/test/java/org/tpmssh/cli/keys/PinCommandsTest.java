@@ -9,9 +9,8 @@ import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * {@code token change-pin} and {@code token reset-pin} on a real swtpm: after each change the old
- * PIN stops working and the new one works; a wrong PIN is one line, exit 1, and counts in the TPM.
- * A PIN is "working" when {@code key create} of a PIN key succeeds with it (that logs in).
+ * {@code token change-pin} and {@code reset-pin} on a real swtpm: the old PIN stops working and the
+ * new one works (by {@code key create} of a PIN key), and a wrong PIN is one line that the TPM counts.
  */
 class PinCommandsTest extends SwtpmCliTest {
     private static final String PIN_1 = "first-pin-1357";

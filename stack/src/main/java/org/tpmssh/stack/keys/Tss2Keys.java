@@ -32,8 +32,8 @@ import org.tpmssh.tpm.structures.TpmtPublic.EccPoint;
 import org.tpmssh.tpm.structures.TpmtPublic.RsaUnique;
 
 /**
- * TSS2 key files and the TPM: load or import a file, export a key as one, and the remote wrap;
- * docs/key-import.md says which parent each file is tried under.
+ * TSS2 key files and the TPM: load or import a file into our stack, export a key we hold, and the
+ * remote wrap. Parent 0x40000001 may mean either of two ECC SRKs, so both are tried (docs/key-import.md).
  */
 public final class Tss2Keys {
     private Tss2Keys() {
@@ -107,7 +107,7 @@ public final class Tss2Keys {
             }
         }
         throw new TpmException("this TSS2 key was made for another TPM or another storage key (parent 0x40000001"
-                + " under neither the H-2 nor the tpm2-openssl template); it cannot be loaded here", last);
+                + " under neither the zero-filled nor the empty-unique SRK template); it cannot be loaded here", last);
     }
 
     private static boolean wrongParent(TpmException e) {

@@ -36,7 +36,10 @@ import java.util.stream.Stream;
  */
 public final class TokenStore {
     public static final String FORMAT = "tpmssh-store";
-    public static final int VERSION = 1;
+    /** The format a new store starts at: ecc and rsa tokens only, as every tpmssh reads. */
+    public static final int FIRST_VERSION = 1;
+    /** The newest format this tpmssh reads; a store is raised to it only by a token that needs it. */
+    public static final int VERSION = 2;
 
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
@@ -61,7 +64,7 @@ public final class TokenStore {
             if (!Files.exists(meta)) {
                 ObjectNode n = s.json.createObjectNode();
                 n.put("format", FORMAT);
-                n.put("version", VERSION);
+                n.put("version", FIRST_VERSION);
                 s.writeAtomic(meta, s.json.writeValueAsBytes(n));
             }
             return null;
@@ -74,7 +77,8 @@ public final class TokenStore {
         return root;
     }
 
-    private void checkFormat() throws StoreException {
+    /** The store's format version, checked: one this tpmssh reads. */
+    private int checkFormat() throws StoreException {
         Path meta = root.resolve("store.json");
         JsonNode n = read(meta, JsonNode.class);
         if (!FORMAT.equals(n.path("format").asText()) || !n.path("version").canConvertToInt()) {
@@ -82,10 +86,25 @@ public final class TokenStore {
                     + "\"); point --store at a tpmssh store directory");
         }
         int v = n.path("version").asInt();
-        if (v != VERSION) {
-            throw new StoreException(meta + " has store format version " + v + "; this tpmssh reads version "
-                    + VERSION + ". Use the tpmssh release that wrote it");
+        if (v < FIRST_VERSION || v > VERSION) {
+            throw new StoreException(meta + " has store format version " + v + "; this tpmssh reads versions "
+                    + FIRST_VERSION + " to " + VERSION + ". Use the tpmssh release that wrote it");
         }
+        return v;
+    }
+
+    /**
+     * Raises store.json to {@code needed} when it is older, so that a tpmssh which does not know a
+     * token's parent kind refuses the whole store by its version rather than calling the token damaged.
+     */
+    private void requireVersion(int needed) throws IOException, StoreException {
+        if (checkFormat() >= needed) {
+            return;
+        }
+        ObjectNode n = json.createObjectNode();
+        n.put("format", FORMAT);
+        n.put("version", needed);
+        writeAtomic(root.resolve("store.json"), json.writeValueAsBytes(n));
     }
 
     // ---- tokens ----
@@ -121,6 +140,7 @@ public final class TokenStore {
                 throw new StoreException("a token labelled '" + t.label() + "' already exists in " + root
                         + "; choose another label or delete it first");
             }
+            requireVersion(t.parent().storeVersion());
             mkdirs(dir);
             mkdirs(dir.resolve("keys"));
             writeAtomic(dir.resolve("token.json"), json.writeValueAsBytes(t));

@@ -8,10 +8,8 @@ import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * TPM2_Import (Part 3, 13.3): turns a duplication blob made for {@code parent} into a private
- * blob that TPM2_Load accepts under that parent. Only an outer wrapper is used (no inner
- * symmetric wrapper, so encryptionKey is empty and symmetricAlg is TPM_ALG_NULL); the blob is
- * already encrypted to the parent, so the parent's session carries no secret here.
+ * TPM2_Import (Part 3, 13.3): turns a duplication blob made for {@code parent} into a private blob
+ * TPM2_Load accepts under it. Outer wrapper only: encryptionKey is empty and symmetricAlg NULL.
  */
 public record Import(AuthHandle parent, TpmtPublic objectPublic, byte[] duplicate, byte[] inSymSeed) {
 

@@ -22,10 +22,8 @@ import org.tpmssh.tpm.transport.TpmTransport;
 import org.tpmssh.tpm.transport.TransportException;
 
 /**
- * Executes typed commands against one {@link TpmTransport}. One lock serialises every command,
- * so one Tpm may be shared by threads; sessions started here are flushed by {@link #close()}.
- * It builds the authorization area, encrypts and decrypts the first parameter, checks response
- * HMACs, and retries TPM_RC_RETRY, YIELDED and TESTING a bounded number of times.
+ * Executes typed commands against one {@link TpmTransport}, one at a time, so threads may share
+ * it; how it authorizes, encrypts and retries is in docs/tpm-layer.md.
  */
 public final class Tpm implements AutoCloseable {
     static final int ST_NO_SESSIONS = 0x8001;

@@ -5,9 +5,8 @@ import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.structures.Alg;
 
 /**
- * TPMT_SENSITIVE for an asymmetric key (Part 2, 12.3.2.5): the key's authValue, its
- * obfuscation seed and its private part (the ECC scalar d, or the RSA prime p). Holds private
- * key bytes: call {@link #wipe()} as soon as the duplication blob is made.
+ * TPMT_SENSITIVE of an asymmetric key (Part 2, 12.3.2.5). It holds private key bytes: call
+ * {@link #wipe()} as soon as the duplication blob is made.
  */
 public final class Sensitive {
     private final int type;

@@ -3,9 +3,8 @@ package org.tpmssh.tpm.marshal;
 import java.util.Arrays;
 
 /**
- * Bounded big-endian reader for TPM responses. Every read is checked against what is
- * left, so a truncated or lying response becomes a {@link TpmFormatException}, never an
- * {@link ArrayIndexOutOfBoundsException} or a huge allocation.
+ * Bounded big-endian reader for TPM responses: a truncated or lying response becomes a
+ * {@link TpmFormatException}, never an out-of-bounds read or a huge allocation.
  */
 public final class TpmReader {
     private final byte[] buf;

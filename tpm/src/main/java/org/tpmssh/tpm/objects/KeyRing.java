@@ -17,10 +17,8 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * The TPM side of key storage: one SRK per process (created once, not once per signature),
- * one HMAC session salted to it and bound to it, and the object cache. Keys with a PIN are
- * created and used only through that session, so neither the PIN nor its authValue crosses
- * the transport; PIN-less keys use a password session with an empty value.
+ * The TPM side of key storage: one SRK, one HMAC session salted and bound to it, and the object
+ * cache, through which keys are created and used (docs/tpm-layer.md).
  */
 public final class KeyRing implements AutoCloseable {
     private final Tpm tpm;

@@ -17,11 +17,8 @@ import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Keeps our objects usable on TPMs with only three transient slots and no resource manager
- * (swtpm, the IBM simulator). Objects stay loaded while there is room, which keeps signing at
- * raw-TPM speed; when a slot is needed the least recently used object is context-saved once
- * and flushed, and later context-loaded (or, after a TPM restart, reloaded from its source).
- * {@link #close()} flushes everything we loaded, so nothing stays behind.
+ * Keeps our objects usable on TPMs with three transient slots and no resource manager, by
+ * context-saving the least recently used one when a slot is needed (docs/tpm-layer.md).
  */
 public final class ObjectCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ObjectCache.class.getName());

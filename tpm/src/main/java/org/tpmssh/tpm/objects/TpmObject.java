@@ -4,9 +4,8 @@ import org.tpmssh.tpm.commands.SavedContext;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * One key the {@link ObjectCache} knows how to bring into the TPM: a primary made from a
- * template, or a child blob under a parent. Callers hold this, never a raw handle, because
- * the handle changes each time the cache evicts and reloads the object.
+ * One key the {@link ObjectCache} can bring into the TPM, a primary or a child blob; callers hold
+ * it, never a raw handle, because the handle changes each time the object is reloaded.
  */
 public final class TpmObject {
     /** How to make the object exist again from scratch. */

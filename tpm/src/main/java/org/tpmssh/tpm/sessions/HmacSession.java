@@ -10,12 +10,8 @@ import javax.crypto.spec.SecretKeySpec;
 import org.tpmssh.tpm.structures.Alg;
 
 /**
- * A live HMAC authorization session (Part 1, 19.6), salted and optionally bound, with
- * AES-CFB parameter encryption. The authValue never crosses the transport: commands carry
- * HMAC(sessionKey || authValue, cpHash || nonces || attributes) instead.
- *
- * <p>Its nonces change with every command, so it belongs to one {@code Tpm} and is used
- * only under that TPM's command lock. Start one with {@code Tpm.startHmacSession}.
+ * A salted, optionally bound HMAC session with AES-CFB parameter encryption (Part 1, 19.6), which
+ * proves an authValue without sending it. It belongs to one {@code Tpm} (docs/tpm-layer.md).
  */
 public final class HmacSession implements Session {
     public static final int CONTINUE_SESSION = 0x01;

@@ -22,8 +22,7 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * A secret shared with the TPM by encrypting it to one of its storage keys (Part 1, 11.4.9 and
- * annex B/C): RSA-OAEP for an RSA key, ECDH with KDFe for an ECC key. Used for session salts
- * and, later, for the import seed. Only the holder of the key's private half learns it.
+ * annex B/C: RSA-OAEP, or ECDH with KDFe), for session salts and the import seed.
  */
 public record Salt(byte[] secret, byte[] encrypted) {
 

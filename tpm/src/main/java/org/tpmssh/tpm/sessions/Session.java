@@ -1,9 +1,8 @@
 package org.tpmssh.tpm.sessions;
 
 /**
- * An authorization session handed to a command as an argument (go-tpm style), never
- * hidden global state. A {@link PasswordSession} sends the authValue itself; an
- * {@link HmacSession} proves knowledge of it and can encrypt the first parameter.
+ * An authorization session, handed to a command as an argument: a {@link PasswordSession} sends
+ * the authValue, an {@link HmacSession} proves it.
  */
 public sealed interface Session permits PasswordSession, HmacSession {
 

@@ -30,9 +30,9 @@ public final class Templates {
     }
 
     /**
-     * The TCG provisioning guidance's ECC P-256 SRK ("H-2"): noDA, and x and y of 32 zero bytes
-     * each in unique. A TSS2 key file whose parent is 0x40000001 means this key (go-tpm's
-     * ECCSRKTemplate, tpm2-openssl and ssh-tpm-agent make the same one).
+     * ECC P-256 SRK, noDA, with x and y of 32 zero bytes in unique: go-tpm's ECCSRKTemplate (ssh-tpm-agent
+     * 0.4 and older). Despite the name, the draft's H-2 for parent 0x40000001 has an empty unique:
+     * {@link #srkEccTss2Legacy()} (docs/key-import.md).
      */
     public static TpmtPublic srkEccH2() {
         return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
@@ -41,16 +41,16 @@ public final class Templates {
     }
 
     /**
-     * The ECC SRK that tpm2-openssl (1.1.1 to 1.3) and tpm2-tss-engine make for parent
-     * 0x40000001: H-2's attributes with an empty unique, hence a different key. Measured: a key
-     * under H-2 does not load in tpm2-openssl 1.1.1 (TPM_RC_INTEGRITY), one under this does.
+     * ECC P-256 SRK, noDA, with an empty unique: the draft's H-2 for parent 0x40000001, which tpm2-openssl
+     * (1.1.1 to 1.3), tpm2-tss-engine and ssh-tpm-agent 0.5+ make. A key under {@link #srkEccH2()} does
+     * not load in tpm2-openssl 1.1.1 (TPM_RC_INTEGRITY); one under this does.
      */
     public static TpmtPublic srkEccTss2Legacy() {
         return new TpmtPublic(Alg.ECC, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
                 new EccParms(SymDef.AES128_CFB, Scheme.NULL, Alg.ECC_NIST_P256, Scheme.NULL), EccPoint.EMPTY);
     }
 
-    /** The guidance's RSA-2048 SRK ("H-1"): noDA, 256 zero bytes of unique; a TSS2 file's parent with rsaParent set. */
+    /** RSA-2048 SRK, noDA, 256 zero bytes of unique: what we take a TSS2 file's parent with rsaParent set to be. */
     public static TpmtPublic srkRsaH1() {
         return new TpmtPublic(Alg.RSA, Alg.SHA256, ObjectAttributes.SRK | ObjectAttributes.NO_DA, EMPTY,
                 new RsaParms(SymDef.AES128_CFB, Scheme.NULL, 2048, 0), new RsaUnique(new byte[256]));

@@ -42,13 +42,8 @@ import tss.tpm.TPM_RC;
 import tss.tpm.TPM_RH;
 
 /**
- * Keys move between our layer and TSS.Java on one swtpm: a key our layer creates with a PIN
- * loads and signs through TSS.Java, and a key TSS.Java creates loads and signs through ours.
- * Each side makes its own SRK from its own template; the blobs only load if the two SRKs are
- * the same key. Every signature is verified by the JDK ({@link Verify#jca}), never by TSS.Java's
- * validateSignature, which accepts any ECDSA signature.
- * Borrowed: TSS.Java's marshalling and its password sessions. Faked: TSS.Java's device, which is
- * {@link TssJava} handing its bytes to our transport between our own commands.
+ * Keys move between our layer and TSS.Java on one swtpm, each side under the SRK of its own
+ * template, and the JDK verifies every signature. Faked: TSS.Java's device ({@link TssJava}).
  */
 class KeyInteropTest {
     private static final byte[] PIN = "interop 4711".getBytes(StandardCharsets.UTF_8);

@@ -23,10 +23,8 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * The SRK our CreatePrimary makes has the Name that the real tpm2-tools give the storage key of
- * {@code tpm2_createprimary -C o -G ecc|rsa}, on the same swtpm: keys made by one stack can then
- * be loaded under the other's SRK. Borrowed: tpm2-tools 5.x and its swtpm TCTI. Faked: nothing.
- * swtpm serves one client at a time, so the tools run first, flush, and exit before we connect.
+ * Our SRKs have the Names tpm2-tools gives {@code tpm2_createprimary -C o -G ecc|rsa} on the same
+ * swtpm, so keys load under either stack's SRK. Faked: nothing.
  */
 class SrkNameTest {
 

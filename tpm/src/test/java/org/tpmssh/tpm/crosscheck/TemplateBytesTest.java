@@ -20,10 +20,8 @@ import tss.tpm.TPMT_PUBLIC;
 import tss.tpm.TPM_ECC_CURVE;
 
 /**
- * Our marshalled TPMT_PUBLIC templates and Names against TSS.Java's. The TSS.Java side is
- * written from the spec's named constants with TSS.Java's own constructors and marshaller;
- * nothing of ours feeds it except, in the last test, public areas a real swtpm returned.
- * Borrowed: TSS.Java's marshalling and getName(). Faked: nothing.
+ * Our marshalled templates and Names against TSS.Java's, built from the spec's constants with
+ * TSS.Java's own marshaller. Faked: nothing.
  */
 class TemplateBytesTest {
 

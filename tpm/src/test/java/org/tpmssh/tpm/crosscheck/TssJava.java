@@ -4,10 +4,8 @@ import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.Tpm;
 
 /**
- * Test fixture: TSS.Java's {@code tss.Tpm} talking to the same TPM as our layer. TSS.Java cannot
- * speak swtpm's raw socket protocol, so this device hands its marshalled commands to our
- * {@link Tpm#transmitRaw}, under our command lock. Only bytes cross this bridge: every encoding,
- * session and HMAC on the TSS.Java side is TSS.Java's own, which keeps it an independent reference.
+ * Test fixture: TSS.Java's {@code tss.Tpm} on the same TPM as our layer, its marshalled commands
+ * handed to our {@link Tpm#transmitRaw}; only bytes cross, so TSS.Java stays an independent reference.
  */
 final class TssJava extends tss.TpmDevice {
     private final Tpm ours;

@@ -16,10 +16,8 @@ import org.tpmssh.tpm.transport.TpmTransport;
 import org.tpmssh.tpm.transport.TransportException;
 
 /**
- * Test fixture: a real TPM simulator (swtpm over TCP or a unix socket, or the IBM simulator
- * when present) with our command layer on it. Dictionary-attack limits are
- * raised so that tests which are not about lockout cannot trip it (a fresh swtpm locks out
- * after 3 failures for 1000 s); the lockout tests set their own.
+ * Test fixture: a real TPM simulator (swtpm, or the IBM simulator when present) with our command
+ * layer on it, its DA limits raised so that tests not about lockout cannot trip it.
  */
 public final class SimulatorTpm implements AutoCloseable {
     /** The simulators the layer is tested on. */
