@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.tpmssh.tpm.transport.TransportException.Reason;
 
 /**
@@ -62,8 +63,11 @@ public final class DeviceTransport implements TpmTransport {
     /** Sends the command and reads the response, closing the device if the pair overruns the answer deadline. */
     @Override
     public synchronized byte[] transmit(byte[] command) throws TransportException {
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(this::close, timeouts.answer().toMillis(),
-                TimeUnit.MILLISECONDS);
+        AtomicBoolean overran = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            overran.set(true);
+            close();
+        }, timeouts.answer().toMillis(), TimeUnit.MILLISECONDS);
         try {
             channel.write(ByteBuffer.wrap(command));
             ByteBuffer response = ByteBuffer.allocate(ResponseFrame.MAX_SIZE);
@@ -72,7 +76,7 @@ public final class DeviceTransport implements TpmTransport {
         } catch (TransportException e) {
             throw e;
         } catch (ClosedChannelException e) {
-            if (watchdog.isDone()) {
+            if (overran.get()) {
                 throw new TransportException(Reason.TIMEOUT, "the TPM device " + path + " gave no answer within "
                         + TransportTimeouts.describe(timeouts.answer()) + ": the TPM is hung or far slower than any"
                         + " real chip; check dmesg, or raise " + TransportTimeouts.ENVIRONMENT_VARIABLE, e);
