@@ -191,6 +191,21 @@ public final class Swtpm implements AutoCloseable {
         process.kill();
     }
 
+    /**
+     * After {@link #kill()}, starts swtpm again on the same state, ports and sockets, as a supervisor restarting a
+     * crashed TPM would, so a client that knew the old address finds the new process there. Fails rather than
+     * moving if a port was taken meanwhile.
+     */
+    public void startAgain() {
+        if (isAlive()) {
+            throw new IllegalStateException("swtpm (pid " + pid() + ") is still running; kill() it first");
+        }
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        process = EmulatorProcess.start("swtpm", command(), home, home.resolve("swtpm.log"), readyAddresses(),
+                readyTimeout);
+        awaitStateWritten(deadline);
+    }
+
     /** Stops swtpm and starts it again on the same state (and the same ports, if they are still free). */
     public void restart() {
         process.stop();
