@@ -157,7 +157,7 @@ public final class SwtpmTransport implements TpmTransport {
             return new Control(Wire.connect(address, "swtpm's control channel", HINT, timeouts));
         }
 
-        /** The control commands this swtpm supports (a bit mask); cheap, and answered whoever holds the data channel. */
+        /** The control commands swtpm supports (a bit mask); cheap, and answered whoever holds the data channel. */
         public synchronized int capabilities() throws TransportException {
             send("CMD_GET_CAPABILITY", CMD_GET_CAPABILITY, ByteBuffer.allocate(0));
             return wire.readInt("without listing its capabilities");

@@ -36,7 +36,8 @@ public final class TctiLoaderTransport implements TpmTransport {
     private static final int RC_BAD_VALUE = TCTI_LAYER | 11;
     private static final int RC_NOT_SUPPORTED = TCTI_LAYER | 21;
 
-    private static final Pattern MODULE_FILE = Pattern.compile("(?:.*/)?libtss2-tcti-([A-Za-z0-9_+-]+)\\.so(?:\\.\\d+)*");
+    private static final Pattern MODULE_FILE =
+            Pattern.compile("(?:.*/)?libtss2-tcti-([A-Za-z0-9_+-]+)\\.so(?:\\.\\d+)*");
 
     /** The loader's entry points (tss2_tctildr.h). */
     interface Loader extends Library {

@@ -19,6 +19,7 @@ import org.tpmssh.emulators.LibraryPath;
 import org.tpmssh.emulators.SearchPath;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
+import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
@@ -53,7 +54,6 @@ class TctiLoaderTransportTest {
             NativeEnvironment.set("DBUS_SESSION_BUS_ADDRESS", abrmd.busAddress(), true);
             Tcti tcti = Tcti.parse(abrmd.tcti());
             assertThat(tcti).isInstanceOf(Tcti.Loaded.class);
-            // The transport is closed before abrmd and its bus stop (GLib ends a process whose bus vanishes).
             try (KeyRing ring = KeyRing.open(new Tpm(tcti.open(TIMEOUTS)))) {
                 DictionaryAttack.relaxForOwnSimulator(ring.tpm());
                 TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "k");
@@ -65,6 +65,14 @@ class TctiLoaderTransportTest {
                 tpm2(abrmd, "tpm2_flushcontext", "-t");
 
                 assertSigns(ring, key, "after another client's tpm2_flushcontext -t");
+
+                // tpm2-abrmd goes away: the lost connection is retried once, and that attempt says what is wrong.
+                abrmd.close();
+                assertThatThrownBy(() -> ring.sign(key, PIN, new byte[32], Alg.ECDSA, Alg.SHA256))
+                        .isInstanceOfSatisfying(TpmTransportException.class,
+                                e -> assertThat(e.reason()).isEqualTo(TransportException.Reason.REFUSED))
+                        .hasMessageStartingWith("cannot reach the TPM through the TCTI \"" + abrmd.tcti() + "\"")
+                        .hasMessageContaining("is tpm2-abrmd running");
             }
         }
     }
