@@ -39,6 +39,11 @@ public final class SwtpmTransport implements TpmTransport {
         return open(new InetSocketAddress(host, port), new InetSocketAddress(host, port + 1), timeouts);
     }
 
+    /** As {@link #connect(String, int, TransportTimeouts)}, with the defaults but for the answer bound. */
+    public static SwtpmTransport connect(String host, int port, Duration answer) throws TransportException {
+        return connect(host, port, TransportTimeouts.of(answer));
+    }
+
     /** Connects over a unix socket; the control socket is expected at {@code path + ".ctrl"}. */
     public static SwtpmTransport connectUnix(Path path, TransportTimeouts timeouts) throws TransportException {
         return open(UnixDomainSocketAddress.of(path), UnixDomainSocketAddress.of(path + ".ctrl"), timeouts);

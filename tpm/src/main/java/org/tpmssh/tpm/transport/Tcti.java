@@ -1,6 +1,7 @@
 package org.tpmssh.tpm.transport;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -96,6 +97,11 @@ public sealed interface Tcti permits Tcti.Swtpm, Tcti.Mssim, Tcti.Device, Tcti.L
      */
     default ReconnectingTransport open(TransportTimeouts timeouts) throws TransportException {
         return ReconnectingTransport.open(() -> connect(timeouts));
+    }
+
+    /** {@link #open(TransportTimeouts)} with the default bounds but for the answer bound. */
+    default ReconnectingTransport open(Duration answer) throws TransportException {
+        return open(TransportTimeouts.of(answer));
     }
 
     static Tcti swtpm(String host, int port) {
