@@ -105,7 +105,11 @@ public final class Swtpm implements AutoCloseable {
     private void awaitStateWritten(long deadline) {
         Path permall = stateDir.resolve("tpm2-00.permall");
         while (!Files.exists(permall)) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
+            if (!process.isAlive()) {
+                process.stop();
+                throw process.exited("it wrote its state file " + permall);
+            }
+            if (System.nanoTime() > deadline) {
                 process.stop();
                 throw new EmulatorException("swtpm did not write its state file " + permall + " in time; see "
                         + logFile());
