@@ -3,8 +3,9 @@
 # .ci/run so that users and CI check exactly the same things.
 
 # The OS packages the scenarios drive: swtpm as the TPM, tpm2-tools, the tpm2 OpenSSL provider (an
-# independent loader of our TSS2 key files), and a real sshd and ssh.
-TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client)
+# independent loader of our TSS2 key files), and a real sshd and ssh. The TCTI loader serves --tcti
+# tabrmd:, cmd: and any other tpm2-tss module (tpm2-tools pulls it in; named here because tpmssh loads it too).
+TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client libtss2-tctildr0)
 
 # The system's tpm2-pkcs11 stack, tested beside ours: its PKCS#11 module, tpm2_ptool, and the resource
 # manager (on a private D-Bus) that it needs on swtpm. Debian splits tpm2_ptool into -tools (bug #968310),

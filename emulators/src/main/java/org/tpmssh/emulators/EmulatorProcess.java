@@ -86,8 +86,7 @@ final class EmulatorProcess {
         for (SocketAddress address : addresses) {
             while (!accepts(address)) {
                 if (!process.isAlive()) {
-                    throw new EmulatorException(name + " exited with status " + process.exitValue()
-                            + " before it was ready. Its log " + log + " says:\n" + logText());
+                    throw exited("it was ready");
                 }
                 if (System.nanoTime() > deadline) {
                     throw new EmulatorException(name + " was not accepting on " + address + " after "
@@ -106,8 +105,7 @@ final class EmulatorProcess {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ready.getAsBoolean()) {
             if (!process.isAlive()) {
-                throw new EmulatorException(name + " exited with status " + process.exitValue()
-                        + " before " + what + ". Its log " + log + " says:\n" + logText());
+                throw exited(what);
             }
             if (System.nanoTime() > deadline) {
                 throw new EmulatorException(name + " was still not ready (" + what + ") after "
@@ -134,6 +132,12 @@ final class EmulatorProcess {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The failure of a process that ended on its own before {@code what}, with its exit status and log. */
+    EmulatorException exited(String what) {
+        return new EmulatorException(name + " exited with status " + process.exitValue() + " before " + what
+                + ". Its log " + log + " says:\n" + logText());
     }
 
     String logText() {

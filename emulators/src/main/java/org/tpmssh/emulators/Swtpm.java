@@ -105,7 +105,11 @@ public final class Swtpm implements AutoCloseable {
     private void awaitStateWritten(long deadline) {
         Path permall = stateDir.resolve("tpm2-00.permall");
         while (!Files.exists(permall)) {
-            if (System.nanoTime() > deadline || !process.isAlive()) {
+            if (!process.isAlive()) {
+                process.stop();
+                throw process.exited("it wrote its state file " + permall);
+            }
+            if (System.nanoTime() > deadline) {
                 process.stop();
                 throw new EmulatorException("swtpm did not write its state file " + permall + " in time; see "
                         + logFile());
@@ -189,6 +193,21 @@ public final class Swtpm implements AutoCloseable {
     /** SIGKILL, for fault injection: the TPM gets no chance to save state or answer. */
     public void kill() {
         process.kill();
+    }
+
+    /**
+     * After {@link #kill()}, starts swtpm again on the same state, ports and sockets, as a supervisor restarting a
+     * crashed TPM would, so a client that knew the old address finds the new process there. Fails rather than
+     * moving if a port was taken meanwhile.
+     */
+    public void startAgain() {
+        if (isAlive()) {
+            throw new IllegalStateException("swtpm (pid " + pid() + ") is still running; kill() it first");
+        }
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        process = EmulatorProcess.start("swtpm", command(), home, home.resolve("swtpm.log"), readyAddresses(),
+                readyTimeout);
+        awaitStateWritten(deadline);
     }
 
     /** Stops swtpm and starts it again on the same state (and the same ports, if they are still free). */

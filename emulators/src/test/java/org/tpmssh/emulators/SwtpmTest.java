@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real swtpm binary: starting, port choice, restart, kill, and reaping. */
@@ -74,6 +76,22 @@ class SwtpmTest {
         }
         // swtpm writes its permanent state file on start; it must survive close for a later restart.
         assertThat(stateDir.resolve("tpm2-00.permall")).exists();
+    }
+
+    @ParameterizedTest(name = "unixSocket={0}")
+    @ValueSource(booleans = {false, true})
+    void startAgainAfterAKillServesTheSameAddressAndState(boolean unixSocket) throws IOException {
+        try (Swtpm tpm = Swtpm.builder().unixSocket(unixSocket).start()) {
+            String tcti = tpm.tcti();
+            long first = tpm.pid();
+            assertThatThrownBy(tpm::startAgain).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("kill() it first");
+            tpm.kill();
+            tpm.startAgain();
+            assertThat(tpm.pid()).isNotEqualTo(first);
+            assertThat(tpm.isAlive()).isTrue();
+            assertThat(tpm.tcti()).isEqualTo(tcti);
+        }
     }
 
     @Test

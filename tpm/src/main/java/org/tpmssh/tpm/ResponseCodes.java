@@ -29,6 +29,7 @@ public final class ResponseCodes {
     public static final int RETRY = 0x922;
     public static final int NV_RATE = 0x920;
     public static final int REFERENCE_H0 = 0x910;
+    public static final int REFERENCE_S0 = 0x918;
     public static final int CONTEXT_GAP = 0x901;
 
     private static final int FMT1 = 0x080;
@@ -69,6 +70,29 @@ public final class ResponseCodes {
             return rc & 0x0BF;
         }
         return rc & 0xFFF;
+    }
+
+    /**
+     * A handle the command named refers to no loaded object, or not the one expected: it was flushed by another
+     * client (tpm2_flushcontext -t), or the TPM restarted.
+     */
+    public static boolean staleHandle(int rc) {
+        int b = base(rc);
+        if (b >= REFERENCE_H0 && b <= REFERENCE_H0 + 6) {
+            return true;
+        }
+        boolean onHandle = (rc & FMT1) != 0 && (rc & 0x040) == 0 && (rc & 0x800) == 0 && ((rc >>> 8) & 0x7) != 0;
+        return onHandle && (b == HANDLE || b == VALUE);
+    }
+
+    /** A session the command named is gone (flushed by another client, or the TPM restarted). */
+    public static boolean staleSession(int rc) {
+        int b = base(rc);
+        if (b >= REFERENCE_S0 && b <= REFERENCE_S0 + 6) {
+            return true;
+        }
+        boolean onSession = (rc & FMT1) != 0 && (rc & 0x040) == 0 && (rc & 0x800) != 0;
+        return onSession && (b == HANDLE || b == VALUE);
     }
 
     public static String name(int rc) {

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  */
 public final class TpmOption {
     @Option(names = "--tcti", paramLabel = "<tcti>",
-            description = "The TPM, e.g. swtpm:host=127.0.0.1,port=2321, mssim:host=…,port=…, device:/dev/tpmrm0."
+            description = "The TPM, e.g. swtpm:host=127.0.0.1,port=2321, mssim:host=…,port=…, device:/dev/tpmrm0,"
+                    + " tabrmd:bus_type=session, or another tpm2-tss TCTI (cmd:…, libtss2-tcti-NAME.so.0:…)."
                     + " Default: TPMSSH_TCTI, else /dev/tpmrm0 or /dev/tpm0 when present.")
     String tcti;
 

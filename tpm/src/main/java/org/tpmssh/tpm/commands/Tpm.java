@@ -3,11 +3,14 @@ package org.tpmssh.tpm.commands;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.marshal.TpmReader;
 import org.tpmssh.tpm.marshal.TpmWriter;
@@ -33,7 +36,8 @@ public final class Tpm implements AutoCloseable {
     private final TpmTransport transport;
     private final ReentrantLock lock = new ReentrantLock();
     private final SecureRandom random;
-    private final List<HmacSession> sessions = Collections.synchronizedList(new ArrayList<>());
+    /** Sessions this Tpm started, with the transport generation they belong to. */
+    private final Map<HmacSession, Long> sessions = Collections.synchronizedMap(new IdentityHashMap<>());
     private volatile boolean closed;
 
     public Tpm(TpmTransport transport) {
@@ -164,7 +168,7 @@ public final class Tpm implements AutoCloseable {
         try {
             response = transport.transmit(command);
         } catch (TransportException e) {
-            throw new TpmException(e.getMessage(), e);
+            throw new TpmTransportException(e);
         } finally {
             java.util.Arrays.fill(command, (byte) 0);
         }
@@ -288,7 +292,7 @@ public final class Tpm implements AutoCloseable {
             HmacSession s = HmacSession.established(resp.handle(), hash, bind == null ? null : bind.authValue(),
                     bind == null ? null : bind.name(), salt == null ? null : salt.secret(), 128, attributes,
                     nonceCaller, nonceTpm);
-            sessions.add(s);
+            sessions.put(s, generation());
             return s;
         } finally {
             if (salt != null) {
@@ -297,13 +301,35 @@ public final class Tpm implements AutoCloseable {
         }
     }
 
-    /** Flushes a session this Tpm started. */
+    /**
+     * Flushes a session this Tpm started. One from an earlier connection (see {@link #generation()}) is only
+     * forgotten: its handle may now be another client's session.
+     */
     public void flushSession(HmacSession s) throws TpmException {
-        sessions.remove(s);
+        Long startedIn = sessions.remove(s);
         if (s.isOpen()) {
             s.invalidate();
-            new FlushContext(s.handle()).execute(this);
+            if (startedIn != null && startedIn == generation()) {
+                new FlushContext(s.handle()).execute(this);
+            }
         }
+    }
+
+    /**
+     * Forgets a session without flushing it: the TPM lost it (a reset), or another client flushed it and its
+     * handle may now be someone else's.
+     */
+    public void forgetSession(HmacSession s) {
+        sessions.remove(s);
+        s.invalidate();
+    }
+
+    /**
+     * The transport's connection count ({@link TpmTransport#generation()}): when it changes, handles and sessions
+     * from before may be gone, or belong to someone else.
+     */
+    public long generation() {
+        return transport.generation();
     }
 
     /** Sends raw bytes, bypassing the command layer; for benchmarks and fault tests. */
@@ -312,7 +338,7 @@ public final class Tpm implements AutoCloseable {
         try {
             return transport.transmit(command);
         } catch (TransportException e) {
-            throw new TpmException(e.getMessage(), e);
+            throw new TpmTransportException(e);
         } finally {
             lock.unlock();
         }
@@ -322,7 +348,10 @@ public final class Tpm implements AutoCloseable {
         return transport;
     }
 
-    /** Flushes every session this Tpm started, then closes the transport. */
+    /**
+     * Flushes every session this Tpm started on the current connection, then closes the transport. When the TPM
+     * cannot be reached, the rest are only forgotten: closing never waits for a TPM twice.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -330,12 +359,19 @@ public final class Tpm implements AutoCloseable {
         }
         List<HmacSession> open;
         synchronized (sessions) {
-            open = new ArrayList<>(sessions);
+            open = new ArrayList<>(sessions.keySet());
         }
+        boolean reachable = true;
         for (HmacSession s : open) {
             try {
-                flushSession(s);
+                if (reachable) {
+                    flushSession(s);
+                } else {
+                    sessions.remove(s);
+                    s.invalidate();
+                }
             } catch (TpmException e) {
+                reachable = !(e instanceof TpmTransportException);
                 System.getLogger(Tpm.class.getName()).log(System.Logger.Level.DEBUG,
                         "could not flush session {0}: {1}", Handles.hex(s.handle()), e.getMessage());
             }

@@ -3,6 +3,7 @@ package org.tpmssh.tpm.objects;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.Create;
 import org.tpmssh.tpm.commands.Sign;
@@ -15,21 +16,24 @@ import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
+import org.tpmssh.tpm.transport.TransportException;
 
 /**
  * The TPM side of key storage: one SRK, one HMAC session salted and bound to it, and the object
- * cache, through which keys are created and used (docs/tpm-layer.md).
+ * cache, through which keys are created and used; it recovers after a reconnect or a TPM reset (docs/tpm-layer.md).
  */
 public final class KeyRing implements AutoCloseable {
     private final Tpm tpm;
     private final ObjectCache cache;
     private final TpmObject srk;
     private HmacSession session;
+    private long generation;
 
     private KeyRing(Tpm tpm, ObjectCache cache, TpmObject srk) {
         this.tpm = tpm;
         this.cache = cache;
         this.srk = srk;
+        this.generation = tpm.generation();
     }
 
     /** Starts the TPM if needed and makes the ECC P-256 SRK (tpm2_createprimary -C o -G ecc). */
@@ -60,6 +64,7 @@ public final class KeyRing implements AutoCloseable {
     public HmacSession session() throws TpmException {
         tpm.lock().lock();
         try {
+            sync();
             if (session == null || !session.isOpen()) {
                 session = cache.use(srk, h -> tpm.startHmacSession(h, srk.publicArea(),
                         new AuthHandle(h, srk.name(), null, Session.password()),
@@ -78,6 +83,7 @@ public final class KeyRing implements AutoCloseable {
     public TpmObject create(TpmtPublic template, byte[] authValue, String label) throws TpmException {
         tpm.lock().lock();
         try {
+            sync();
             HmacSession s = session();
             Create.Result r = cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
                     authValue).execute(tpm));
@@ -96,6 +102,7 @@ public final class KeyRing implements AutoCloseable {
     public Create.Result createBlob(TpmtPublic template, byte[] authValue, byte[] data) throws TpmException {
         tpm.lock().lock();
         try {
+            sync();
             HmacSession s = session();
             return cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
                     authValue, data).execute(tpm));
@@ -124,8 +131,8 @@ public final class KeyRing implements AutoCloseable {
     /**
      * Signs a digest with a key. A key with a PIN is authorized through the HMAC session; an
      * empty authValue through a password session, which sends only the empty value. If the TPM
-     * was reset under us (its handles and our session are gone), it is started again, the key
-     * is reloaded from its blob and the signature is tried once more.
+     * was reset under us (its handles and our session are gone), or the connection dropped, it is
+     * reached again, the key is reloaded from its blob and the signature is tried once more.
      */
     public Signature sign(TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash) throws TpmException {
         boolean pinless = authValue == null || authValue.length == 0;
@@ -143,13 +150,21 @@ public final class KeyRing implements AutoCloseable {
     }
 
     /**
-     * Runs {@code call} under the TPM lock; if the TPM was reset under us (its handles and our
-     * session are gone), starts it again, forgets what we held and tries once more.
+     * Runs {@code call} under the TPM lock, once more if the connection dropped under it (the retry opens a new
+     * one, or fails at once with the reason the TPM is unreachable) or if the TPM was reset under us (then it
+     * is started again and what we held is reloaded). A request is never retried after a timeout.
      */
     private <T> T withResetRecovery(TpmCall<T> call) throws TpmException {
         tpm.lock().lock();
         try {
             try {
+                sync();
+                return call.call();
+            } catch (TpmTransportException e) {
+                if (e.reason() != TransportException.Reason.LOST) {
+                    throw e;
+                }
+                sync();
                 return call.call();
             } catch (TpmResponseException e) {
                 if (!looksLikeReset(e)) {
@@ -168,10 +183,31 @@ public final class KeyRing implements AutoCloseable {
      * what a reset looks like from here. A wrong PIN is never one of these.
      */
     static boolean looksLikeReset(TpmResponseException e) {
-        int base = e.baseCode();
-        boolean staleReference = base >= ResponseCodes.REFERENCE_H0 && base <= ResponseCodes.REFERENCE_H0 + 14;
-        boolean staleHandle = base == ResponseCodes.HANDLE && (e.responseCode() & 0x040) == 0;
-        return base == ResponseCodes.INITIALIZE || staleReference || staleHandle;
+        return e.is(ResponseCodes.INITIALIZE) || ResponseCodes.staleHandle(e.responseCode())
+                || ResponseCodes.staleSession(e.responseCode());
+    }
+
+    /**
+     * After the connection was reopened ({@link Tpm#generation()} moved on): the TPM may have restarted, and a
+     * resource manager flushes a client's objects and sessions with its connection. Starts the TPM if it needs
+     * it, forgets the session and checks every handle by Name, before anything uses them.
+     */
+    private void sync() throws TpmException {
+        long now = tpm.generation();
+        if (now == generation) {
+            return;
+        }
+        forgetSession();
+        Startup.ensureStarted(tpm);
+        cache.revalidate();
+        generation = now;
+    }
+
+    private void forgetSession() {
+        if (session != null) {
+            tpm.forgetSession(session); // nothing proves its handle is still ours, so it is never flushed
+            session = null;
+        }
     }
 
     /** Starts the TPM if it needs it, drops our stale handles and session, and lets them reload. */
@@ -179,10 +215,7 @@ public final class KeyRing implements AutoCloseable {
         tpm.lock().lock();
         try {
             Startup.ensureStarted(tpm);
-            if (session != null) {
-                session.invalidate(); // the TPM forgot it; nothing to flush
-                session = null;
-            }
+            forgetSession();
             cache.forgetAfterReset();
         } finally {
             tpm.lock().unlock();

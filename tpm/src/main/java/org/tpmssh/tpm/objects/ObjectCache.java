@@ -1,10 +1,12 @@
 package org.tpmssh.tpm.objects;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.TpmResponseException;
+import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.ContextLoad;
 import org.tpmssh.tpm.commands.ContextSave;
@@ -12,13 +14,14 @@ import org.tpmssh.tpm.commands.CreatePrimary;
 import org.tpmssh.tpm.commands.FlushContext;
 import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.Load;
+import org.tpmssh.tpm.commands.ReadPublic;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Keeps our objects usable on TPMs with three transient slots and no resource manager, by
- * context-saving the least recently used one when a slot is needed (docs/tpm-layer.md).
+ * Keeps our objects usable on TPMs with three transient slots and no resource manager, and flushes
+ * a handle only after checking that our object is still there (docs/tpm-layer.md).
  */
 public final class ObjectCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ObjectCache.class.getName());
@@ -27,6 +30,7 @@ public final class ObjectCache implements AutoCloseable {
     private final int maxLoaded;
     private final List<TpmObject> objects = new ArrayList<>();
     private long clock;
+    private long generation;
 
     /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once. */
     public ObjectCache(Tpm tpm, int maxLoaded) {
@@ -35,6 +39,7 @@ public final class ObjectCache implements AutoCloseable {
         }
         this.tpm = tpm;
         this.maxLoaded = maxLoaded;
+        this.generation = tpm.generation();
     }
 
     /** A cache sized by the TPM's guaranteed transient slots (TPM_PT_HR_TRANSIENT_MIN, 3 on swtpm). */
@@ -84,19 +89,32 @@ public final class ObjectCache implements AutoCloseable {
      * Runs {@code work} with the object loaded. The TPM lock is held throughout, so no other
      * thread can evict the object in between. Commands such as TPM2_Create need a scratch slot
      * of their own; when the TPM answers TPM_RC_OBJECT_MEMORY we evict another object and retry.
+     * When a handle turns out stale (another client flushed it), the cache checks what it holds
+     * and reloads the object from its blob, once.
      */
     public <T> T use(TpmObject o, HandleWork<T> work) throws TpmException {
         tpm.lock().lock();
         try {
+            if (generation != tpm.generation()) {
+                revalidate();
+            }
+            boolean reloaded = false;
             while (true) {
                 int h = acquire(o);
                 o.pins++;
                 try {
                     return work.apply(h);
                 } catch (TpmResponseException e) {
-                    if (!e.is(ResponseCodes.OBJECT_MEMORY) || !evictOne()) {
+                    if (e.is(ResponseCodes.OBJECT_MEMORY) && evictOne()) {
+                        continue;
+                    }
+                    if (reloaded || !ResponseCodes.staleHandle(e.responseCode())) {
                         throw e;
                     }
+                    LOG.log(System.Logger.Level.INFO, "{0} was no longer loaded at its handle ({1}); another client"
+                            + " flushed it. Reloading it from its blob", o, e.rcName());
+                    reloaded = true;
+                    revalidate();
                 } finally {
                     o.pins--;
                 }
@@ -106,17 +124,61 @@ public final class ObjectCache implements AutoCloseable {
         }
     }
 
-    /** Flushes the object if loaded and forgets it. */
+    /**
+     * Checks every handle we believe loaded by reading its Name back: ours stay, anything else (gone, or another
+     * client's object in the slot) is forgotten without a flush and reloaded on next use. Run after a reconnect
+     * ({@link Tpm#generation()} changed), a TPM reset or a stale handle.
+     */
+    public void revalidate() throws TpmException {
+        tpm.lock().lock();
+        try {
+            long now = tpm.generation();
+            for (TpmObject o : objects) {
+                if (o.handle != 0 && !isOurs(o)) {
+                    LOG.log(System.Logger.Level.DEBUG, "{0} is gone from its handle; will reload it", o);
+                    o.handle = 0;
+                }
+            }
+            generation = now;
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /** Whether the object at {@code o.handle} has {@code o}'s Name: proof that flushing or using it touches ours. */
+    private boolean isOurs(TpmObject o) throws TpmException {
+        try {
+            return Arrays.equals(new ReadPublic(o.handle).execute(tpm).name(), o.name);
+        } catch (TpmTransportException e) {
+            throw e;
+        } catch (TpmException e) {
+            return false; // no object there (TPM_RC_HANDLE), or not one with a public area
+        }
+    }
+
+    /** Flushes {@code o} if it is still ours at its handle, and forgets the handle either way. */
+    private void flushIfOurs(TpmObject o) throws TpmException {
+        try {
+            if (isOurs(o)) {
+                new FlushContext(o.handle).execute(tpm);
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, "not flushing {0}: another object holds its handle now", o);
+            }
+        } finally {
+            o.handle = 0;
+        }
+    }
+
+    /** Flushes the object if it is loaded (and still ours at its handle) and forgets it. */
     public void release(TpmObject o) throws TpmException {
         tpm.lock().lock();
         try {
-            if (o.handle != 0) {
-                new FlushContext(o.handle).execute(tpm);
-                o.handle = 0;
-            }
             o.saved = null;
             o.released = true;
             objects.remove(o);
+            if (o.handle != 0) {
+                flushIfOurs(o);
+            }
         } finally {
             tpm.lock().unlock();
         }
@@ -213,6 +275,10 @@ public final class ObjectCache implements AutoCloseable {
         if (victim == null) {
             return false;
         }
+        if (!isOurs(victim)) {
+            victim.handle = 0; // already gone: nothing of ours to save or flush
+            return true;
+        }
         if (victim.saved == null) {
             victim.saved = new ContextSave(victim.handle).execute(tpm);
         }
@@ -222,23 +288,36 @@ public final class ObjectCache implements AutoCloseable {
     }
 
     /**
-     * After a TPM reset (power loss, simulator restart) every handle and saved context is void.
-     * Tries to flush what we believe is loaded (harmless if it is already gone), then forgets all
-     * handles and contexts; each object is reloaded from its source on next use.
+     * After a TPM reset (power loss, simulator restart) every handle and saved context is void: checks
+     * each handle as {@link #revalidate()} does (a reset leaves none of ours) and drops the saved contexts,
+     * so each object is reloaded from its source on next use. Nothing is flushed.
      */
-    public void forgetAfterReset() {
-        flushAll(false, System.Logger.Level.DEBUG);
+    public void forgetAfterReset() throws TpmException {
+        tpm.lock().lock();
+        try {
+            revalidate();
+            for (TpmObject o : objects) {
+                o.saved = null;
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
     }
 
-    /** Flushes each object we think is loaded and drops every saved context; {@code release} also forgets them. */
+    /**
+     * Flushes each object of ours that is loaded, checking its Name first, and drops every saved context; with
+     * {@code release} it also forgets them. Once the TPM cannot be reached, the rest are only forgotten.
+     */
     private void flushAll(boolean release, System.Logger.Level failureLevel) {
         tpm.lock().lock();
         try {
+            boolean reachable = true;
             for (TpmObject o : objects) {
-                if (o.handle != 0) {
+                if (o.handle != 0 && reachable) {
                     try {
-                        new FlushContext(o.handle).execute(tpm);
+                        flushIfOurs(o);
                     } catch (TpmException e) {
+                        reachable = !(e instanceof TpmTransportException);
                         LOG.log(failureLevel, "could not flush {0}: {1}", o, e.getMessage());
                     }
                 }
@@ -253,7 +332,6 @@ public final class ObjectCache implements AutoCloseable {
             tpm.lock().unlock();
         }
     }
-
 
     /** Flushes every object we loaded; saved contexts are dropped. */
     @Override

@@ -2,11 +2,18 @@ package org.tpmssh.tpm.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.tpmssh.tpm.transport.TransportException.Reason;
 
 /**
  * Talks to a kernel TPM character device: one write carries a command, one read returns its whole response.
@@ -16,34 +23,51 @@ public final class DeviceTransport implements TpmTransport {
 
     public static final Path DEFAULT_PATH = Path.of("/dev/tpmrm0");
 
-    private final FileChannel channel;
-    private final Path path;
+    /** Closes a channel whose command overran its deadline: the kernel offers no read timeout on a TPM device. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "tpm-device-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
-    private DeviceTransport(FileChannel channel, Path path) {
-        this.channel = channel;
-        this.path = path;
+    static {
+        WATCHDOG.setRemoveOnCancelPolicy(true);
     }
 
-    public static DeviceTransport open(Path path) throws TransportException {
+    private final ByteChannel channel;
+    private final Path path;
+    private final TransportTimeouts timeouts;
+
+    /** Over an open channel; a test passes one that stands in for the kernel's device. */
+    DeviceTransport(ByteChannel channel, Path path, TransportTimeouts timeouts) {
+        this.channel = channel;
+        this.path = path;
+        this.timeouts = timeouts;
+    }
+
+    /** Opens {@code path} after checking that it is a TPM character device; nothing else is ever written to. */
+    public static DeviceTransport open(Path path, TransportTimeouts timeouts) throws TransportException {
+        Path device = TpmDevicePath.require(path);
         try {
-            return new DeviceTransport(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                    path);
+            return new DeviceTransport(FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), path, timeouts);
         } catch (AccessDeniedException e) {
-            throw new TransportException("cannot open " + path + ": permission denied. Add your user to group `tss`"
-                    + " (sudo usermod -aG tss $USER) and log in again", e);
-        } catch (NoSuchFileException e) {
-            throw new TransportException("cannot open " + path + ": no such device. Is there a TPM with its driver"
-                    + " loaded (ls /dev/tpm*)? Without one, use swtpm with TPMSSH_TCTI=swtpm:host=127.0.0.1,port=2321",
-                    e);
+            throw TpmDevicePath.denied(path, e);
         } catch (IOException e) {
-            throw new TransportException("cannot open " + path + ": " + e.getMessage()
-                    + ". If /dev/tpm0 is busy, another process (tpm2-abrmd?) holds it; use /dev/tpmrm0", e);
+            throw new TransportException(String.valueOf(e.getMessage()).contains("busy") ? Reason.DENIED
+                    : Reason.OTHER, "cannot open " + path + ": " + e.getMessage() + ". If /dev/tpm0 is busy, another"
+                    + " process (tpm2-abrmd?) holds it; use /dev/tpmrm0", e);
         }
     }
 
-    /** Blocks until the TPM answers: the kernel driver gives no way to time out a read, and has its own limits. */
+    /** Sends the command and reads the response, closing the device if the pair overruns the answer deadline. */
     @Override
     public synchronized byte[] transmit(byte[] command) throws TransportException {
+        AtomicBoolean overran = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            overran.set(true);
+            close();
+        }, timeouts.answer().toMillis(), TimeUnit.MILLISECONDS);
         try {
             channel.write(ByteBuffer.wrap(command));
             ByteBuffer response = ByteBuffer.allocate(ResponseFrame.MAX_SIZE);
@@ -51,14 +75,23 @@ public final class DeviceTransport implements TpmTransport {
             return ResponseFrame.check(response.array(), Math.max(n, 0));
         } catch (TransportException e) {
             throw e;
+        } catch (ClosedChannelException e) {
+            if (overran.get()) {
+                throw new TransportException(Reason.TIMEOUT, "the TPM device " + path + " gave no answer within "
+                        + TransportTimeouts.describe(timeouts.answer()) + ": the TPM is hung or far slower than any"
+                        + " real chip; check dmesg, or raise " + TransportTimeouts.ENVIRONMENT_VARIABLE, e);
+            }
+            throw new TransportException(Reason.LOST, "the TPM device " + path + " was closed", e);
         } catch (IOException e) {
-            throw new TransportException("the TPM device " + path + " failed: " + e.getMessage()
+            throw new TransportException(Reason.LOST, "the TPM device " + path + " failed: " + e.getMessage()
                     + ". Check dmesg for TPM driver errors", e);
+        } finally {
+            watchdog.cancel(false);
         }
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         try {
             channel.close();
         } catch (IOException ignored) {

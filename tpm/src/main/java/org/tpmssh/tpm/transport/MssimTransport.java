@@ -21,23 +21,24 @@ public final class MssimTransport implements TpmTransport {
 
     private final Wire command;
     private final InetSocketAddress platform;
-    private volatile Duration timeout;
+    private volatile TransportTimeouts timeouts;
+    private boolean answered;
     private byte locality;
 
-    private MssimTransport(Wire command, InetSocketAddress platform, Duration timeout) {
+    private MssimTransport(Wire command, InetSocketAddress platform, TransportTimeouts timeouts) {
         this.command = command;
         this.platform = platform;
-        this.timeout = timeout;
+        this.timeouts = timeouts;
     }
 
     /**
      * Connects to the command port; with {@code powerOn} it also powers the simulator on and NV on first, as
      * tpm2-tss's mssim TCTI does, so a fresh simulator accepts TPM2_Startup.
      */
-    public static MssimTransport connect(String host, int port, boolean powerOn, Duration timeout)
+    public static MssimTransport connect(String host, int port, boolean powerOn, TransportTimeouts timeouts)
             throws TransportException {
-        Wire wire = Wire.connect(new InetSocketAddress(host, port), "tpm_server", HINT, timeout);
-        MssimTransport transport = new MssimTransport(wire, new InetSocketAddress(host, port + 1), timeout);
+        Wire wire = Wire.connect(new InetSocketAddress(host, port), "tpm_server", HINT, timeouts);
+        MssimTransport transport = new MssimTransport(wire, new InetSocketAddress(host, port + 1), timeouts);
         if (powerOn) {
             try {
                 transport.powerOn();
@@ -67,30 +68,44 @@ public final class MssimTransport implements TpmTransport {
         this.locality = (byte) locality;
     }
 
-    /** Changes the read and write deadline for later commands. */
+    /** Changes the response deadline for later commands. */
     public void timeout(Duration timeout) {
-        this.timeout = timeout;
+        this.timeouts = new TransportTimeouts(timeouts.connect(), timeouts.firstAnswer(), timeout);
         command.timeout(timeout);
     }
 
     @Override
     public synchronized byte[] transmit(byte[] cmd) throws TransportException {
+        command.beginExchange();
         command.write(ByteBuffer.allocate(9 + cmd.length).putInt(SEND_COMMAND).put(locality).putInt(cmd.length)
                 .put(cmd).flip());
-        int length = command.readInt("without answering the command");
+        int length;
+        try {
+            length = command.readInt("without answering the command");
+        } catch (TransportException e) {
+            if (answered || e.reason() != TransportException.Reason.TIMEOUT) {
+                throw e;
+            }
+            // Unlike swtpm, tpm_server gives no way to tell a busy simulator from a frozen one.
+            throw new TransportException(TransportException.Reason.TIMEOUT, e.getMessage() + "; tpm_server serves one"
+                    + " client at a time, so another process may hold it (is `tpmssh agent` running?)", e);
+        }
         byte[] response = ResponseFrame.read(command);
         if (response.length != length) {
-            throw new TransportException("tpm_server framed a " + response.length + "-byte response as " + length
+            throw new TransportException(TransportException.Reason.MALFORMED, "tpm_server framed a "
+                    + response.length + "-byte response as " + length
                     + " bytes; the simulator and this client disagree on the protocol");
         }
         command.readInt("before acknowledging the response");
+        answered = true;
         return response;
     }
 
     private void signal(int... codes) throws TransportException {
         // The platform port serves one client at a time, so hold it only for these signals.
-        try (Wire wire = Wire.connect(platform, "tpm_server's platform port", HINT, timeout)) {
+        try (Wire wire = Wire.connect(platform, "tpm_server's platform port", HINT, timeouts)) {
             for (int code : codes) {
+                wire.beginExchange();
                 wire.write(ByteBuffer.allocate(4).putInt(code).flip());
                 int result = wire.readInt("without answering platform signal " + code);
                 if (result != 0) {

@@ -2,6 +2,7 @@ package org.tpmssh.tpm.transport;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.tpmssh.tpm.transport.TransportException.Reason;
 
 /**
  * Reads and checks the one thing every backend shares: a response frame (tag u16, size u32, rc u32, body),
@@ -21,7 +22,7 @@ final class ResponseFrame {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
         if (!wire.fill(header)) {
             if (header.position() == 0) {
-                throw new TransportException(wire.peer() + " closed the connection without answering."
+                throw new TransportException(Reason.LOST, wire.peer() + " closed the connection without answering."
                         + " Did the TPM process exit or crash?");
             }
             throw truncatedHeader(header.position());
@@ -49,23 +50,26 @@ final class ResponseFrame {
     }
 
     private static void checkSize(int size) throws TransportException {
-        if (size < HEADER) {
-            throw new TransportException("the TPM's response header says " + Integer.toUnsignedString(size)
+        if (Integer.compareUnsigned(size, HEADER) < 0) {
+            throw new TransportException(Reason.MALFORMED, "the TPM's response header says "
+                    + Integer.toUnsignedString(size)
                     + " bytes, less than the 10-byte header itself: this is not a TPM response");
         }
-        if (size > MAX_SIZE) {
-            throw new TransportException("the TPM's response header says " + Integer.toUnsignedString(size)
+        if (Integer.compareUnsigned(size, MAX_SIZE) > 0) {
+            throw new TransportException(Reason.MALFORMED, "the TPM's response header says "
+                    + Integer.toUnsignedString(size)
                     + " bytes, more than the " + MAX_SIZE + "-byte limit: this is not a TPM response"
                     + " (is the address really a TPM's data port?)");
         }
     }
 
     private static TransportException truncatedHeader(int got) {
-        return new TransportException("the TPM's response was truncated: got " + got
+        return new TransportException(Reason.MALFORMED, "the TPM's response was truncated: got " + got
                 + " of the 10 header bytes before the connection closed");
     }
 
     private static TransportException truncated(int size, int got) {
-        return new TransportException("the TPM's response was truncated: header says " + size + " bytes, got " + got);
+        return new TransportException(Reason.MALFORMED, "the TPM's response was truncated: header says " + size
+                + " bytes, got " + got);
     }
 }

@@ -13,55 +13,120 @@ import java.time.Duration;
  */
 public final class SwtpmTransport implements TpmTransport {
 
-    /** Long enough for RSA key generation on a slow real TPM; settable per transport. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
-
     static final String HINT = "Is swtpm running? Start it with `swtpm socket --tpm2 --server type=tcp,port=2321"
             + " --ctrl type=tcp,port=2322 --tpmstate dir=DIR --flags not-need-init,startup-clear`.";
 
+    /** How long after the control channel answers we still wait for our own response (it was sent first). */
+    private static final Duration GRACE = Duration.ofMillis(250);
+
     private final Wire data;
+    private final SocketAddress dataAddress;
     private final SocketAddress ctrlAddress;
-    private Duration timeout;
+    private final TransportTimeouts timeouts;
+    private boolean answered;
     private Control control;
 
-    private SwtpmTransport(Wire data, SocketAddress ctrlAddress, Duration timeout) {
+    private SwtpmTransport(Wire data, SocketAddress dataAddress, SocketAddress ctrlAddress,
+            TransportTimeouts timeouts) {
         this.data = data;
+        this.dataAddress = dataAddress;
         this.ctrlAddress = ctrlAddress;
-        this.timeout = timeout;
+        this.timeouts = timeouts;
     }
 
     /** Connects over TCP; the control channel is expected on {@code port + 1}, as tpm2-tss assumes. */
-    public static SwtpmTransport connect(String host, int port, Duration timeout) throws TransportException {
-        return open(new InetSocketAddress(host, port), new InetSocketAddress(host, port + 1), timeout);
+    public static SwtpmTransport connect(String host, int port, TransportTimeouts timeouts) throws TransportException {
+        return open(new InetSocketAddress(host, port), new InetSocketAddress(host, port + 1), timeouts);
+    }
+
+    /** As {@link #connect(String, int, TransportTimeouts)}, with the defaults but for the answer bound. */
+    public static SwtpmTransport connect(String host, int port, Duration answer) throws TransportException {
+        return connect(host, port, TransportTimeouts.of(answer));
     }
 
     /** Connects over a unix socket; the control socket is expected at {@code path + ".ctrl"}. */
-    public static SwtpmTransport connectUnix(Path path, Duration timeout) throws TransportException {
-        return open(UnixDomainSocketAddress.of(path), UnixDomainSocketAddress.of(path + ".ctrl"), timeout);
+    public static SwtpmTransport connectUnix(Path path, TransportTimeouts timeouts) throws TransportException {
+        return open(UnixDomainSocketAddress.of(path), UnixDomainSocketAddress.of(path + ".ctrl"), timeouts);
     }
 
     /** Connects with explicit data and control addresses, for a swtpm started with unusual ports or paths. */
-    public static SwtpmTransport open(SocketAddress data, SocketAddress ctrl, Duration timeout)
+    public static SwtpmTransport open(SocketAddress data, SocketAddress ctrl, TransportTimeouts timeouts)
             throws TransportException {
-        return new SwtpmTransport(Wire.connect(data, "swtpm", HINT, timeout), ctrl, timeout);
+        return new SwtpmTransport(Wire.connect(data, "swtpm", HINT, timeouts), data, ctrl, timeouts);
     }
 
-    /** Changes the read and write deadline for later commands. */
+    /** Changes the response deadline for later commands. */
     public synchronized void timeout(Duration timeout) {
-        this.timeout = timeout;
         data.timeout(timeout);
     }
 
     @Override
     public synchronized byte[] transmit(byte[] command) throws TransportException {
+        data.beginExchange();
         data.write(ByteBuffer.wrap(command));
-        return ResponseFrame.read(data);
+        if (!answered) {
+            checkServedUs();
+        }
+        byte[] response = ResponseFrame.read(data);
+        answered = true;
+        return response;
+    }
+
+    /**
+     * swtpm accepts a second connection at the kernel level but serves only one at a time, and says nothing.
+     * It is single-threaded, so when our first command has no answer yet and its control channel does answer,
+     * swtpm is idle in its main loop and not serving us: another client holds it.
+     */
+    private void checkServedUs() throws TransportException {
+        if (data.awaitReadable(timeouts.firstAnswer()) || !controlAnswers() || data.awaitReadable(GRACE)) {
+            return; // an answer is on its way, or we cannot tell: wait for it until the deadline
+        }
+        throw new TransportException(TransportException.Reason.BUSY, "swtpm at " + Wire.describe(dataAddress)
+                + " is serving another client: swtpm serves one connection at a time and another process holds it"
+                + " (is `tpmssh agent` running?); to share it, put tpm2-abrmd in front (`tpm2-abrmd --session"
+                + " --tcti=" + backendTcti() + "`) and use --tcti tabrmd:bus_type=session");
+    }
+
+    /** Whether swtpm answers on its control channel before our deadline; false when that cannot be told. */
+    private boolean controlAnswers() {
+        if (control != null) {
+            return ping(control);
+        }
+        Duration left = data.remaining();
+        if (left.isZero()) {
+            return false;
+        }
+        try (Control probe = Control.connect(ctrlAddress, new TransportTimeouts(
+                min(timeouts.connect(), left), timeouts.firstAnswer(), left))) {
+            return ping(probe);
+        } catch (TransportException e) {
+            return false; // no control channel here (or it is held too): the response deadline decides
+        }
+    }
+
+    private static boolean ping(Control control) {
+        try {
+            control.capabilities();
+            return true;
+        } catch (TransportException e) {
+            return false;
+        }
+    }
+
+    private String backendTcti() {
+        return dataAddress instanceof InetSocketAddress inet
+                ? "swtpm:host=" + inet.getHostString() + ",port=" + inet.getPort()
+                : "swtpm:path=" + Wire.describe(dataAddress);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** The control channel, connected on first use and closed with this transport. */
     public synchronized Control control() throws TransportException {
         if (control == null) {
-            control = Control.connect(ctrlAddress, timeout);
+            control = Control.connect(ctrlAddress, timeouts);
         }
         return control;
     }
@@ -81,6 +146,7 @@ public final class SwtpmTransport implements TpmTransport {
     public static final class Control implements AutoCloseable {
 
         // Codes from swtpm's tpm_ioctl.h (the CMD_* enum used by the socket interface).
+        static final int CMD_GET_CAPABILITY = 1;
         static final int CMD_INIT = 2;
         static final int CMD_SHUTDOWN = 3;
         static final int CMD_SET_LOCALITY = 5;
@@ -92,8 +158,14 @@ public final class SwtpmTransport implements TpmTransport {
             this.wire = wire;
         }
 
-        public static Control connect(SocketAddress address, Duration timeout) throws TransportException {
-            return new Control(Wire.connect(address, "swtpm's control channel", HINT, timeout));
+        public static Control connect(SocketAddress address, TransportTimeouts timeouts) throws TransportException {
+            return new Control(Wire.connect(address, "swtpm's control channel", HINT, timeouts));
+        }
+
+        /** The control commands swtpm supports (a bit mask); cheap, and answered whoever holds the data channel. */
+        public synchronized int capabilities() throws TransportException {
+            send("CMD_GET_CAPABILITY", CMD_GET_CAPABILITY, ByteBuffer.allocate(0));
+            return wire.readInt("without listing its capabilities");
         }
 
         /** Starts the TPM after {@link #stop()} (the TPM then needs TPM2_Startup, which is the command layer's). */
@@ -126,6 +198,7 @@ public final class SwtpmTransport implements TpmTransport {
         }
 
         private synchronized void send(String name, int code, ByteBuffer payload) throws TransportException {
+            wire.beginExchange();
             ByteBuffer message = ByteBuffer.allocate(4 + payload.remaining()).putInt(code).put(payload).flip();
             wire.write(message);
             int result = wire.readInt("without answering " + name);

@@ -14,10 +14,20 @@ public interface TpmTransport extends Closeable {
     /**
      * Sends one complete command (header included) and returns the complete response.
      *
-     * @throws TransportException when the TPM cannot be reached, the connection drops,
-     *     or the response is truncated or malformed at the framing level
+     * @throws TransportException when the TPM cannot be reached, the connection drops, no answer comes within
+     *     the transport's bound, or the response is truncated or malformed at the framing level
      */
     byte[] transmit(byte[] command) throws TransportException;
+
+    /**
+     * Counts the connections this transport has made, from 1. When it changes, the TPM may have forgotten every
+     * handle and session the caller held (a restarted simulator, or a resource manager that flushed them with the
+     * old connection), so a caller that holds any must check them again. A transport that never reconnects
+     * stays at 1.
+     */
+    default long generation() {
+        return 1;
+    }
 
     /** Releases the connection. Idempotent. */
     @Override

@@ -17,6 +17,7 @@ import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.testing.Verify;
 import org.tpmssh.tpm.transport.SwtpmTransport;
 import org.tpmssh.tpm.transport.Tcti;
+import org.tpmssh.tpm.transport.TransportTimeouts;
 
 /** A swtpm power cycle under a live KeyRing: the next signature restarts the TPM and reloads the key. */
 class ResetRecoveryTest {
@@ -25,15 +26,17 @@ class ResetRecoveryTest {
     @Test
     void aKeySignsAgainAfterTheTpmIsPowerCycled() throws Exception {
         try (Swtpm sw = Swtpm.start()) {
-            SwtpmTransport transport = (SwtpmTransport) Tcti.parse(sw.tcti()).open();
-            try (KeyRing ring = KeyRing.open(new Tpm(transport))) {
+            Tcti.Swtpm tcti = (Tcti.Swtpm) Tcti.parse(sw.tcti());
+            try (KeyRing ring = KeyRing.open(new Tpm(tcti.open()))) {
                 DictionaryAttack.relaxForOwnSimulator(ring.tpm());
                 TpmObject key = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, "k");
                 byte[] before = "before".getBytes(StandardCharsets.UTF_8);
                 Signature s1 = ring.sign(key, PIN, Alg.hash(Alg.SHA256, before), Alg.ECDSA, Alg.SHA256);
                 assertThat(Verify.jca(key.publicArea().toPublicKey(), before, s1)).isTrue();
 
-                transport.control().powerCycle();
+                try (SwtpmTransport.Control control = tcti.control(TransportTimeouts.DEFAULT)) {
+                    control.powerCycle();
+                }
 
                 byte[] after = "after a power cycle".getBytes(StandardCharsets.UTF_8);
                 Signature s2 = ring.sign(key, PIN, Alg.hash(Alg.SHA256, after), Alg.ECDSA, Alg.SHA256);

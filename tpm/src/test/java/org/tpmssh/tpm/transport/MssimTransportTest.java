@@ -17,7 +17,7 @@ import org.tpmssh.emulators.IbmSimulator;
  */
 class MssimTransportTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final TransportTimeouts TIMEOUT = TransportTimeouts.of(Duration.ofSeconds(10));
     private IbmSimulator simulator;
 
     @BeforeEach

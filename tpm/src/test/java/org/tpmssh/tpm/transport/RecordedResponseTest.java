@@ -51,7 +51,7 @@ class RecordedResponseTest {
                 // The test decides what it saw; a fake TPM has nothing to report.
             }
         });
-        return SwtpmTransport.connect("127.0.0.1", server.getLocalPort(), Duration.ofMillis(300));
+        return SwtpmTransport.connect("127.0.0.1", server.getLocalPort(), TransportTimeouts.of(Duration.ofMillis(300)));
     }
 
     private TransportException failure(String hex, boolean stayOpen) throws IOException {
@@ -101,8 +101,8 @@ class RecordedResponseTest {
     @Test
     void aSilentTpmTimesOutInsteadOfHanging() throws IOException {
         long start = System.nanoTime();
-        assertThat(failure("80010000", true)).hasMessageContaining("no progress from swtpm at 127.0.0.1:")
-                .hasMessageContaining("raise the transport's read timeout");
+        assertThat(failure("80010000", true)).hasMessageContaining("swtpm at 127.0.0.1:")
+                .hasMessageContaining("gave no answer within 300 ms").hasMessageEndingWith("raise TPMSSH_TPM_TIMEOUT");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 

@@ -18,10 +18,10 @@ import org.tpmssh.emulators.Swtpm;
 /** SwtpmTransport against a real swtpm, over TCP and unix sockets, including its control channel. */
 class SwtpmTransportTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final TransportTimeouts TIMEOUT = TransportTimeouts.of(Duration.ofSeconds(10));
 
     private static SwtpmTransport open(Swtpm tpm) throws TransportException {
-        return (SwtpmTransport) Tcti.parse(tpm.tcti()).open(TIMEOUT);
+        return (SwtpmTransport) Tcti.parse(tpm.tcti()).connect(TIMEOUT);
     }
 
     @ParameterizedTest(name = "unixSocket={0}")
