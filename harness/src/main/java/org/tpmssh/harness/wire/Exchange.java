@@ -66,7 +66,10 @@ public record Exchange(long seq, int connection, byte[] command, byte[] response
         return delivered == null ? null : delivered.clone();
     }
 
-    /** The frames the bytes were seen in, for a scan that must not copy every frame. */
+    /**
+     * The frames as they crossed (command, TPM response, what the client got), for a scan that must not copy
+     * every frame; the last is null when no fault changed the response (then it is the very same array).
+     */
     byte[][] frames() {
         return new byte[][] {command, response, delivered != response ? delivered : null};
     }

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -78,6 +79,7 @@ public final class TpmWireProxy implements AutoCloseable {
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final AtomicLong seq = new AtomicLong(1);
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger sideConnections = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile ChipProfile profile;
@@ -152,8 +154,10 @@ public final class TpmWireProxy implements AutoCloseable {
         /** Listens on two adjacent free loopback ports (data, then control or platform) and starts serving. */
         public TpmWireProxy start() {
             TpmWireProxy proxy = new TpmWireProxy(this, bindPair());
-            proxy.spawn("tpm-wire-accept-data", () -> proxy.accept(proxy.dataListener, proxy::serveData));
-            proxy.spawn("tpm-wire-accept-side", () -> proxy.accept(proxy.sideListener, proxy::passSide));
+            proxy.spawn("tpm-wire-accept-data", () -> proxy.accept(proxy.dataListener, proxy.connections,
+                    proxy::serveData));
+            proxy.spawn("tpm-wire-accept-side", () -> proxy.accept(proxy.sideListener, proxy.sideConnections,
+                    proxy::passSide));
             return proxy;
         }
     }
@@ -295,7 +299,7 @@ public final class TpmWireProxy implements AutoCloseable {
         void handle(Socket client, int id);
     }
 
-    private void accept(ServerSocket listener, Handler handler) {
+    private void accept(ServerSocket listener, AtomicInteger counter, Handler handler) {
         while (!closed) {
             Socket client;
             try {
@@ -306,7 +310,7 @@ public final class TpmWireProxy implements AutoCloseable {
                 }
                 return;
             }
-            int id = connections.incrementAndGet();
+            int id = counter.incrementAndGet();
             openEnds.add(client);
             if (closed) {
                 closeQuietly(client);
@@ -502,7 +506,7 @@ public final class TpmWireProxy implements AutoCloseable {
             }
         }
         if (fault instanceof Fault.Truncate t) {
-            byte[] part = java.util.Arrays.copyOf(delivered, Math.min(t.keep(), delivered.length));
+            byte[] part = Arrays.copyOf(delivered, Math.min(t.keep(), delivered.length));
             record(new Exchange(id, connection, command, response, part, timing, chip, fault, subject));
             write(out, part, delivered.length);
             return false;

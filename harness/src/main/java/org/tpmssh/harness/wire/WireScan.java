@@ -2,7 +2,6 @@ package org.tpmssh.harness.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -143,10 +142,5 @@ public final class WireScan {
             return i;
         }
         return -1;
-    }
-
-    /** For a message: the secrets' names, never their values. */
-    static String names(List<Secret> secrets) {
-        return Arrays.toString(secrets.stream().map(Secret::name).toArray());
     }
 }

@@ -114,6 +114,8 @@ class WireScanTest {
 
             assertThat(life).extracting(Exchange::commandName).contains("Create", "Unseal", "Import", "Sign");
             assertThat(WireScan.bytesScanned(life)).isGreaterThan(5_000);
+            System.out.println("[wire] java | whole life | " + WireScan.bytesScanned(life) + " bytes scanned in "
+                    + life.size() + " exchanges");
             assertThat(WireScan.scan(life, secrets)).as("secrets in clear on the wire").isEmpty();
 
             // Control: the same unseal of the same token secret, through a session with parameter encryption off.
