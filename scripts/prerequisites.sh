@@ -12,8 +12,9 @@ TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server ope
 # and the tabrmd TCTI that clients load into libtss2-tcti-tabrmd0, which tpm2-abrmd does not pull in.
 TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus)
 
-# Only the test suite needs these: headless Chromium renders report.html in a test.
-TPMSSH_TEST_PACKAGES=(chromium)
+# Only the test suite needs these: headless Chromium renders report.html in a test, and OpenSC's pkcs11-tool
+# drives tpm2-pkcs11 through the TPM wire proxy (harness/.../wire).
+TPMSSH_TEST_PACKAGES=(chromium opensc)
 
 # Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES and any packages named as arguments)
 # with apt-get, as root or through sudo. Returns non-zero, having said what to do, when it cannot.

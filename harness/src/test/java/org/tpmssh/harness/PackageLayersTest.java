@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The harness's packages climb one way: each may use the ones listed before it, never one after it. */
 class PackageLayersTest {
     /** Lowest first. A new package goes where its imports put it. */
-    static final List<String> LAYERS = List.of("lab", "backends", "latency", "stacks", "tpm2pkcs11", "matrix");
+    static final List<String> LAYERS = List.of("wire", "lab", "backends", "latency", "stacks", "tpm2pkcs11", "matrix");
     private static final Path SOURCES = Path.of("src/main/java/org/tpmssh/harness");
     private static final Pattern REFERENCE = Pattern.compile("org\\.tpmssh\\.harness\\.(\\w+)");
 

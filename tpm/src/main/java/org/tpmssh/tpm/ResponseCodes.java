@@ -133,6 +133,14 @@ public final class ResponseCodes {
                         + " (flush them with `tpm2_flushcontext -t`) or use a resource manager such as /dev/tpmrm0";
             case INITIALIZE:
                 return base + ": the TPM has not been started; send TPM2_Startup or restart the simulator";
+            case NV_RATE:
+                return base + ": the TPM is rate-limiting writes to its non-volatile memory (it does so after"
+                        + " authorization failures or many NV updates); wait a few seconds and try again";
+            case RETRY:
+            case YIELDED:
+            case TESTING:
+                return base + ": the TPM stayed busy through every retry; try again in a moment, and if it persists"
+                        + " check whether another program keeps the TPM busy or its self-test failed";
             default:
                 return base;
         }

@@ -175,7 +175,27 @@ public final class Tpm implements AutoCloseable {
         try {
             return parse(cc, response, auths, responseHandles, encryptor, encryptorEntity);
         } catch (TpmFormatException e) {
+            retireSessions(auths);
             throw new TpmException(e.getMessage() + " (command 0x" + Integer.toHexString(cc) + ")", e);
+        }
+    }
+
+    /**
+     * After a response we could not read or verify, our copy of each HMAC session's nonceTPM may no longer be
+     * the TPM's: using the session again would make the TPM reject our HMAC as TPM_RC_AUTH_FAIL, which counts
+     * toward dictionary-attack lockout although the PIN was right. So the session is flushed and forgotten, and
+     * whoever holds it (KeyRing) starts a new one on the next command.
+     */
+    private void retireSessions(List<AuthHandle> auths) {
+        for (AuthHandle a : auths) {
+            if (a.session() instanceof HmacSession h && h.isOpen()) {
+                try {
+                    flushSession(h);
+                } catch (TpmException e) {
+                    System.getLogger(Tpm.class.getName()).log(System.Logger.Level.DEBUG,
+                            "could not flush out-of-step session {0}: {1}", Handles.hex(h.handle()), e.getMessage());
+                }
+            }
         }
     }
 
@@ -217,9 +237,10 @@ public final class Tpm implements AutoCloseable {
             if (auths.get(i).session() instanceof HmacSession h) {
                 byte[] rpHash = rpHash(h.authHash(), cc, rawParams);
                 if (!h.acceptResponse(rpHash, nonce, a, hmac, auths.get(i).authValue(), auths.get(i).name())) {
+                    retireSessions(auths);
                     throw new TpmException("the TPM's response HMAC does not verify for command 0x"
-                            + Integer.toHexString(cc) + ": the response was altered in transit or the session is"
-                            + " out of step; the session must be restarted");
+                            + Integer.toHexString(cc) + ": the response was altered in transit or the session was"
+                            + " out of step; that session is closed and the next command starts a new one");
                 }
             }
         }
