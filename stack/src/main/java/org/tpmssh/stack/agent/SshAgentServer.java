@@ -4,24 +4,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Queue;
@@ -37,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
+import org.tpmssh.stack.socket.OwnerOnlySocket;
+import org.tpmssh.stack.socket.PrivateSocketException;
 
 /**
  * An ssh-agent (draft-miller-ssh-agent) on a unix socket that real OpenSSH clients use through
@@ -53,16 +44,12 @@ public final class SshAgentServer implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
 
-    /** Linux sun_path is 108 bytes including the terminating NUL. */
-    static final int MAX_SOCKET_PATH_BYTES = 107;
     static final int MAX_CONNECTIONS = 64;
     /** A client that starts a frame must finish it this fast, or it loses the connection. */
     static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
 
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
-
     private final Path socketPath;
+    private final OwnerOnlySocket socket;
     private final ServerSocketChannel server;
     private final AgentRequestHandler handler;
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
@@ -74,17 +61,12 @@ public final class SshAgentServer implements AutoCloseable {
     private final Thread acceptor;
     private final Duration frameTimeout;
 
-    private final UserPrincipal owner;
-    private final UserPrincipal root;
-
-    private SshAgentServer(Path socketPath, ServerSocketChannel server,
-            Supplier<? extends Collection<? extends AgentKey>> keys, AgentOptions options,
-            UserPrincipal owner, UserPrincipal root) {
-        this.socketPath = socketPath;
+    private SshAgentServer(OwnerOnlySocket socket, Supplier<? extends Collection<? extends AgentKey>> keys,
+            AgentOptions options) {
+        this.socket = socket;
+        this.socketPath = socket.path();
         this.frameTimeout = options.frameTimeout();
-        this.server = server;
-        this.owner = owner;
-        this.root = root;
+        this.server = socket.channel();
         this.connections = Executors.newCachedThreadPool(daemonThreads("tpmssh-agent-conn"));
         this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads("tpmssh-agent-deadline"));
         this.handler = new AgentRequestHandler(keys, options, deadlines);
@@ -116,39 +98,15 @@ public final class SshAgentServer implements AutoCloseable {
      */
     public static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys,
             AgentOptions options) throws AgentSocketException {
-        Path path = socketPath.toAbsolutePath();
-        checkPathLength(path);
-        preparePrivateDirectory(path.getParent());
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new AgentSocketException(path + " already exists; remove the stale socket or choose another path");
-        }
-        ServerSocketChannel channel = null;
-        UserPrincipal owner;
-        UserPrincipal root;
+        OwnerOnlySocket socket;
         try {
-            channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            channel.bind(UnixDomainSocketAddress.of(path));
-            // The directory is private, so nobody could reach the socket between bind and chmod.
-            Files.setPosixFilePermissions(path, OWNER_ONLY_SOCKET);
-            Set<PosixFilePermission> actual = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-            if (!actual.equals(OWNER_ONLY_SOCKET)) {
-                throw new AgentSocketException("socket " + path + " has mode "
-                        + PosixFilePermissions.toString(actual) + " after chmod 600; is the file system POSIX?");
-            }
-            // The socket is ours, so its owner is this process's user: the one peers must match.
-            owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
-            root = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            deleteQuietly(path);
-            if (e instanceof AgentSocketException) {
-                throw (AgentSocketException) e;
-            }
-            throw new AgentSocketException("cannot listen on " + path + ": " + e.getMessage(), e);
+            socket = OwnerOnlySocket.bind(socketPath);
+        } catch (PrivateSocketException e) {
+            throw new AgentSocketException(e.getMessage(), e);
         }
-        SshAgentServer agent = new SshAgentServer(path, channel, keys, options, owner, root);
+        SshAgentServer agent = new SshAgentServer(socket, keys, options);
         agent.acceptor.start();
-        LOG.log(Level.DEBUG, "agent: listening on {0}", path);
+        LOG.log(Level.DEBUG, "agent: listening on {0}", agent.socketPath);
         return agent;
     }
 
@@ -163,7 +121,7 @@ public final class SshAgentServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closeQuietly(server);
+        socket.close(); // stops accepting; the socket file goes too
         open.forEach(SshAgentServer::closeQuietly);
         connections.shutdownNow();
         deadlines.shutdownNow();
@@ -187,7 +145,6 @@ public final class SshAgentServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         handler.forgetAll();
-        deleteQuietly(socketPath);
     }
 
     private void acceptLoop() {
@@ -231,19 +188,9 @@ public final class SshAgentServer implements AutoCloseable {
 
     /** Only the user who owns the socket, or root, may use the agent; a mode can be changed, SO_PEERCRED cannot. */
     private boolean permitted(SocketChannel client) {
-        try {
-            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (peer.user().equals(owner) || peer.user().equals(root)) {
-                return true;
-            }
-            LOG.log(Level.WARNING, "agent: refused a connection from user {0}; only {1} and root may use this agent",
-                    peer.user().getName(), owner.getName());
-            return false;
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(Level.WARNING, "agent: cannot read the peer''s credentials ({0}); refusing the connection",
-                    e.toString());
-            return false;
-        }
+        Optional<String> refusal = socket.refusal(client);
+        refusal.ifPresent(why -> LOG.log(Level.WARNING, "agent: {0}", why));
+        return refusal.isEmpty();
     }
 
     private void serve(SocketChannel client) {
@@ -320,39 +267,6 @@ public final class SshAgentServer implements AutoCloseable {
         }
     }
 
-    private static void checkPathLength(Path path) throws AgentSocketException {
-        int bytes = path.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_SOCKET_PATH_BYTES) {
-            throw new AgentSocketException("socket path is " + bytes + " bytes but a unix socket allows "
-                    + MAX_SOCKET_PATH_BYTES + "; use a shorter directory, e.g. under /tmp: " + path);
-        }
-    }
-
-    private static void preparePrivateDirectory(Path dir) throws AgentSocketException {
-        try {
-            if (!Files.exists(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
-                Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR); // the umask may have trimmed it
-            }
-            PosixFileAttributes attributes = Files.readAttributes(dir, PosixFileAttributes.class);
-            Set<PosixFilePermission> others = EnumSet.copyOf(attributes.permissions());
-            others.retainAll(EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-                    PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
-                    PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE));
-            String me = System.getProperty("user.name");
-            if (!others.isEmpty() || !attributes.owner().getName().equals(me)) {
-                throw new AgentSocketException("directory " + dir + " is "
-                        + PosixFilePermissions.toString(attributes.permissions()) + " owned by "
-                        + attributes.owner().getName() + "; the agent socket needs a directory owned by "
-                        + me + " with mode 700 (chmod 700 it, or choose a private directory)");
-            }
-        } catch (AgentSocketException e) {
-            throw e;
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new AgentSocketException("cannot prepare a private directory " + dir + ": " + e, e);
-        }
-    }
-
     /** Daemon threads that {@link #close()} can join: an executor reports TERMINATED before its workers exit. */
     private ThreadFactory daemonThreads(String prefix) {
         AtomicInteger count = new AtomicInteger();
@@ -373,14 +287,6 @@ public final class SshAgentServer implements AutoCloseable {
             closeable.close();
         } catch (Exception e) {
             LOG.log(Level.DEBUG, "agent: close failed: {0}", e.toString());
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "agent: cannot delete socket {0}: {1}", path, e.getMessage());
         }
     }
 }
