@@ -305,6 +305,15 @@ class P11KitServerTest {
                     .isEqualTo(Ckr.RANDOM_SEED_NOT_SUPPORTED);
             byte[] random = c.call(new Request(P11KitTestClient.C_GENERATE_RANDOM, "ufy").u64(s).u32(48)).byteArray();
             assertThat(random).hasSize(48).isNotEqualTo(new byte[48]);
+            assertThat(c.call(new Request(P11KitTestClient.C_GENERATE_RANDOM, "ufy").u64(s).u32(70_000)).ckr())
+                    .as("at most 64 KiB a call").isEqualTo(Ckr.ARGUMENTS_BAD);
+            assertThat(c.signInit(s, Ck.CKM_ECDSA_SHA256, key)).isZero();
+            byte[] part = new byte[600 * 1024];
+            assertThat(c.call(new Request(P11KitTestClient.C_SIGN_UPDATE, "uay").u64(s).byteArray(part)).isError())
+                    .isFalse();
+            assertThat(c.call(new Request(P11KitTestClient.C_SIGN_UPDATE, "uay").u64(s).byteArray(part)).ckr())
+                    .as("parts up to 1 MiB").isEqualTo(Ckr.DATA_LEN_RANGE);
+            assertThat(c.signInit(s, Ck.CKM_ECDSA_SHA256, key)).as("the refused signature was ended").isZero();
             assertThat(c.call(new Request(P11KitTestClient.C_GET_MECHANISM_INFO, "uu").u64(slotOf(c, "free"))
                     .u64(0x1234)).ckr()).isEqualTo(Ckr.MECHANISM_INVALID);
             P11KitTestClient.Reply mechanisms = c.call(new Request(P11KitTestClient.C_GET_MECHANISM_LIST, "ufu")
@@ -401,6 +410,51 @@ class P11KitServerTest {
         }
         try (P11KitTestClient c = client()) {
             assertThat(c.slots()).hasSize(2);
+        }
+    }
+
+    @Test
+    void theSoSetsTheUserPinAndTheUserChangesIt() throws Exception {
+        String newPin = "77553";
+        try (P11KitTestClient c = client()) {
+            long slot = slotOf(c, "pinned");
+            long s = c.openSession(slot);
+            assertThat(c.login(s, Ck.CKU_SO, P11KitFixture.SO_PIN)).isZero();
+            assertThat(c.call(new Request(P11KitTestClient.C_INIT_PIN, "uay").u64(s)
+                    .byteArray(newPin.getBytes(StandardCharsets.UTF_8))).isError()).isFalse();
+            assertThat(c.call(new Request(P11KitTestClient.C_LOGOUT, "u").u64(s)).isError()).isFalse();
+            assertThat(c.login(s, Ck.CKU_USER, P11KitFixture.PIN)).isEqualTo(Ckr.PIN_INCORRECT);
+            assertThat(c.login(s, Ck.CKU_USER, newPin)).isZero();
+            assertThat(c.call(new Request(P11KitTestClient.C_SET_PIN, "uayay").u64(s)
+                    .byteArray(newPin.getBytes(StandardCharsets.UTF_8))
+                    .byteArray(P11KitFixture.PIN.getBytes(StandardCharsets.UTF_8))).isError()).isFalse();
+            long h = privateKey(c, s, "pinned/ecc-p256");
+            assertThat(verifies("SHA256withECDSAinP1363Format", publicKey(c, s, h), MSG,
+                    signOnce(c, s, Ck.CKM_ECDSA_SHA256, h, MSG))).as("the same key signs after both changes")
+                    .isTrue();
+        }
+        try (P11KitTestClient c = client()) {
+            long s = c.openSession(slotOf(c, "pinned"));
+            assertThat(c.login(s, Ck.CKU_USER, P11KitFixture.PIN)).as("the original PIN is back").isZero();
+        }
+    }
+
+    @Test
+    void aClientThatStallsMidMessageIsDropped() throws Exception {
+        Path other = dir.resolve("run2/stall.sock");
+        try (P11KitServer quick = P11KitServer.start(other, fixture.tokens, org.tpmssh.stack.store.ParentKind.ECC,
+                P11KitOptions.defaults().withFrameTimeout(java.time.Duration.ofMillis(300)))) {
+            try (P11KitTestClient c = P11KitTestClient.connect(other)) {
+                c.sendRaw(new byte[] {0, 0, 0, 17, 0, 0}); // half a header, then nothing
+                long t0 = System.nanoTime();
+                assertThat(c.closedByServer()).isTrue();
+                assertThat(System.nanoTime() - t0).as("dropped, not left hanging")
+                        .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
+            }
+            try (P11KitTestClient idle = P11KitTestClient.connect(other)) {
+                Thread.sleep(600); // idle between calls is fine
+                assertThat(idle.initialize().isError()).isFalse();
+            }
         }
     }
 

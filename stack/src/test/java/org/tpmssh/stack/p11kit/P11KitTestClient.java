@@ -269,6 +269,8 @@ final class P11KitTestClient implements AutoCloseable {
     static final int C_OPEN_SESSION = 10;
     static final int C_CLOSE_SESSION = 11;
     static final int C_GET_SESSION_INFO = 13;
+    static final int C_INIT_PIN = 14;
+    static final int C_SET_PIN = 15;
     static final int C_LOGIN = 18;
     static final int C_LOGOUT = 19;
     static final int C_GET_ATTRIBUTE_VALUE = 24;
