@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.tpmssh.cli.Main;
 import org.tpmssh.cli.options.ForegroundService;
 import org.tpmssh.cli.options.StoreVerb;
@@ -88,15 +87,5 @@ public final class Pkcs11ServerCommand extends StoreVerb {
             err.flush();
             foreground.finished();
         }
-    }
-
-    /** Asks a running server to stop, as SIGTERM would; true once the ring is closed. */
-    public boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
-        return foreground.stop(timeout, unit);
-    }
-
-    /** Waits until the socket is listening (or the command failed before that). */
-    public boolean awaitServing(long timeout, TimeUnit unit) throws InterruptedException {
-        return foreground.awaitServing(timeout, unit);
     }
 }
