@@ -91,7 +91,7 @@ final class Application implements AutoCloseable {
     RpcSession openSession(long slot, boolean readWrite) throws Pkcs11Exception {
         String token = token(slot);
         if (!readWrite && loggedIn(slot) == Ck.CKU_SO) {
-            throw new Pkcs11Exception(Ckr.SESSION_READ_ONLY_EXISTS, "the SO is logged in; open a read/write"
+            throw new Pkcs11Exception(Ckr.SESSION_READ_WRITE_SO_EXISTS, "the SO is logged in; open a read/write"
                     + " session");
         }
         RpcSession s = new RpcSession(nextSession++, slot, token, readWrite, module.openSession(slot));

@@ -36,6 +36,7 @@ public final class Ckr {
     public static final long SESSION_HANDLE_INVALID = 0xB3L;
     public static final long SESSION_PARALLEL_NOT_SUPPORTED = 0xB4L;
     public static final long SESSION_READ_ONLY_EXISTS = 0xB7L;
+    public static final long SESSION_READ_WRITE_SO_EXISTS = 0xB8L;
     public static final long USER_ALREADY_LOGGED_IN = 0x100L;
     public static final long USER_NOT_LOGGED_IN = 0x101L;
     public static final long USER_TYPE_INVALID = 0x103L;
@@ -68,6 +69,7 @@ public final class Ckr {
             Map.entry(FUNCTION_NOT_SUPPORTED, "CKR_FUNCTION_NOT_SUPPORTED"), Map.entry(PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE"),
             Map.entry(SESSION_PARALLEL_NOT_SUPPORTED, "CKR_SESSION_PARALLEL_NOT_SUPPORTED"),
             Map.entry(SESSION_READ_ONLY_EXISTS, "CKR_SESSION_READ_ONLY_EXISTS"),
+            Map.entry(SESSION_READ_WRITE_SO_EXISTS, "CKR_SESSION_READ_WRITE_SO_EXISTS"),
             Map.entry(RANDOM_SEED_NOT_SUPPORTED, "CKR_RANDOM_SEED_NOT_SUPPORTED"),
             Map.entry(BUFFER_TOO_SMALL, "CKR_BUFFER_TOO_SMALL"),
             Map.entry(CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED"),

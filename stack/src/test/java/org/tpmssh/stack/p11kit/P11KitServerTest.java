@@ -419,7 +419,14 @@ class P11KitServerTest {
         try (P11KitTestClient c = client()) {
             long slot = slotOf(c, "pinned");
             long s = c.openSession(slot);
+            P11KitTestClient.Reply readOnly = c.call(new Request(P11KitTestClient.C_OPEN_SESSION, "uu").u64(slot)
+                    .u64(Ck.CKF_SERIAL_SESSION));
+            long ro = readOnly.u64();
+            assertThat(c.login(s, Ck.CKU_SO, P11KitFixture.SO_PIN)).isEqualTo(Ckr.SESSION_READ_ONLY_EXISTS);
+            assertThat(c.call(new Request(P11KitTestClient.C_CLOSE_SESSION, "u").u64(ro)).isError()).isFalse();
             assertThat(c.login(s, Ck.CKU_SO, P11KitFixture.SO_PIN)).isZero();
+            assertThat(c.call(new Request(P11KitTestClient.C_OPEN_SESSION, "uu").u64(slot)
+                    .u64(Ck.CKF_SERIAL_SESSION)).ckr()).isEqualTo(Ckr.SESSION_READ_WRITE_SO_EXISTS);
             assertThat(c.call(new Request(P11KitTestClient.C_INIT_PIN, "uay").u64(s)
                     .byteArray(newPin.getBytes(StandardCharsets.UTF_8))).isError()).isFalse();
             assertThat(c.call(new Request(P11KitTestClient.C_LOGOUT, "u").u64(s)).isError()).isFalse();
