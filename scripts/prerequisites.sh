@@ -3,18 +3,22 @@
 # .ci/run so that users and CI check exactly the same things.
 
 # The OS packages the scenarios drive: swtpm as the TPM, tpm2-tools, the tpm2 OpenSSL provider (an
-# independent loader of our TSS2 key files), and a real sshd and ssh. The TCTI loader serves --tcti
-# tabrmd:, cmd: and any other tpm2-tss module (tpm2-tools pulls it in; named here because tpmssh loads it too).
-TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client libtss2-tctildr0)
+# independent loader of our TSS2 key files), a real sshd and ssh, the TCTI loader that serves --tcti
+# tabrmd:, cmd: and any other tpm2-tss module (tpm2-tools pulls it in; named here because tpmssh loads it too),
+# and p11-kit-client.so, the PKCS#11 module through which C programs (ssh -I, ssh-add -s) reach
+# `tpmssh pkcs11-server`.
+TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server openssh-client libtss2-tctildr0
+  p11-kit-modules)
 
 # The system's tpm2-pkcs11 stack, tested beside ours: its PKCS#11 module, tpm2_ptool, and the resource
 # manager (on a private D-Bus) that it needs on swtpm. Debian splits tpm2_ptool into -tools (bug #968310),
 # and the tabrmd TCTI that clients load into libtss2-tcti-tabrmd0, which tpm2-abrmd does not pull in.
 TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus)
 
-# Only the test suite needs these: headless Chromium renders report.html in a test, and OpenSC's pkcs11-tool
-# drives tpm2-pkcs11 through the TPM wire proxy (harness/.../wire).
-TPMSSH_TEST_PACKAGES=(chromium opensc)
+# Only the test suite needs these: headless Chromium renders report.html in a test; OpenSC's pkcs11-tool
+# drives tpm2-pkcs11 through the TPM wire proxy (harness/.../wire) and checks the p11-kit server, and p11-kit
+# has the reference RPC server its recorded replies came from.
+TPMSSH_TEST_PACKAGES=(chromium opensc p11-kit)
 
 # Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES and any packages named as arguments)
 # with apt-get, as root or through sudo. Returns non-zero, having said what to do, when it cannot.

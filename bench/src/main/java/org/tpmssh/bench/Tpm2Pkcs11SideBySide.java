@@ -58,8 +58,8 @@ public final class Tpm2Pkcs11SideBySide {
     public static final Path MODULE = Path.of(System.getenv().getOrDefault("TPMSSH_TPM2_PKCS11_MODULE",
             "/usr/lib/x86_64-linux-gnu/libtpm2_pkcs11.so.1"));
 
-    private static final String PIN = "2468";
-    private static final String SO_PIN = "so-1357";
+    static final String PIN = "2468";
+    static final String SO_PIN = "so-1357";
 
     private Tpm2Pkcs11SideBySide() {
     }
@@ -179,24 +179,29 @@ public final class Tpm2Pkcs11SideBySide {
                     ptool.addCert("tok", k.label(), cert);
                 }
             }
-            Map<String, Histogram> signs = sunPkcs11Signs(ptool, storeDir.resolveSibling("pin"), s);
+            Map<String, String> env = new LinkedHashMap<>(ptool.environment());
+            env.put("TPM2_PKCS11_LOG_LEVEL", "0");
+            Map<String, Histogram> signs = sunPkcs11Signs(MODULE, env, storeDir.resolveSibling("pin"), s.signWarmup(),
+                    s.signSamples());
             out.put(SIGN_ECC, signs.get("SHA256withECDSA"));
             out.put(SIGN_RSA, signs.get("SHA256withRSA"));
         }
     }
 
-    /** The SunPKCS11 loop in a child JVM that has the store and TCTI in its environment. */
-    private static Map<String, Histogram> sunPkcs11Signs(Tpm2Ptool ptool, Path pinFile, Settings s)
-            throws Exception {
+    /**
+     * The SunPKCS11 loop on {@code module} in a child JVM whose environment adds {@code env} (the store and
+     * TCTI for tpm2-pkcs11, the server address for p11-kit-client): samples per JCA algorithm.
+     */
+    static Map<String, Histogram> sunPkcs11Signs(Path module, Map<String, String> env, Path pinFile, int warmup,
+            int samples) throws Exception {
         Files.writeString(pinFile, PIN + "\n");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classes = Path.of(SunPkcs11SignLoop.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .toString();
         ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", classes, SunPkcs11SignLoop.class.getName(),
-                MODULE.toString(), pinFile.toString(), Integer.toString(s.signWarmup()),
-                Integer.toString(s.signSamples())).redirectErrorStream(true);
-        pb.environment().putAll(ptool.environment());
-        pb.environment().put("TPM2_PKCS11_LOG_LEVEL", "0");
+                module.toString(), pinFile.toString(), Integer.toString(warmup),
+                Integer.toString(samples)).redirectErrorStream(true);
+        pb.environment().putAll(env);
         Process p = pb.start();
         String output;
         try {
@@ -240,16 +245,16 @@ public final class Tpm2Pkcs11SideBySide {
         return b.toString();
     }
 
-    private static double ms(Histogram h, double percentile) {
+    static double ms(Histogram h, double percentile) {
         return h.getValueAtPercentile(percentile) / 1e6;
     }
 
     @FunctionalInterface
-    private interface Step {
+    interface Step {
         void run(int i) throws Exception;
     }
 
-    private static Histogram timed(int n, Step step) throws Exception {
+    static Histogram timed(int n, Step step) throws Exception {
         Histogram h = histogram();
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
@@ -259,7 +264,7 @@ public final class Tpm2Pkcs11SideBySide {
         return h;
     }
 
-    private static Histogram histogram() {
+    static Histogram histogram() {
         return new Histogram(TimeUnit.MINUTES.toNanos(5), 3);
     }
 
@@ -281,7 +286,7 @@ public final class Tpm2Pkcs11SideBySide {
     }
 
     /** A certificate for {@code key}, signed by a throwaway key: SunPKCS11 needs one, and trusts none. */
-    private static String certificatePem(PublicKey key, String cn) throws Exception {
+    static String certificatePem(PublicKey key, String cn) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair issuer = g.generateKeyPair();

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.tpmssh.cli.agent.AgentCommand;
 import org.tpmssh.cli.conformance.ConformanceCommand;
 import org.tpmssh.cli.key.KeyCommand;
+import org.tpmssh.cli.pkcs11server.Pkcs11ServerCommand;
 import org.tpmssh.cli.probe.ProbeCommand;
 import org.tpmssh.cli.report.ReportCommand;
 import org.tpmssh.cli.token.TokenCommand;
@@ -60,6 +61,7 @@ public final class Main implements Runnable {
         cli.addSubcommand(new TokenCommand());
         cli.addSubcommand(new KeyCommand());
         cli.addSubcommand(new AgentCommand());
+        cli.addSubcommand(new Pkcs11ServerCommand());
         cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionExceptionHandler(Main::executionError);
         return cli;

@@ -96,6 +96,35 @@ public final class OpenSshClient {
                 server.host());
     }
 
+    /**
+     * The ssh command line, up to the destination, that signs with a PKCS#11 module ({@code ssh -I})
+     * instead of an agent. Only the keys whose public halves {@code identityFiles} hold are offered
+     * (IdentitiesOnly=yes drops the module's others), and BatchMode is off so that ssh may ask for the
+     * PIN, through SSH_ASKPASS when stdin is not a terminal.
+     */
+    public List<String> pkcs11Command(Path module, List<Path> identityFiles) {
+        List<String> command = new ArrayList<>();
+        List<String> base = command(Path.of("none"));
+        for (int i = 0; i < base.size() - 1; i++) {
+            String arg = base.get(i);
+            if (arg.equals("-o") && base.get(i + 1).equals("IdentityFile=none")) {
+                i++;
+                continue;
+            }
+            command.add(switch (arg) {
+                case "BatchMode=yes" -> "BatchMode=no";
+                case "IdentitiesOnly=no" -> "IdentitiesOnly=yes";
+                default -> arg;
+            });
+        }
+        command.addAll(List.of("-o", "PKCS11Provider=" + module));
+        for (Path pub : identityFiles) {
+            command.addAll(List.of("-o", "IdentityFile=" + pub));
+        }
+        command.add(server.host());
+        return command;
+    }
+
     /** The agent's identities as {@code ssh-add -L} prints them; empty when it holds none. */
     public static List<String> listAgentKeys(Path agentSocket) throws SshProcessException {
         CommandResult result = CommandRunner.run(List.of("ssh-add", "-L"),

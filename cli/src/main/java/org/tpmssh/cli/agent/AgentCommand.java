@@ -4,26 +4,18 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Formatter;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.tpmssh.cli.Main;
+import org.tpmssh.cli.options.ForegroundService;
 import org.tpmssh.cli.options.StoreVerb;
+import org.tpmssh.cli.options.TokenChoice;
 import org.tpmssh.cli.token.TokenSession;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;
 import org.tpmssh.stack.store.ParentKind;
-import org.tpmssh.stack.store.StoreException;
-import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,27 +58,17 @@ public final class AgentCommand extends StoreVerb {
     @Option(names = "--allow-ssh-rsa", description = "Sign SHA-1 `ssh-rsa` requests; refused by default.")
     boolean allowSshRsa;
 
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch serving = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ForegroundService foreground = new ForegroundService();
 
     @Override
     public Integer call() throws Exception {
         TokenStore s = store.open();
-        List<String> labels = chooseTokens(s);
-        ParentKind parent = oneParent(s, labels);
+        List<String> labels = TokenChoice.labels(s, tokenLabels);
+        ParentKind parent = TokenChoice.oneParent(s, labels, "agent");
         PrintWriter err = err();
-        Handler log = new StderrHandler(err);
-        Logger logger = Logger.getLogger(AGENT_LOGGER);
-        Level previous = logger.getLevel();
-        boolean previousParents = logger.getUseParentHandlers();
-        logger.setLevel(Main.isVerbose(spec.commandLine().getParseResult()) ? Level.FINE : Level.INFO);
-        log.setLevel(Level.ALL);
-        logger.addHandler(log);
-        logger.setUseParentHandlers(false);
+        foreground.logTo(AGENT_LOGGER, err, "tpmssh agent", Main.isVerbose(spec.commandLine().getParseResult()));
         TokenSession session = null;
         SshAgentServer agent = null;
-        Thread hook = null;
         List<AgentKey> keys = new ArrayList<>();
         try {
             if (parent != null) {
@@ -102,52 +84,30 @@ public final class AgentCommand extends StoreVerb {
             }
             List<AgentKey> offered = List.copyOf(keys);
             agent = SshAgentServer.start(socket, () -> offered, options.build());
-            // SIGINT/SIGTERM: let this thread's finally close everything, and wait for it before the JVM exits.
-            hook = new Thread(() -> {
-                stopRequested.countDown();
-                try {
-                    stopped.await(15, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "tpmssh-agent-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            foreground.installShutdownHook("tpmssh-agent-shutdown");
             out().println("SSH_AUTH_SOCK=" + agent.socketPath() + "; export SSH_AUTH_SOCK;");
             out().flush();
             err.println("tpmssh agent: offering " + offered.size() + " key" + (offered.size() == 1 ? "" : "s")
                     + " of " + (labels.isEmpty() ? "no tokens" : "token" + (labels.size() == 1 ? " " : "s ")
                     + String.join(", ", labels)) + " on " + agent.socketPath() + "; stop with Ctrl-C");
             err.flush();
-            serving.countDown();
-            stopRequested.await();
+            foreground.serveUntilStopped();
             return 0;
         } finally {
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // the JVM is shutting down: the hook waits for the cleanup below
-                }
-            }
             shutDown(agent, keys, session);
-            logger.removeHandler(log);
-            logger.setUseParentHandlers(previousParents);
-            logger.setLevel(previous);
             err.flush();
-            serving.countDown();
-            stopped.countDown();
+            foreground.finished();
         }
     }
 
     /** Asks a running agent to stop, as SIGTERM would; returns once the ring is closed or the timeout passed. */
     public boolean stop(long timeout, TimeUnit unit) throws InterruptedException {
-        stopRequested.countDown();
-        return stopped.await(timeout, unit);
+        return foreground.stop(timeout, unit);
     }
 
     /** Waits until the socket is listening (or the command failed before that). */
     public boolean awaitServing(long timeout, TimeUnit unit) throws InterruptedException {
-        return serving.await(timeout, unit);
+        return foreground.awaitServing(timeout, unit);
     }
 
     /**
@@ -169,65 +129,6 @@ public final class AgentCommand extends StoreVerb {
         }
         if (session != null) {
             session.close();
-        }
-    }
-
-    private List<String> chooseTokens(TokenStore s) throws StoreException {
-        if (!tokenLabels.isEmpty()) {
-            Set<String> unique = new LinkedHashSet<>(tokenLabels);
-            for (String label : unique) {
-                s.requireToken(label);
-            }
-            return List.copyOf(unique);
-        }
-        return s.tokens().stream().map(TokenRecord::label).toList();
-    }
-
-    /**
-     * One agent holds one key ring, and a ring has one storage key; tokens under the other kind
-     * need a second agent. Null when there are no tokens (the agent then only proxies or holds
-     * keys added with ssh-add).
-     */
-    private static ParentKind oneParent(TokenStore s, List<String> labels) throws StoreException {
-        ParentKind kind = null;
-        for (String label : labels) {
-            ParentKind k = s.requireToken(label).parent();
-            if (kind != null && k != kind) {
-                throw new StoreException("the tokens live under different storage keys (" + kind.json() + " and "
-                        + k.json() + "); one agent serves one kind: start one agent per kind with --token");
-            }
-            kind = k;
-        }
-        return kind;
-    }
-
-    /** The agent's log as single lines on the command's stderr; stack traces only with --verbose. */
-    private static final class StderrHandler extends Handler {
-        private final PrintWriter err;
-        private final Formatter formatter = new java.util.logging.SimpleFormatter();
-
-        StderrHandler(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public synchronized void publish(LogRecord record) {
-            if (!isLoggable(record)) {
-                return;
-            }
-            String level = record.getLevel().intValue() >= Level.WARNING.intValue() ? "warning: " : "";
-            err.println("tpmssh agent: " + level + formatter.formatMessage(record));
-            err.flush();
-        }
-
-        @Override
-        public void flush() {
-            err.flush();
-        }
-
-        @Override
-        public void close() {
-            flush();
         }
     }
 

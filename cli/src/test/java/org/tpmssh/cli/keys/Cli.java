@@ -26,16 +26,16 @@ import picocli.CommandLine;
  * Runs {@code tpmssh} verbs in process against one swtpm and one store (both the test's own),
  * keeps every captured line so a test can check at the end that no PIN was ever printed.
  */
-final class Cli {
+public final class Cli {
     /** One verb's outcome. */
-    record Run(int exit, String out, String err) {
-        Run ok() {
+    public record Run(int exit, String out, String err) {
+        public Run ok() {
             assertThat(exit).as("exit code; stderr: %s", err).isZero();
             return this;
         }
 
         /** A user error: exit 1 and exactly one line on stderr, no stack trace, nothing on stdout. */
-        Run userError() {
+        public Run userError() {
             assertThat(exit).as("exit code; stdout: %s stderr: %s", out, err).isEqualTo(1);
             assertThat(err.lines().count()).as(err).isEqualTo(1);
             assertThat(err).startsWith("tpmssh: ").doesNotContain("\tat ").doesNotContain("Exception");
@@ -47,13 +47,13 @@ final class Cli {
     private final Path store;
     private final List<String> captured = new CopyOnWriteArrayList<>();
 
-    Cli(Swtpm swtpm, Path store) {
+    public Cli(Swtpm swtpm, Path store) {
         this.swtpm = swtpm;
         this.store = store;
     }
 
     /** Starts a swtpm whose DA limits are relaxed, as every test that is not about lockout does. */
-    static Swtpm relaxedSwtpm() throws Exception {
+    public static Swtpm relaxedSwtpm() throws Exception {
         Swtpm sw = Swtpm.start();
         try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
             DictionaryAttack.relaxForOwnSimulator(tpm);
@@ -64,16 +64,16 @@ final class Cli {
         return sw;
     }
 
-    String tcti() {
+    public String tcti() {
         return swtpm.tcti();
     }
 
-    Path store() {
+    public Path store() {
         return store;
     }
 
     /** {@code tpmssh VERB ... --tcti <swtpm> --store <store>}. */
-    Run run(String... args) {
+    public Run run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--tcti", swtpm.tcti(), "--store", store.toString()));
         return raw(all.toArray(String[]::new));
@@ -98,7 +98,7 @@ final class Cli {
     }
 
     /** Everything the verbs printed so far, to grep for secrets. */
-    String everythingPrinted() {
+    public String everythingPrinted() {
         return String.join("\n", captured);
     }
 
@@ -109,14 +109,14 @@ final class Cli {
         return run("key", "pub", "--token", "ci", "--label", label).ok().out().strip();
     }
 
-    static Path secretFile(Path dir, String name, String value) throws IOException {
+    public static Path secretFile(Path dir, String name, String value) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, value + "\n", StandardCharsets.UTF_8);
         return f;
     }
 
     /** Runs an OpenSSH or OpenSSL tool, which must succeed; its stdout. */
-    static String tool(String... command) throws Exception {
+    public static String tool(String... command) throws Exception {
         CommandResult r = CommandRunner.run(List.of(command), Map.of(), Duration.ofSeconds(60));
         assertThat(r.exitCode()).as(r.describe()).isZero();
         return r.stdout();

@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.tpmssh.stack.socket.OwnerOnlySocket;
+import org.tpmssh.stack.socket.PrivateSocketException;
 import org.tpmssh.stack.ssh.AgentKey;
 
 /**
@@ -41,7 +44,7 @@ public final class SshAgentServer implements AutoCloseable {
     /** A client that starts a frame must finish it this fast, or it loses the connection. */
     static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
 
-    private final AgentSocket socket;
+    private final OwnerOnlySocket socket;
     private final AgentRequestHandler handler;
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private final ExecutorService connections;
@@ -52,7 +55,7 @@ public final class SshAgentServer implements AutoCloseable {
     private final Thread acceptor;
     private final Duration frameTimeout;
 
-    private SshAgentServer(AgentSocket socket, Supplier<? extends Collection<? extends AgentKey>> keys,
+    private SshAgentServer(OwnerOnlySocket socket, Supplier<? extends Collection<? extends AgentKey>> keys,
             AgentOptions options) {
         this.socket = socket;
         this.frameTimeout = options.frameTimeout();
@@ -87,7 +90,12 @@ public final class SshAgentServer implements AutoCloseable {
      */
     public static SshAgentServer start(Path socketPath, Supplier<? extends Collection<? extends AgentKey>> keys,
             AgentOptions options) throws AgentSocketException {
-        AgentSocket socket = AgentSocket.bind(socketPath);
+        OwnerOnlySocket socket;
+        try {
+            socket = OwnerOnlySocket.bind(socketPath);
+        } catch (PrivateSocketException e) {
+            throw new AgentSocketException(e.getMessage(), e);
+        }
         SshAgentServer agent = new SshAgentServer(socket, keys, options);
         agent.acceptor.start();
         LOG.log(Level.DEBUG, "agent: listening on {0}", socket.path());
@@ -105,7 +113,7 @@ public final class SshAgentServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        socket.close();
+        socket.close(); // stops accepting; the socket file goes too
         open.forEach(SshAgentServer::closeQuietly);
         connections.shutdownNow();
         deadlines.shutdownNow();
@@ -129,21 +137,20 @@ public final class SshAgentServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         handler.forgetAll();
-        socket.delete();
     }
 
     private void acceptLoop() {
         while (!closed.get()) {
             SocketChannel client;
             try {
-                client = socket.accept();
+                client = socket.channel().accept();
             } catch (ClosedChannelException e) {
                 return; // close() was called
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "agent: accept failed: {0}", e.getMessage());
                 continue;
             }
-            if (!socket.permits(client)) {
+            if (!permitted(client)) {
                 closeQuietly(client);
                 continue;
             }
@@ -169,6 +176,13 @@ public final class SshAgentServer implements AutoCloseable {
                 slots.release();
             }
         }
+    }
+
+    /** Only the user who owns the socket, or root, may use the agent; a mode can be changed, SO_PEERCRED cannot. */
+    private boolean permitted(SocketChannel client) {
+        Optional<String> refusal = socket.refusal(client);
+        refusal.ifPresent(why -> LOG.log(Level.WARNING, "agent: {0}", why));
+        return refusal.isEmpty();
     }
 
     private void serve(SocketChannel client) {

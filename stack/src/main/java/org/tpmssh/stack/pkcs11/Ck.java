@@ -65,4 +65,38 @@ public final class Ck {
     public static final long CKF_USER_PIN_COUNT_LOW = 0x10000L;
     public static final long CKF_USER_PIN_FINAL_TRY = 0x20000L;
     public static final long CKF_USER_PIN_LOCKED = 0x40000L;
+
+    // Certificates, sessions, slots and mechanism info (for C_GetSessionInfo, C_GetSlotInfo, C_GetMechanismInfo)
+    public static final long CKA_VALUE = 0x11L;
+    public static final long CKA_CERTIFICATE_TYPE = 0x80L;
+    public static final long CKA_ISSUER = 0x81L;
+    public static final long CKA_SERIAL_NUMBER = 0x82L;
+    public static final long CKA_TRUSTED = 0x86L;
+    public static final long CKA_CERTIFICATE_CATEGORY = 0x87L;
+    public static final long CKA_SUBJECT = 0x101L;
+    public static final long CKA_MODIFIABLE = 0x170L;
+    public static final long CKA_ALWAYS_AUTHENTICATE = 0x202L;
+    public static final long CKA_ENCRYPT = 0x104L;
+    public static final long CKA_DECRYPT = 0x105L;
+    public static final long CKA_WRAP = 0x106L;
+    public static final long CKA_UNWRAP = 0x107L;
+    public static final long CKA_SIGN_RECOVER = 0x109L;
+    public static final long CKA_VERIFY_RECOVER = 0x10BL;
+    public static final long CKA_DERIVE = 0x10CL;
+    public static final long CKO_CERTIFICATE = 0x1L;
+    public static final long CKC_X_509 = 0x0L;
+    public static final long CKU_CONTEXT_SPECIFIC = 2L;
+    public static final long CKF_TOKEN_PRESENT = 0x1L;
+    public static final long CKF_RW_SESSION = 0x2L;
+    public static final long CKF_SERIAL_SESSION = 0x4L;
+    public static final long CKS_RO_PUBLIC_SESSION = 0L;
+    public static final long CKS_RO_USER_FUNCTIONS = 1L;
+    public static final long CKS_RW_PUBLIC_SESSION = 2L;
+    public static final long CKS_RW_USER_FUNCTIONS = 3L;
+    public static final long CKS_RW_SO_FUNCTIONS = 4L;
+    public static final long CKF_HW = 0x1L;
+    public static final long CKF_SIGN = 0x800L;
+    public static final long CKF_EC_F_P = 0x100000L;
+    public static final long CKF_EC_NAMEDCURVE = 0x800000L;
+    public static final long CKF_EC_UNCOMPRESS = 0x1000000L;
 }

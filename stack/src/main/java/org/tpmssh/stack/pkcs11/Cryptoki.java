@@ -11,6 +11,7 @@ import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.GetCapability;
+import org.tpmssh.tpm.commands.GetRandom;
 import org.tpmssh.tpm.objects.TpmObject;
 
 /**
@@ -103,6 +104,26 @@ public final class Cryptoki implements AutoCloseable {
         return new Session(this, slot, tokenLabel(slot));
     }
 
+    /** C_GenerateRandom: {@code n} bytes from the TPM's RNG (TPM2_GetRandom, up to 32 bytes a command). */
+    public byte[] generateRandom(int n) throws Pkcs11Exception {
+        byte[] out = new byte[n];
+        int at = 0;
+        try {
+            while (at < n) {
+                byte[] chunk = new GetRandom(Math.min(32, n - at)).execute(tokens.ring().tpm());
+                if (chunk.length == 0) {
+                    throw new Pkcs11Exception(Ckr.DEVICE_ERROR, "the TPM returned no random bytes");
+                }
+                int take = Math.min(chunk.length, n - at);
+                System.arraycopy(chunk, 0, out, at, take);
+                at += take;
+            }
+            return out;
+        } catch (TpmException e) {
+            throw new Pkcs11Exception(Ckr.DEVICE_ERROR, "the TPM did not answer: " + e.getMessage(), e);
+        }
+    }
+
     Tokens tokens() {
         return tokens;
     }
@@ -150,12 +171,23 @@ public final class Cryptoki implements AutoCloseable {
         return o;
     }
 
-    /** Logs every token out and wipes the token secrets; the caller closes the KeyRing. */
+    /**
+     * Logs every token out, wipes the token secrets and flushes the keys this module loaded, so a
+     * module per client (as the p11-kit server makes) leaves nothing behind; the caller closes the KeyRing.
+     */
     @Override
     public synchronized void close() {
         for (Login l : logins.values()) {
             Secrets.wipe(l.secret());
         }
         logins.clear();
+        for (TpmObject o : loaded.values()) {
+            try {
+                tokens.ring().cache().release(o);
+            } catch (TpmException | RuntimeException e) {
+                // the TPM is gone or the ring closed first; it flushes what it loaded itself
+            }
+        }
+        loaded.clear();
     }
 }

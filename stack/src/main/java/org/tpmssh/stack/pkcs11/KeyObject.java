@@ -48,14 +48,23 @@ final class KeyObject {
         a.put(Ck.CKA_ID, HexFormat.of().parseHex(record.id()));
         a.put(Ck.CKA_KEY_TYPE, isEc() ? Ck.CKK_EC : Ck.CKK_RSA);
         a.put(Ck.CKA_LOCAL, KeyRecord.CREATED.equals(record.origin()));
+        a.put(Ck.CKA_MODIFIABLE, false);
+        a.put(Ck.CKA_DERIVE, false);
         if (isPrivate) {
             a.put(Ck.CKA_SIGN, true);
+            a.put(Ck.CKA_ALWAYS_AUTHENTICATE, false); // ssh asks; the login covers every signature
+            a.put(Ck.CKA_DECRYPT, false); // sign-only TPM keys: pkcs11-tool asks for each usage
+            a.put(Ck.CKA_UNWRAP, false);
+            a.put(Ck.CKA_SIGN_RECOVER, false);
             a.put(Ck.CKA_SENSITIVE, true);
             a.put(Ck.CKA_EXTRACTABLE, false);
             a.put(Ck.CKA_ALWAYS_SENSITIVE, true);
             a.put(Ck.CKA_NEVER_EXTRACTABLE, KeyRecord.CREATED.equals(record.origin()));
         } else {
             a.put(Ck.CKA_VERIFY, true);
+            a.put(Ck.CKA_ENCRYPT, false);
+            a.put(Ck.CKA_WRAP, false);
+            a.put(Ck.CKA_VERIFY_RECOVER, false);
         }
         TpmtPublic pub = record.tpmPublic();
         PublicKey jca = pub.toPublicKey();

@@ -87,6 +87,21 @@ public final class Session implements AutoCloseable {
         });
     }
 
+    /** C_SetPIN: changes the PIN of whoever is logged in (the user when nobody is). */
+    public void setPin(char[] oldPin, char[] newPin) throws Pkcs11Exception {
+        open();
+        Cryptoki.Login l = module.login(token);
+        boolean so = l != null && l.userType() == Ck.CKU_SO;
+        call(() -> {
+            if (so) {
+                module.tokens().changeSoPin(token, oldPin, newPin);
+            } else {
+                module.tokens().changeUserPin(token, oldPin, newPin);
+            }
+            return null;
+        });
+    }
+
     /**
      * Creates a sign-only key in the TPM (fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|sign)
      * and stores it. On a PIN token the user must be logged in unless {@code pinless}.

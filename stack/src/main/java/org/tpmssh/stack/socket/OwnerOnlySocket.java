@@ -1,9 +1,6 @@
-package org.tpmssh.stack.agent;
-
-import static org.tpmssh.stack.agent.SshAgentServer.LOG;
+package org.tpmssh.stack.socket;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -17,18 +14,18 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * The agent's listening unix socket, private to its user: 0600 in a 0700 directory, and only its
- * owner or root may connect (SO_PEERCRED).
+ * A listening unix socket that only its owner and root may use: mode 0600 in a 0700 directory,
+ * and every accepted peer checked with SO_PEERCRED. The agent and the p11-kit server listen on one.
  */
-final class AgentSocket implements AutoCloseable {
-
+public final class OwnerOnlySocket implements AutoCloseable {
     /** Linux sun_path is 108 bytes including the terminating NUL. */
-    static final int MAX_SOCKET_PATH_BYTES = 107;
+    public static final int MAX_PATH_BYTES = 107;
 
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_SOCKET = PosixFilePermissions.fromString("rw-------");
@@ -38,7 +35,7 @@ final class AgentSocket implements AutoCloseable {
     private final UserPrincipal owner;
     private final UserPrincipal root;
 
-    private AgentSocket(Path path, ServerSocketChannel channel, UserPrincipal owner, UserPrincipal root) {
+    private OwnerOnlySocket(Path path, ServerSocketChannel channel, UserPrincipal owner, UserPrincipal root) {
         this.path = path;
         this.channel = channel;
         this.owner = owner;
@@ -46,15 +43,15 @@ final class AgentSocket implements AutoCloseable {
     }
 
     /**
-     * Binds a socket at {@code socketPath}, whose directory is created 0700 if absent and must
-     * otherwise be private to this user already.
+     * Binds a socket at {@code socketPath}. Its directory is created 0700 if absent, and must
+     * otherwise already be private to this user; an existing file at the path is never replaced.
      */
-    static AgentSocket bind(Path socketPath) throws AgentSocketException {
+    public static OwnerOnlySocket bind(Path socketPath) throws PrivateSocketException {
         Path path = socketPath.toAbsolutePath();
         checkPathLength(path);
         preparePrivateDirectory(path.getParent());
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new AgentSocketException(path + " already exists; remove the stale socket or choose another path");
+            throw new PrivateSocketException(path + " already exists; remove the stale socket or choose another path");
         }
         ServerSocketChannel channel = null;
         try {
@@ -64,67 +61,65 @@ final class AgentSocket implements AutoCloseable {
             Files.setPosixFilePermissions(path, OWNER_ONLY_SOCKET);
             Set<PosixFilePermission> actual = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
             if (!actual.equals(OWNER_ONLY_SOCKET)) {
-                throw new AgentSocketException("socket " + path + " has mode "
+                throw new PrivateSocketException("socket " + path + " has mode "
                         + PosixFilePermissions.toString(actual) + " after chmod 600; is the file system POSIX?");
             }
             // The socket is ours, so its owner is this process's user: the one peers must match.
             UserPrincipal owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS);
             UserPrincipal root = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
-            return new AgentSocket(path, channel, owner, root);
+            return new OwnerOnlySocket(path, channel, owner, root);
         } catch (IOException | RuntimeException e) {
-            SshAgentServer.closeQuietly(channel);
+            closeQuietly(channel);
             deleteQuietly(path);
-            if (e instanceof AgentSocketException) {
-                throw (AgentSocketException) e;
+            if (e instanceof PrivateSocketException p) {
+                throw p;
             }
-            throw new AgentSocketException("cannot listen on " + path + ": " + e.getMessage(), e);
+            throw new PrivateSocketException("cannot listen on " + path + ": " + e.getMessage(), e);
         }
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
-    SocketChannel accept() throws IOException {
-        return channel.accept();
+    /** The bound channel, for the caller's accept loop. */
+    public ServerSocketChannel channel() {
+        return channel;
     }
 
-    /** Only the socket's owner, or root, may use the agent; a mode can be changed, SO_PEERCRED cannot. */
-    boolean permits(SocketChannel client) {
+    /**
+     * Why {@code client} may not use this socket, or empty when it is this user or root. A mode
+     * can be loosened by mistake; SO_PEERCRED cannot be forged.
+     */
+    public Optional<String> refusal(SocketChannel client) {
         try {
             UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
             if (peer.user().equals(owner) || peer.user().equals(root)) {
-                return true;
+                return Optional.empty();
             }
-            LOG.log(Level.WARNING, "agent: refused a connection from user {0}; only {1} and root may use this agent",
-                    peer.user().getName(), owner.getName());
-            return false;
+            return Optional.of("refused a connection from user " + peer.user().getName() + "; only "
+                    + owner.getName() + " and root may use this socket");
         } catch (IOException | UnsupportedOperationException e) {
-            LOG.log(Level.WARNING, "agent: cannot read the peer''s credentials ({0}); refusing the connection",
-                    e.toString());
-            return false;
+            return Optional.of("cannot read the peer's credentials (" + e + "); refusing the connection");
         }
     }
 
-    /** Stops accepting; the socket file stays until {@link #delete()}. */
+    /** Stops listening and deletes the socket file. */
     @Override
     public void close() {
-        SshAgentServer.closeQuietly(channel);
-    }
-
-    void delete() {
+        closeQuietly(channel);
         deleteQuietly(path);
     }
 
-    private static void checkPathLength(Path path) throws AgentSocketException {
+    private static void checkPathLength(Path path) throws PrivateSocketException {
         int bytes = path.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > MAX_SOCKET_PATH_BYTES) {
-            throw new AgentSocketException("socket path is " + bytes + " bytes but a unix socket allows "
-                    + MAX_SOCKET_PATH_BYTES + "; use a shorter directory, e.g. under /tmp: " + path);
+        if (bytes > MAX_PATH_BYTES) {
+            throw new PrivateSocketException("socket path is " + bytes + " bytes but a unix socket allows "
+                    + MAX_PATH_BYTES + "; use a shorter directory, e.g. under /tmp: " + path);
         }
     }
 
-    private static void preparePrivateDirectory(Path dir) throws AgentSocketException {
+    private static void preparePrivateDirectory(Path dir) throws PrivateSocketException {
         try {
             if (!Files.exists(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
@@ -137,15 +132,26 @@ final class AgentSocket implements AutoCloseable {
                     PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE));
             String me = System.getProperty("user.name");
             if (!others.isEmpty() || !attributes.owner().getName().equals(me)) {
-                throw new AgentSocketException("directory " + dir + " is "
+                throw new PrivateSocketException("directory " + dir + " is "
                         + PosixFilePermissions.toString(attributes.permissions()) + " owned by "
-                        + attributes.owner().getName() + "; the agent socket needs a directory owned by "
+                        + attributes.owner().getName() + "; the socket needs a directory owned by "
                         + me + " with mode 700 (chmod 700 it, or choose a private directory)");
             }
-        } catch (AgentSocketException e) {
+        } catch (PrivateSocketException e) {
             throw e;
         } catch (IOException | UnsupportedOperationException e) {
-            throw new AgentSocketException("cannot prepare a private directory " + dir + ": " + e, e);
+            throw new PrivateSocketException("cannot prepare a private directory " + dir + ": " + e, e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // nothing left to release
         }
     }
 
@@ -153,7 +159,8 @@ final class AgentSocket implements AutoCloseable {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "agent: cannot delete socket {0}: {1}", path, e.getMessage());
+            System.getLogger(OwnerOnlySocket.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot delete socket {0}: {1}", path, e.getMessage());
         }
     }
 }
