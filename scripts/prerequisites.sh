@@ -20,6 +20,76 @@ TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd li
 # has the reference RPC server its recorded replies came from.
 TPMSSH_TEST_PACKAGES=(chromium opensc p11-kit)
 
+# The container backend runs swtpm images (scripts/images/build.sh) in Debian's Docker engine.
+TPMSSH_CONTAINER_PACKAGES=(docker.io)
+
+# Where tpmssh_docker_engine logs a dockerd it starts.
+TPMSSH_DOCKERD_LOG=/var/log/tpmssh-dockerd.log
+
+# Makes a Docker engine reachable for the container backend. An engine that already answers (the user's own,
+# or DOCKER_HOST's) is kept as it is. Otherwise, as root, installs docker.io when missing and starts dockerd in
+# the background, and says so. Returns non-zero, having said why, when no engine can run: the container row
+# is then skipped with its reason.
+tpmssh_docker_engine() {
+  if command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tpmssh: no Docker engine answers and only root may start one, so the container backend will be" \
+      "skipped; start Docker (or set DOCKER_HOST) to run it." >&2
+    return 1
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    tpmssh_install_prerequisites "${TPMSSH_CONTAINER_PACKAGES[@]}" || return 1
+  fi
+  if pgrep -x dockerd >/dev/null 2>&1; then
+    echo "tpmssh: a dockerd is running but does not answer; the container backend will be skipped" \
+      "(see its log, or stop it and run again)." >&2
+    return 1
+  fi
+  echo "tpmssh: no Docker engine is running; starting dockerd for the container backend" \
+    "(log: $TPMSSH_DOCKERD_LOG)." >&2
+  local started=$SECONDS
+  # setsid: the engine outlives this script and its terminal, as a system service would.
+  setsid dockerd >>"$TPMSSH_DOCKERD_LOG" 2>&1 </dev/null &
+  local waited
+  for waited in $(seq 1 60); do
+    if timeout 5 docker info >/dev/null 2>&1; then
+      echo "tpmssh: dockerd answers after $((SECONDS - started)) s." >&2
+      return 0
+    fi
+    sleep 1
+  done
+  echo "tpmssh: dockerd did not answer within $waited s, so the container backend will be skipped;" \
+    "see $TPMSSH_DOCKERD_LOG." >&2
+  return 1
+}
+
+# Exports what Testcontainers reads from the environment only, so that it pulls no image from a registry and
+# writes nothing to ~/ (ContainerSwtpm.ENVIRONMENT in the harness says why each; the pom sets them for mvn).
+# DOCKER_HOST defaults to the engine the docker command itself uses.
+tpmssh_testcontainers_environment() {
+  export TESTCONTAINERS_RYUK_DISABLED=true
+  export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}
+  if [ -z "${DOCKER_HOST:-}" ]; then
+    DOCKER_HOST=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) ||
+      DOCKER_HOST=unix:///var/run/docker.sock
+    export DOCKER_HOST
+  fi
+}
+
+# Makes the container backend ready: a Docker engine and the swtpm images, built once per machine by
+# scripts/images/build.sh. Returns non-zero, having said why, when it cannot: the container row is then skipped.
+tpmssh_container_backend() {
+  local started=$SECONDS
+  tpmssh_docker_engine || return 1
+  if ! "$(dirname "${BASH_SOURCE[0]}")/images/build.sh" >/dev/null; then
+    echo "tpmssh: not every swtpm image could be built (see above); the container row runs on those that were." >&2
+    return 1
+  fi
+  echo "tpmssh: the container backend is ready ($((SECONDS - started)) s)." >&2
+}
+
 # Installs whatever is missing (Java 17+, Maven, TPMSSH_OS_PACKAGES and any packages named as arguments)
 # with apt-get, as root or through sudo. Returns non-zero, having said what to do, when it cannot.
 tpmssh_install_prerequisites() {

@@ -40,6 +40,14 @@ public final class Swtpm implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * Two consecutive free loopback ports, P and P + 1, for a swtpm that something else starts (a container
+     * whose published ports must be adjacent, as the swtpm TCTI assumes).
+     */
+    public static int freePortPair() {
+        return EmulatorProcess.freePortPair();
+    }
+
     /** Options for a swtpm; each has a default that suits a test. */
     public static final class Builder {
         private boolean unixSocket;

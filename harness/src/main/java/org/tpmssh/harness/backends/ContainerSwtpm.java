@@ -1,68 +1,355 @@
 package org.tpmssh.harness.backends;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
 import org.testcontainers.utility.DockerImageName;
+import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.tpm.commands.Startup;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.transport.SwtpmTransport;
 
-/** swtpm in a container through Testcontainers, for machines with a Docker engine but no swtpm package. */
+/**
+ * swtpm in a container through Testcontainers, from local images only (never pulled), and always removed,
+ * also after a killed JVM (docs/containers.md).
+ */
 final class ContainerSwtpm implements AutoCloseable {
+    static final String BUILD_SCRIPT = "scripts/images/build.sh";
+    static final String REPOSITORY = "tpmssh/swtpm";
+    /** Names one local image to use instead of the newest swtpm. */
     static final String IMAGE_VARIABLE = "TPMSSH_SWTPM_IMAGE";
-    private static final int DATA = 2321;
-    private static final int CTRL = 2322;
-    private static volatile Optional<String> availability;
+    static final String SWTPM_LABEL = "org.tpmssh.swtpm.version";
+    static final String LIBTPMS_LABEL = "org.tpmssh.libtpms.version";
+    static final String RELEASE_LABEL = "org.tpmssh.debian.release";
+    /** Marks our containers with the JVM that started them: host, boot id, PID and start time. */
+    static final String OWNER_LABEL = "org.tpmssh.owner";
 
+    /** An environment variable that Testcontainers reads nowhere else, and what it does without it. */
+    record Setting(String name, String value, boolean exact, String without) {
+    }
+
+    /** What mvn and ./tpmssh set so that Testcontainers needs no registry and writes nothing to the user's home. */
+    static final List<Setting> ENVIRONMENT = List.of(
+            new Setting("TESTCONTAINERS_RYUK_DISABLED", "true", true,
+                    "Testcontainers would pull its resource reaper's image from a registry"),
+            new Setting("DOCKER_HOST", "unix:///var/run/docker.sock", false,
+                    "Testcontainers would record the engine it finds in ~/.testcontainers.properties"),
+            new Setting("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1", false,
+                    "Testcontainers would, inside a container, pull alpine to find its gateway"));
+    static final int DATA = 2321;
+    static final int CTRL = 2322;
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final int ATTEMPTS = 3;
+    private static final String OWNER = currentOwner();
+    private static Optional<String> availability;
+    private static boolean swept;
+
+    /** A local swtpm image and the Debian package versions its labels name. */
+    record Image(String name, String debianRelease, String swtpmVersion, String libtpmsVersion) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private final Image image;
     private final GenericContainer<?> container;
+    private final int port;
 
-    private ContainerSwtpm(GenericContainer<?> container) {
+    private ContainerSwtpm(Image image, GenericContainer<?> container, int port) {
+        this.image = image;
         this.container = container;
+        this.port = port;
     }
 
     /** Why no container backend here; asks the Docker engine once per JVM, since that probe is slow. */
     static synchronized Optional<String> availability() {
         if (availability == null) {
-            boolean docker;
-            try {
-                docker = DockerClientFactory.instance().isDockerAvailable();
-            } catch (RuntimeException | LinkageError e) {
-                docker = false;
-            }
-            String image = System.getenv(IMAGE_VARIABLE);
-            if (!docker) {
-                availability = Optional.of("no Docker engine is reachable for Testcontainers");
-            } else if (image == null || image.isBlank()) {
-                availability = Optional.of(IMAGE_VARIABLE + " is not set (an image with swtpm on its PATH)");
-            } else {
-                availability = Optional.empty();
-            }
+            availability = probe();
         }
         return availability;
     }
 
-    @SuppressWarnings("resource")
-    static ContainerSwtpm start() {
-        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(System.getenv(IMAGE_VARIABLE)))
-                .withExposedPorts(DATA, CTRL)
-                .withCommand("swtpm", "socket", "--tpm2", "--tpmstate", "dir=/tmp",
-                        "--server", "type=tcp,port=" + DATA + ",bindaddr=0.0.0.0",
-                        "--ctrl", "type=tcp,port=" + CTRL + ",bindaddr=0.0.0.0",
-                        "--flags", "not-need-init,startup-clear")
-                .waitingFor(Wait.forListeningPorts(DATA, CTRL));
-        c.start();
-        return new ContainerSwtpm(c);
-    }
-
-    /** Data and control must be adjacent ports for the swtpm TCTI, which Docker's mapping does not promise. */
-    String tcti() {
-        int data = container.getMappedPort(DATA);
-        if (container.getMappedPort(CTRL) != data + 1) {
-            throw new IllegalStateException("Docker mapped swtpm's control port to " + container.getMappedPort(CTRL)
-                    + ", not " + (data + 1) + "; the swtpm TCTI needs them adjacent");
+    private static Optional<String> probe() {
+        // Checked before Testcontainers starts, since it acts on them at once.
+        for (Setting setting : ENVIRONMENT) {
+            String value = System.getenv(setting.name());
+            if (value == null || value.isBlank() || (setting.exact() && !value.equals(setting.value()))) {
+                return Optional.of(setting.name() + " is not " + (setting.exact() ? setting.value() : "set") + ", and "
+                        + setting.without() + " (mvn and ./tpmssh set " + setting.name() + "=" + setting.value() + ")");
+            }
         }
-        return "swtpm:host=" + container.getHost() + ",port=" + data;
+        String dockerHost = System.getenv("DOCKER_HOST");
+        if (!isLocal(dockerHost)) {
+            return Optional.of("DOCKER_HOST=" + dockerHost + " is not on this machine, but swtpm's ports are"
+                    + " published on this machine's loopback only");
+        }
+        boolean docker;
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            docker = false;
+        }
+        if (!docker) {
+            return Optional.of("no Docker engine answers at " + dockerHost
+                    + " (as root, ./tpmssh and .ci/run start one)");
+        }
+        List<Image> images = images();
+        String wanted = System.getenv(IMAGE_VARIABLE);
+        if (wanted != null && !wanted.isBlank() && images.stream().noneMatch(i -> i.name().equals(wanted))) {
+            return Optional.of(IMAGE_VARIABLE + "=" + wanted + " is not a local " + REPOSITORY + " image; build it with "
+                    + BUILD_SCRIPT);
+        }
+        if (images.isEmpty()) {
+            return Optional.of("no " + REPOSITORY + " image is here; build them with " + BUILD_SCRIPT
+                    + " (about a minute, once per machine)");
+        }
+        return Optional.empty();
     }
 
+    /** A unix socket, or TCP to a loopback address. */
+    private static boolean isLocal(String dockerHost) {
+        try {
+            URI uri = URI.create(dockerHost);
+            return "unix".equals(uri.getScheme())
+                    || (uri.getHost() != null && InetAddress.getByName(uri.getHost()).isLoopbackAddress());
+        } catch (IllegalArgumentException | IOException e) {
+            return false;
+        }
+    }
+
+    /** The local {@value #REPOSITORY} images, by name. */
+    static List<Image> images() {
+        List<Image> images = new ArrayList<>();
+        for (com.github.dockerjava.api.model.Image i : client().listImagesCmd().withLabelFilter(SWTPM_LABEL).exec()) {
+            Map<String, String> labels = i.getLabels();
+            for (String tag : i.getRepoTags() == null ? new String[0] : i.getRepoTags()) {
+                if (tag.startsWith(REPOSITORY + ":")) {
+                    images.add(new Image(tag, labels.get(RELEASE_LABEL), labels.get(SWTPM_LABEL),
+                            labels.get(LIBTPMS_LABEL)));
+                }
+            }
+        }
+        images.sort(Comparator.comparing(Image::name));
+        return images;
+    }
+
+    /** The image {@value #IMAGE_VARIABLE} names, else the one with the newest swtpm. */
+    static Image defaultImage() {
+        String wanted = System.getenv(IMAGE_VARIABLE);
+        List<Image> images = images();
+        Optional<Image> chosen = wanted != null && !wanted.isBlank()
+                ? images.stream().filter(i -> i.name().equals(wanted)).findFirst()
+                : images.stream().max(Comparator.comparing(i -> versionNumbers(i.swtpmVersion()), Arrays::compare));
+        return chosen.orElseThrow(() -> new IllegalStateException("no " + (wanted != null ? wanted : REPOSITORY)
+                + " image is here; build it with " + BUILD_SCRIPT));
+    }
+
+    private static int[] versionNumbers(String version) {
+        return Arrays.stream(version.split("[^0-9]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+
+    static ContainerSwtpm start() {
+        return start(defaultImage());
+    }
+
+    /**
+     * Starts {@code image} with its two ports published on adjacent loopback ports, and returns once swtpm answers
+     * a TPM command. Throws, having removed the container, if it does not.
+     */
+    @SuppressWarnings("resource")
+    static ContainerSwtpm start(Image image) {
+        try {
+            client().inspectImageCmd(image.name()).exec();
+        } catch (NotFoundException e) {
+            throw new IllegalStateException(image.name() + " is not here; build it with " + BUILD_SCRIPT);
+        }
+        removeOrphansOnce();
+        ContainerLaunchException last = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            // Docker cannot be asked for two adjacent ports, so we pick them; another process may take them first.
+            int port = Swtpm.freePortPair();
+            GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image.name()))
+                    .withImagePullPolicy(name -> false)
+                    .withLabel(OWNER_LABEL, OWNER)
+                    .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
+                            new PortBinding(Ports.Binding.bindIpAndPort(LOOPBACK, port), ExposedPort.tcp(DATA)),
+                            new PortBinding(Ports.Binding.bindIpAndPort(LOOPBACK, port + 1), ExposedPort.tcp(CTRL))))
+                    .waitingFor(new TpmAnswers(port).withStartupTimeout(READY_TIMEOUT));
+            try {
+                c.start();
+                return new ContainerSwtpm(image, c, port);
+            } catch (ContainerLaunchException e) {
+                c.stop();
+                last = e;
+                if (!String.valueOf(rootMessage(e)).contains("allocated")
+                        && !String.valueOf(rootMessage(e)).contains("in use")) {
+                    break;
+                }
+            } catch (RuntimeException | Error e) {
+                c.stop();
+                throw e;
+            }
+        }
+        throw new IllegalStateException("swtpm in " + image.name() + " did not start: " + rootMessage(last), last);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** Ready means answering a TPM command: Docker's proxy accepts connections before swtpm listens. */
+    private static final class TpmAnswers extends AbstractWaitStrategy {
+        private final int port;
+
+        TpmAnswers(int port) {
+            this.port = port;
+        }
+
+        @Override
+        protected void waitUntilReady() {
+            long deadline = System.nanoTime() + startupTimeout.toNanos();
+            Exception last = null;
+            while (System.nanoTime() < deadline) {
+                if (!waitStrategyTarget.isRunning()) {
+                    throw new ContainerLaunchException("swtpm's container stopped: "
+                            + waitStrategyTarget.getLogs().strip());
+                }
+                try (Tpm tpm = new Tpm(SwtpmTransport.connect(LOOPBACK, port, PROBE_TIMEOUT))) {
+                    Startup.ensureStarted(tpm);
+                    return;
+                } catch (Exception e) {
+                    last = e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ContainerLaunchException("interrupted while waiting for swtpm");
+                }
+            }
+            throw new ContainerLaunchException("swtpm did not answer on " + LOOPBACK + ":" + port + " within "
+                    + startupTimeout.toSeconds() + " s: " + (last == null ? "no attempt" : last.getMessage()));
+        }
+    }
+
+    private static synchronized void removeOrphansOnce() {
+        if (!swept) {
+            swept = true;
+            removeOrphans();
+        }
+    }
+
+    /**
+     * Removes containers that a JVM on this machine started and can no longer remove, because it was killed before
+     * its shutdown hook ran. A container is proved orphaned when its owner label names this host and boot, and no
+     * process with that PID and start time is alive.
+     */
+    static void removeOrphans() {
+        List<Container> ours = client().listContainersCmd().withShowAll(true).withLabelFilter(List.of(OWNER_LABEL))
+                .exec();
+        for (Container c : ours) {
+            String owner = c.getLabels().get(OWNER_LABEL);
+            if (isOrphan(owner)) {
+                client().removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                System.getLogger(ContainerSwtpm.class.getName()).log(System.Logger.Level.INFO,
+                        "removed container " + c.getId().substring(0, 12) + " of a JVM that is gone (" + owner + ")");
+            }
+        }
+    }
+
+    /** {@code host/boot/pid/start}: true when host and boot are ours and that process is gone. */
+    static boolean isOrphan(String owner) {
+        String[] parts = owner == null ? new String[0] : owner.split("/");
+        String[] mine = OWNER.split("/");
+        if (parts.length != 4 || !parts[0].equals(mine[0]) || !parts[1].equals(mine[1])) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(parts[2]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        return ProcessHandle.of(pid).map(p -> !startOf(p).equals(parts[3])).orElse(true);
+    }
+
+    /** This JVM's {@link #OWNER_LABEL} value. */
+    static String owner() {
+        return OWNER;
+    }
+
+    private static String currentOwner() {
+        String boot;
+        try {
+            boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException e) {
+            boot = "unknown-boot";
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown-host";
+        }
+        ProcessHandle me = ProcessHandle.current();
+        return host + "/" + boot + "/" + me.pid() + "/" + startOf(me);
+    }
+
+    private static String startOf(ProcessHandle p) {
+        return p.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("?");
+    }
+
+    private static DockerClient client() {
+        return DockerClientFactory.instance().client();
+    }
+
+    Image image() {
+        return image;
+    }
+
+    String containerId() {
+        return container.getContainerId();
+    }
+
+    /** What the container's swtpm says of itself ({@code swtpm --version}), as a check on the image's labels. */
+    String swtpmVersionLine() throws Exception {
+        var r = container.execInContainer("/usr/bin/swtpm", "--version");
+        return r.getStdout().lines().findFirst().orElse(r.getStderr().strip());
+    }
+
+    /** The swtpm TCTI: data on the published port, control on the next, as the TCTI assumes. */
+    String tcti() {
+        return "swtpm:host=" + LOOPBACK + ",port=" + port;
+    }
+
+    /** Stops and removes the container (Testcontainers removes it on stop). */
     @Override
     public void close() {
         container.stop();
