@@ -71,8 +71,9 @@ class TokenStoreTest {
         s.addKey("t", k);
         Path f = dir.resolve("store/tokens/t/keys/" + k.id() + ".json");
         Files.writeString(f, "{ \"id\": \"" + k.id() + "\", \"label\": ");
-        assertThatThrownBy(() -> s.keys("t")).isInstanceOf(StoreException.class)
-                .hasMessageContaining(f.toString()).hasMessageContaining("malformed").hasNoCause();
+        assertThat(s.keys("t")).isEmpty();
+        assertThat(s.listKeys("t").damaged()).singleElement().satisfies(d -> assertThat(d.message())
+                .isEqualTo(f + " is cut short: its JSON ends early (line 1)"));
 
         Files.writeString(dir.resolve("store/store.json"), "{\"format\":\"tpmssh-store\",\"version\":7}");
         assertThatThrownBy(() -> TokenStore.open(dir.resolve("store"))).isInstanceOf(StoreException.class)
