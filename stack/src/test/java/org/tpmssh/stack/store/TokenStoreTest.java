@@ -81,6 +81,22 @@ class TokenStoreTest {
     }
 
     @Test
+    void onlyAddingATokenMakesTheStoreDirectory() throws Exception {
+        Path where = dir.resolve("nothing-yet/tpmssh");
+        TokenStore s = TokenStore.open(where);
+        assertThat(s.tokens()).isEmpty();
+        assertThat(s.token("t")).isEmpty();
+        assertThat(s.keys("t")).isEmpty();
+        assertThatThrownBy(() -> s.addKey("t", StoreFixtures.fakeKey("k"))).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> s.deleteToken("t")).isInstanceOf(StoreException.class);
+        assertThat(dir.resolve("nothing-yet")).doesNotExist();
+
+        s.addToken(StoreFixtures.pinlessToken("t"));
+        assertThat(where.resolve("store.json")).exists();
+        assertThat(s.tokens()).extracting(TokenRecord::label).containsExactly("t");
+    }
+
+    @Test
     void duplicateLabelsAndUnsafeNamesAreRefused() throws Exception {
         TokenStore s = TokenStore.open(dir.resolve("store"));
         s.addToken(StoreFixtures.pinlessToken("t"));
