@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Formatter;
@@ -21,8 +20,10 @@ import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;
+import org.tpmssh.stack.store.DamagedFileException;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine;
@@ -73,8 +74,10 @@ public final class AgentCommand extends StoreVerb {
     @Override
     public Integer call() throws Exception {
         TokenStore s = store.open();
-        List<String> labels = chooseTokens(s);
-        ParentKind parent = oneParent(s, labels);
+        List<String> skipped = new ArrayList<>();
+        List<TokenRecord> chosen = chooseTokens(s, skipped);
+        List<String> labels = chosen.stream().map(TokenRecord::label).toList();
+        ParentKind parent = oneParent(chosen);
         PrintWriter err = err();
         Handler log = new StderrHandler(err);
         Logger logger = Logger.getLogger(AGENT_LOGGER);
@@ -89,10 +92,16 @@ public final class AgentCommand extends StoreVerb {
         Thread hook = null;
         List<AgentKey> keys = new ArrayList<>();
         try {
+            skipped.forEach(why -> logger.warning("skipping " + why));
             if (parent != null) {
                 session = TokenSession.forParent(tpm, s, parent);
                 for (String label : labels) {
-                    keys.addAll(TokenKeys.agentKeys(session.tokens(), label));
+                    try {
+                        keys.addAll(TokenKeys.agentKeys(session.tokens(), label,
+                                why -> logger.warning("skipping " + why)));
+                    } catch (StoreException e) {
+                        logger.warning("skipping token '" + label + "': " + e.getMessage());
+                    }
                 }
             }
             AgentOptions.Builder options = AgentOptions.builder().pinCacheLifetime(pinCacheLifetime)
@@ -172,15 +181,25 @@ public final class AgentCommand extends StoreVerb {
         }
     }
 
-    private List<String> chooseTokens(TokenStore s) throws StoreException {
-        if (!tokenLabels.isEmpty()) {
-            Set<String> unique = new LinkedHashSet<>(tokenLabels);
-            for (String label : unique) {
-                s.requireToken(label);
-            }
-            return List.copyOf(unique);
+    /**
+     * The tokens to serve: the ones named, else all. A token whose token.json is damaged is not
+     * served; it goes into {@code skipped} (one sentence naming the file) and the others are.
+     */
+    private List<TokenRecord> chooseTokens(TokenStore s, List<String> skipped) throws StoreException {
+        if (tokenLabels.isEmpty()) {
+            StoreListing<TokenRecord> all = s.listTokens();
+            all.damaged().forEach(d -> skipped.add(d.message() + "; it was left as it is"));
+            return all.records();
         }
-        return s.tokens().stream().map(TokenRecord::label).toList();
+        List<TokenRecord> chosen = new ArrayList<>();
+        for (String label : new LinkedHashSet<>(tokenLabels)) {
+            try {
+                chosen.add(s.requireToken(label));
+            } catch (DamagedFileException e) {
+                skipped.add(e.damage().message() + "; it was left as it is");
+            }
+        }
+        return chosen;
     }
 
     /**
@@ -188,15 +207,14 @@ public final class AgentCommand extends StoreVerb {
      * need a second agent. Null when there are no tokens (the agent then only proxies or holds
      * keys added with ssh-add).
      */
-    private static ParentKind oneParent(TokenStore s, List<String> labels) throws StoreException {
+    private static ParentKind oneParent(List<TokenRecord> tokens) throws StoreException {
         ParentKind kind = null;
-        for (String label : labels) {
-            ParentKind k = s.requireToken(label).parent();
-            if (kind != null && k != kind) {
+        for (TokenRecord t : tokens) {
+            if (kind != null && t.parent() != kind) {
                 throw new StoreException("the tokens live under different storage keys (ecc and rsa); one agent"
                         + " serves one kind: start one agent per kind with --token");
             }
-            kind = k;
+            kind = t.parent();
         }
         return kind;
     }

@@ -6,7 +6,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
-import java.util.List;
 import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.cli.token.TokenSession;
 import org.tpmssh.stack.identities.TokenKeys;
@@ -19,6 +18,7 @@ import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Key;
@@ -85,7 +85,7 @@ public final class KeyCommand implements Runnable {
             s.requireToken(token);
             if (s.keyByLabel(token, label).isPresent()) {
                 throw new StoreException("token '" + token + "' already has a key labelled '" + label
-                        + "'; choose another --label or delete that key first");
+                        + "'; choose another --label");
             }
         }
 
@@ -327,11 +327,13 @@ public final class KeyCommand implements Runnable {
             }
             TokenStore s = store.open();
             s.requireToken(token);
-            List<KeyRecord> keys = s.keys(token);
-            if (keys.isEmpty()) {
-                err().println("token '" + token + "' has no keys; add one with `tpmssh key create`");
+            StoreListing<KeyRecord> keys = s.listKeys(token);
+            keys.damaged().forEach(this::warn);
+            if (keys.records().isEmpty()) {
+                err().println("token '" + token + "' has no " + (keys.damaged().isEmpty() ? "" : "readable ")
+                        + "keys; add one with `tpmssh key create`");
             }
-            for (KeyRecord k : keys) {
+            for (KeyRecord k : keys.records()) {
                 out().println(pub ? KeyListing.authorizedKeysLine(k) : KeyListing.fingerprintLine(k));
             }
             return 0;

@@ -1,11 +1,12 @@
 package org.tpmssh.cli.token;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine.Command;
@@ -85,15 +86,19 @@ public final class TokenCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             TokenStore s = store.open();
-            List<TokenRecord> tokens = s.tokens();
-            if (tokens.isEmpty()) {
+            StoreListing<TokenRecord> tokens = s.listTokens();
+            tokens.damaged().forEach(this::warn);
+            if (tokens.records().isEmpty()) {
                 err().println("no tokens in " + s.root() + "; create one with `tpmssh token init`");
                 return 0;
             }
-            for (TokenRecord t : tokens) {
-                int keys = s.keys(t.label()).size();
-                out().printf("%-20s %-8s %-4s %d key%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
-                        t.parent().json(), keys, keys == 1 ? "" : "s");
+            for (TokenRecord t : tokens.records()) {
+                StoreListing<KeyRecord> keys = s.listKeys(t.label());
+                keys.damaged().forEach(this::warn);
+                int n = keys.records().size();
+                out().printf("%-20s %-8s %-4s %d key%s%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
+                        t.parent().json(), n, n == 1 ? "" : "s",
+                        keys.damaged().isEmpty() ? "" : ", " + keys.damaged().size() + " damaged");
             }
             return 0;
         }

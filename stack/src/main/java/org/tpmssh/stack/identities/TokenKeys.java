@@ -3,6 +3,7 @@ package org.tpmssh.stack.identities;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.keys.ImportedKey;
 import org.tpmssh.stack.keys.KeyImport;
@@ -13,6 +14,7 @@ import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
@@ -110,10 +112,23 @@ public final class TokenKeys {
     /**
      * The identities {@code token} offers to the ssh-agent, loaded lazily into the ring. PIN keys
      * implement {@link org.tpmssh.stack.agent.PinProtectedKey} with the token label as PIN scope.
+     * A key that cannot be offered (a damaged key file, a key type SSH lacks) is logged and skipped.
      */
     public static List<AgentKey> agentKeys(Tokens tokens, String token) throws StoreException {
+        return agentKeys(tokens, token, why -> System.getLogger(TokenKeys.class.getName())
+                .log(System.Logger.Level.WARNING, "skipping {0}", why));
+    }
+
+    /**
+     * As {@link #agentKeys(Tokens, String)}, telling {@code skipped} in one sentence about each key
+     * that is not offered, so that the rest of the token is served.
+     */
+    public static List<AgentKey> agentKeys(Tokens tokens, String token, Consumer<String> skipped)
+            throws StoreException {
+        StoreListing<KeyRecord> listing = tokens.store().listKeys(token);
+        listing.damaged().forEach(d -> skipped.accept(d.message()));
         List<AgentKey> keys = new ArrayList<>();
-        for (KeyRecord record : tokens.store().keys(token)) {
+        for (KeyRecord record : listing.records()) {
             TpmObject object = tokens.load(token, record);
             String comment = record.comment() == null || record.comment().isEmpty() ? record.label() : record.comment();
             try {
@@ -123,8 +138,8 @@ public final class TokenKeys {
                     keys.add(new StoredPinKey(tokens, token, record, object, comment));
                 }
             } catch (UnsupportedKeyTypeException e) {
-                throw new StoreException("key '" + record.label() + "' of token '" + token + "' cannot be used for"
-                        + " SSH: " + e.getMessage(), e);
+                skipped.accept("key '" + record.label() + "' of token '" + token + "' (" + tokens.store()
+                        .keyFile(token, record.id()) + "), because it cannot be used for SSH: " + e.getMessage());
             }
         }
         return keys;
