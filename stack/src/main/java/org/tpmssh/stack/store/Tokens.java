@@ -1,6 +1,7 @@
 package org.tpmssh.stack.store;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -20,7 +21,6 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
-import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
@@ -291,7 +291,7 @@ public final class Tokens {
         try {
             return ring.sign(key, authValue, digest, scheme, hash);
         } catch (TpmResponseException e) {
-            throw rethrow(e, tokenLabel, "key '" + key.label() + "'", "user PIN");
+            throw rethrow(e, tokenLabel, "key '" + key.label() + "'", "user PIN", keyFileOf(tokenLabel, key.label()));
         }
     }
 
@@ -314,6 +314,24 @@ public final class Tokens {
         if (t.parentName() != null && !java.util.Arrays.equals(t.parentName(), ring.srk().name())) {
             throw new StoreException("token '" + t.label() + "' belongs to another TPM (or this TPM was cleared):"
                     + " its storage key differs here. Use the TPM that created it, or make a new token");
+        }
+    }
+
+    private TokenRecord recordOrNull(String token) {
+        try {
+            return store.token(token).orElse(null);
+        } catch (StoreException e) {
+            return null;
+        }
+    }
+
+    /** The file of the key labelled {@code keyLabel}, for an error message; the keys directory if it is gone. */
+    private Path keyFileOf(String token, String keyLabel) {
+        try {
+            return store.keyByLabel(token, keyLabel).map(k -> store.keyFile(token, k.id()))
+                    .orElse(store.tokenFile(token).resolveSibling("keys"));
+        } catch (StoreException e) {
+            return store.tokenFile(token).resolveSibling("keys");
         }
     }
 
@@ -345,7 +363,7 @@ public final class Tokens {
         try {
             return ring.unseal(obj, auth);
         } catch (TpmResponseException e) {
-            throw rethrow(e, t.label(), "the " + which + " seal", which);
+            throw rethrow(e, t.label(), "the " + which + " seal", which, store.tokenFile(t.label()));
         } finally {
             Secrets.wipe(auth);
             try {
@@ -357,8 +375,11 @@ public final class Tokens {
         }
     }
 
-    /** Turns the TPM's answer into what the user must do next; never includes a PIN or authValue. */
-    static Exception mapped(TpmResponseException e, String token, String what, String which) {
+    /**
+     * Turns the TPM's answer into what the user must do next; never includes a PIN or authValue.
+     * {@code file} holds the blob, for a refused load.
+     */
+    private Exception mapped(TpmResponseException e, String token, String what, String which, Path file) {
         // Lockout first: in lockout the TPM refuses even the SRK's empty authorization, so a Load fails too.
         if (e.is(ResponseCodes.LOCKOUT)) {
             return new PinLockedException("the TPM is in dictionary-attack lockout and refuses every PIN for now;"
@@ -366,10 +387,9 @@ public final class Tokens {
                     + " (tpm2_dictionarylockout --clear-lockout), then reset the user PIN with the SO PIN if it is"
                     + " forgotten", e);
         }
-        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
-            return new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
-                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
-                    + " key. A token works only on the TPM that created it", e);
+        if (LoadRefusal.isLoadFailure(e)) {
+            return LoadRefusal.explain(e, recordOrNull(token), ring.srk().name(), what + " of token '" + token + "'",
+                    file);
         }
         if (e.is(ResponseCodes.AUTH_FAIL) || e.is(ResponseCodes.BAD_AUTH)) {
             return new PinIncorrectException("the " + which + " for token '" + token + "' is incorrect; each wrong"
@@ -379,9 +399,9 @@ public final class Tokens {
     }
 
     /** Throws the PIN or store error {@code e} means; returns {@code e} itself, for the caller to throw, when neither. */
-    private static TpmException rethrow(TpmResponseException e, String token, String what, String which)
+    private TpmException rethrow(TpmResponseException e, String token, String what, String which, Path file)
             throws PinException, StoreException {
-        Exception m = mapped(e, token, what, which);
+        Exception m = mapped(e, token, what, which, file);
         if (m instanceof PinException p) {
             throw p;
         }
