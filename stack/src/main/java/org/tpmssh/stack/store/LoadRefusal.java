@@ -22,12 +22,17 @@ final class LoadRefusal {
     }
 
     /**
-     * True when {@code token} was made under the storage key named {@code srkName} and the TPM
-     * rejected the blob itself (a format-one code such as TPM_RC_INTEGRITY), not for want of room.
+     * True when the TPM refused to load the blob itself (a format-one code such as TPM_RC_INTEGRITY),
+     * not for want of room, in lockout or for another passing reason.
      */
+    static boolean refusesBlob(TpmResponseException e) {
+        return isLoadFailure(e) && (e.baseCode() & FORMAT_ONE) != 0;
+    }
+
+    /** True when the TPM refused a blob of {@code token}, which was made under the storage key named {@code srkName}. */
     static boolean damagedHere(TpmResponseException e, TokenRecord token, byte[] srkName) {
         return token != null && token.parentName() != null && Arrays.equals(token.parentName(), srkName)
-                && (e.baseCode() & FORMAT_ONE) != 0;
+                && refusesBlob(e);
     }
 
     /**
