@@ -20,6 +20,7 @@ import org.tpmssh.stack.agent.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;
+import org.tpmssh.stack.pin.SecretFileMode;
 import org.tpmssh.stack.store.DamagedFileException;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
@@ -73,6 +74,9 @@ public final class AgentCommand extends StoreVerb {
 
     @Override
     public Integer call() throws Exception {
+        if (pinFile != null) {
+            SecretFileMode.requirePrivate(pinFile, "PIN"); // at start; the agent's PIN source checks each read
+        }
         TokenStore s = store.open();
         List<String> skipped = new ArrayList<>();
         List<TokenRecord> chosen = chooseTokens(s, skipped);

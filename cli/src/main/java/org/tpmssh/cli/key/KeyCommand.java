@@ -10,6 +10,7 @@ import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.cli.token.TokenSession;
 import org.tpmssh.stack.identities.TokenKeys;
 import org.tpmssh.stack.keys.KeyFileException;
+import org.tpmssh.stack.keys.PassphraseSource;
 import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
@@ -137,6 +138,7 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            PassphraseSource passphrases = PassphraseSourceOf.of(passphraseFile);
             TokenStore s = store.open();
             refuseDuplicate(s);
             if (isTss2(file)) {
@@ -148,7 +150,7 @@ public final class KeyCommand implements Runnable {
                 printAdded(k);
                 return 0;
             }
-            KeyPair pair = PrivateKeyFiles.read(file, PassphraseSourceOf.of(passphraseFile));
+            KeyPair pair = PrivateKeyFiles.read(file, passphrases);
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 byte[] secret = loginIfNeeded(session);
                 try {
@@ -199,6 +201,7 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            PassphraseSource passphrases = PassphraseSourceOf.of(passphraseFile);
             String pem;
             try {
                 pem = Files.readString(parentPub, StandardCharsets.US_ASCII);
@@ -207,7 +210,7 @@ public final class KeyCommand implements Runnable {
                         + parentPub + "; make it on the target with `tpmssh key parent-pub --token T --out FILE`");
             }
             refuseExisting(out);
-            KeyPair pair = PrivateKeyFiles.read(file, PassphraseSourceOf.of(passphraseFile));
+            KeyPair pair = PrivateKeyFiles.read(file, passphrases);
             Tss2KeyFile wrapped = Tss2Keys.wrap(pair, pem, new byte[0], true, new SecureRandom());
             wrapped.write(out);
             out().println("wrote " + out + "; on the target run: tpmssh key import --token T --label L --file "
