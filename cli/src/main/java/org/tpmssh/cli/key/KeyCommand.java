@@ -163,8 +163,17 @@ public final class KeyCommand implements Runnable {
         }
     }
 
+    /** Refuses a directory given where a file belongs, naming it: the JDK's own "Is a directory" names nothing. */
+    static void refuseDirectory(Path path, String what) throws KeyFileException {
+        if (path != null && Files.isDirectory(path)) {
+            throw new KeyFileException(KeyFileException.Reason.NOT_A_KEY_FILE, path + " is a directory; give the "
+                    + what + " file");
+        }
+    }
+
     /** True when the file is a TSS2 PRIVATE KEY PEM; a missing file is left for the reader to report. */
     static boolean isTss2(Path file) throws java.io.IOException {
+        refuseDirectory(file, "private key");
         try {
             byte[] head = new byte[64];
             int n;
@@ -202,6 +211,7 @@ public final class KeyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PassphraseSource passphrases = PassphraseSourceOf.of(passphraseFile);
+            refuseDirectory(parentPub, "parent public key");
             String pem;
             try {
                 pem = Files.readString(parentPub, StandardCharsets.US_ASCII);
@@ -235,6 +245,7 @@ public final class KeyCommand implements Runnable {
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 pem = Tss2Keys.srkPublicPem(session.ring());
             }
+            refuseDirectory(outFile, "output");
             if (outFile == null) {
                 out().print(pem);
             } else {
@@ -269,6 +280,7 @@ public final class KeyCommand implements Runnable {
 
         static KeyRecord add(org.tpmssh.cli.options.TpmOption tpm, TokenStore s, String token, String label,
                 Path file, String comment) throws Exception {
+            refuseDirectory(file, "TSS2 key");
             Tss2KeyFile f = Tss2KeyFile.read(file);
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 return TokenKeys.addFile(session.tokens(), token, label, f, comment);

@@ -23,11 +23,15 @@ public final class SecretFileMode {
 
     /**
      * Refuses {@code file} (following a symlink) when its group or others may read or write it. A
-     * missing file passes, for its reader to report; so does a file system without POSIX modes.
+     * missing file or a directory passes, for its reader to report; so does a file system without
+     * POSIX modes.
      *
      * @param what what the file holds, e.g. "PIN" or "passphrase"
      */
     public static void requirePrivate(Path file, String what) throws ExposedSecretFileException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
         Set<PosixFilePermission> mode;
         try {
             mode = Files.getPosixFilePermissions(file);

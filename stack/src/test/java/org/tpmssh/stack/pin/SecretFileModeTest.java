@@ -50,7 +50,8 @@ class SecretFileModeTest {
     }
 
     @Test
-    void aMissingFileIsLeftForTheReaderToReport() {
+    void aMissingFileOrADirectoryIsLeftForTheReaderToReport() {
         assertThatCode(() -> SecretFileMode.requirePrivate(dir.resolve("none"), "PIN")).doesNotThrowAnyException();
+        assertThatCode(() -> SecretFileMode.requirePrivate(dir, "PIN")).doesNotThrowAnyException();
     }
 }
