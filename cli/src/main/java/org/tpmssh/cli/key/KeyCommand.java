@@ -283,7 +283,7 @@ public final class KeyCommand implements Runnable {
             refuseDirectory(file, "TSS2 key");
             Tss2KeyFile f = Tss2KeyFile.read(file);
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
-                return TokenKeys.addFile(session.tokens(), token, label, f, comment);
+                return TokenKeys.addFile(session.tokens(), token, label, f, file, comment);
             }
         }
     }

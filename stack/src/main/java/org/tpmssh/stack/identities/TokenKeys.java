@@ -1,5 +1,6 @@
 package org.tpmssh.stack.identities;
 
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,10 +60,11 @@ public final class TokenKeys {
      * Adds a TSS2 key file to {@code token}: an importable file (a remote wrap made for this token's
      * storage key) is imported, a loadable file is checked by loading it. Only files without a
      * password (emptyAuth) can join a token, and they join as PIN-less keys: their authValue was
-     * chosen where the file was made, not derived from this token's PIN.
+     * chosen where the file was made, not derived from this token's PIN. {@code source} names the
+     * file in messages.
      */
-    public static KeyRecord addFile(Tokens tokens, String token, String keyLabel, Tss2KeyFile file, String comment)
-            throws StoreException, TpmException, UnsupportedKeyTypeException {
+    public static KeyRecord addFile(Tokens tokens, String token, String keyLabel, Tss2KeyFile file, Path source,
+            String comment) throws StoreException, TpmException, UnsupportedKeyTypeException {
         TokenRecord t = tokens.store().requireToken(token);
         if (!file.emptyAuth()) {
             throw new StoreException("this key file has a password (emptyAuth is false); only password-less TSS2"
@@ -88,8 +90,10 @@ public final class TokenKeys {
             try {
                 tokens.ring().cache().use(probe, h -> h);
             } catch (TpmException e) {
-                throw new StoreException("this key file does not load under token '" + token + "''s storage key ("
-                        + e.getMessage() + "); it was made under another parent or on another TPM", e);
+                // A TSS2 file records no TPM, so a refusal cannot tell a damaged blob from another TPM's.
+                throw new StoreException(source + " does not load under token '" + token + "''s storage key ("
+                        + e.getMessage() + "): its blob is damaged, or it was made under another parent or on another"
+                        + " TPM", e);
             } finally {
                 tokens.ring().cache().release(probe);
             }
