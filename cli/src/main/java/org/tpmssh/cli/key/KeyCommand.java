@@ -422,7 +422,7 @@ public final class KeyCommand implements Runnable {
 
     static void refuseExisting(Path out) throws StoreException {
         if (Files.exists(out)) {
-            throw new StoreException(out + " already exists; remove it or choose another --out");
+            throw new StoreException(out + " already exists and tpmssh never writes over a file; choose another --out");
         }
     }
 }

@@ -38,6 +38,20 @@ class DamagedBlobCommandTest extends SwtpmCliTest {
                 "--pin-file", pin.toString()).userError();
         assertThat(login.err()).contains("the user PIN seal of token 'work' is damaged")
                 .contains(tokenJson.toString()).doesNotContain("another TPM");
+        // As docs/SECURITY.md says: the SO seal still opens the token, and a reset gives the user seal anew.
+        cli.run("token", "reset-pin", "--label", "work", "--so-pin-file", so.toString(), "--new-pin-file",
+                pin.toString()).ok();
+        cli.run("key", "create", "--token", "work", "--label", "k", "--algorithm", "ecc-p256", "--pin-file",
+                pin.toString()).ok();
+        // A damaged SO seal: copy the user seal over it (the SO PIN is then the user PIN), then set a new SO PIN.
+        token = (ObjectNode) json.readTree(tokenJson.toFile());
+        token.set("soSeal", token.get("userSeal").deepCopy());
+        Files.write(tokenJson, json.writeValueAsBytes(token));
+        Path so2 = Cli.secretFile(dir, "so2.pin", "blob-so-9999");
+        cli.run("token", "change-pin", "--so", "--label", "work", "--old-pin-file", pin.toString(), "--new-pin-file",
+                so2.toString()).ok();
+        cli.run("token", "reset-pin", "--label", "work", "--so-pin-file", so2.toString(), "--new-pin-file",
+                pin.toString()).ok();
 
         Path exported = dir.resolve("deploy.tss2");
         cli.run("key", "export", "--token", "ci", "--label", "deploy", "--out", exported.toString()).ok();

@@ -176,6 +176,29 @@ class StoreCheckTest {
         assertThat(r.tokens()).hasSize(1);
     }
 
+    /** The records docs/SECURITY.md tells a person to write by hand read back as sound. */
+    @Test
+    void theHandWrittenRecordsOfTheRecoveryGuideReadBackAsSound() throws Exception {
+        TokenStore s = store();
+        s.addToken(StoreFixtures.pinlessToken("ci"));
+        KeyRecord k = StoreFixtures.fakeKey("k");
+        s.addKey("ci", k);
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        Files.writeString(s.tokenFile("ci"), "{\"version\": 1, \"label\": \"ci\", \"pinless\": true, \"parent\":"
+                + " \"ecc\", \"created\": null, \"parentName\": null}");
+        Files.writeString(s.keyFile("ci", k.id()), "{\"version\": 1, \"id\": \"" + k.id() + "\", \"label\": \"L\","
+                + " \"algorithm\": \"ecc-p256\", \"origin\": \"created\", \"pinless\": true, \"parent\": \"ecc\","
+                + " \"publicArea\": \"" + b64.encodeToString(k.publicArea()) + "\", \"privateBlob\": \""
+                + b64.encodeToString(k.privateBlob()) + "\", \"comment\": \"\", \"created\": null}");
+        Files.writeString(dir.resolve("store/store.json"), "{\"format\": \"tpmssh-store\", \"version\": 1}");
+
+        StoreCheck.Report r = StoreCheck.files(store());
+        assertThat(r.findings()).isEmpty();
+        KeyRecord back = s.keys("ci").get(0);
+        assertThat(back.privateBlob()).isEqualTo(k.privateBlob());
+        assertThat(back.tpmPublic()).isEqualTo(k.tpmPublic());
+    }
+
     private StoreCheck.Report checkUnchanged(TokenStore s) throws Exception {
         TreeMap<String, String> before = DamagedStoreTest.snapshot(dir.resolve("store"));
         StoreCheck.Report r = StoreCheck.files(s);
