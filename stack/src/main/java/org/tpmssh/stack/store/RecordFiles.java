@@ -127,7 +127,7 @@ final class RecordFiles {
         try {
             n = json.readTree(bytes);
         } catch (IOException e) {
-            if (endsEarly(e, bytes.length)) {
+            if (endsEarly(e, bytes)) {
                 throw damaged(file, "is cut short: its JSON ends early" + where(e));
             }
             throw damaged(file, "is not valid JSON" + where(e) + ": " + firstLine(originalMessage(e)));
@@ -195,10 +195,21 @@ final class RecordFiles {
         return new DamagedFileException(new DamagedFile(file, problem));
     }
 
-    /** The parser ran out of input: a file truncated, not one with a wrong character in it. */
-    private static boolean endsEarly(IOException io, int length) {
-        return io instanceof JsonEOFException || io instanceof JsonProcessingException e && e.getLocation() != null
-                && e.getLocation().getByteOffset() >= length;
+    /**
+     * The parser ran out of input, or stumbled only on the whitespace after the last real character
+     * (a file cut inside a string, then given a newline): a file truncated, not one with a wrong
+     * character in it.
+     */
+    private static boolean endsEarly(IOException io, byte[] bytes) {
+        if (io instanceof JsonEOFException) {
+            return true;
+        }
+        int end = bytes.length;
+        while (end > 0 && Character.isWhitespace(bytes[end - 1])) {
+            end--;
+        }
+        return io instanceof JsonProcessingException e && e.getLocation() != null
+                && e.getLocation().getByteOffset() >= end;
     }
 
     private static String where(IOException io) {

@@ -46,6 +46,13 @@ class DamagedStoreTest {
                 Files.write(f, Arrays.copyOf(whole, whole.length / 2));
             }
         },
+        CUT_INSIDE_A_NAME_THEN_A_NEWLINE("cut short") {
+            @Override
+            void apply(Path f) throws IOException {
+                String whole = Files.readString(f);
+                Files.writeString(f, whole.substring(0, whole.indexOf("\"pinless\"") + 5) + "\n");
+            }
+        },
         EMPTY("empty") {
             @Override
             void apply(Path f) throws IOException {
