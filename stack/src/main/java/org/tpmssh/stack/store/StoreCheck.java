@@ -224,7 +224,8 @@ public final class StoreCheck {
                 || (n.has("pinless") && !n.get("pinless").asBoolean(true));
         if (!pinToken) {
             return "Recoverable: a PIN-less token.json holds no secret, so written again as a PIN-less token ("
-                    + GUIDE + ") it brings back its " + count(keys.records().size(), "key");
+                    + GUIDE + ") it " + (keys.records().isEmpty() ? "is usable again; it has no keys to lose"
+                            : "brings back its " + count(keys.records().size(), "key"));
         }
         boolean salt = bytes(n.get("salt")).length > 0;
         boolean user = seal(n.get("userSeal"));
