@@ -130,7 +130,7 @@ public final class TokenKeys {
     public static List<AgentKey> agentKeys(Tokens tokens, String token, Consumer<String> skipped)
             throws StoreException {
         StoreListing<KeyRecord> listing = tokens.store().listKeys(token);
-        listing.damaged().forEach(d -> skipped.accept(d.message()));
+        listing.damaged().forEach(d -> skipped.accept(d.message() + "; it was left as it is"));
         List<AgentKey> keys = new ArrayList<>();
         for (KeyRecord record : listing.records()) {
             TpmObject object = tokens.load(token, record);
