@@ -58,9 +58,7 @@ final class RecordFiles {
 
     /** The token in {@code file}, which must be the token.json of the directory named {@code label}. */
     TokenRecord token(Path file, String label) throws DamagedFileException {
-        JsonNode n = versioned(file);
-        checkFields(file, n, TOKEN_FIELDS, TOKEN_OPTIONAL);
-        TokenRecord t = convert(file, n, TokenRecord.class);
+        TokenRecord t = record(file, TokenRecord.class, TOKEN_FIELDS, TOKEN_OPTIONAL);
         if (!t.label().equals(label)) {
             throw damaged(file, "holds token '" + t.label() + "', not token '" + label + "' that its directory names");
         }
@@ -75,9 +73,7 @@ final class RecordFiles {
 
     /** The key in {@code file}, which must be named {@code id}.json. */
     KeyRecord key(Path file, String id) throws DamagedFileException {
-        JsonNode n = versioned(file);
-        checkFields(file, n, KEY_FIELDS, KEY_OPTIONAL);
-        KeyRecord k = convert(file, n, KeyRecord.class);
+        KeyRecord k = record(file, KeyRecord.class, KEY_FIELDS, KEY_OPTIONAL);
         if (!k.id().equals(id)) {
             throw damaged(file, "holds key id " + k.id() + ", not the id " + id + " its file name gives");
         }
@@ -86,6 +82,14 @@ final class RecordFiles {
             throw damaged(file, "has an empty \"privateBlob\"");
         }
         return k;
+    }
+
+    /** The file as a {@code type}, once its version, fields and their JSON types are as they must be. */
+    private <T> T record(Path file, Class<T> type, Map<String, JsonNodeType> required,
+            Map<String, JsonNodeType> optional) throws DamagedFileException {
+        JsonNode n = versioned(file);
+        checkFields(file, n, required, optional);
+        return convert(file, n, type);
     }
 
     /** The file as a JSON object whose record version this tpmssh reads. */
