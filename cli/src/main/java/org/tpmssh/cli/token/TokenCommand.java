@@ -188,9 +188,13 @@ public final class TokenCommand implements Runnable {
         public Integer call() throws Exception {
             TokenStore s = store.open();
             s.requireToken(label);
-            int keys = s.keys(label).size();
+            StoreListing<KeyRecord> listing = s.listKeys(label);
+            int keys = listing.records().size();
+            int damaged = listing.damaged().size();
             s.deleteToken(label);
-            out().println("token '" + label + "' and its " + keys + " key" + (keys == 1 ? "" : "s") + " deleted");
+            out().println("token '" + label + "' and its " + keys + " key" + (keys == 1 ? "" : "s")
+                    + (damaged == 0 ? "" : " and " + damaged + " damaged key file" + (damaged == 1 ? "" : "s"))
+                    + " deleted");
             return 0;
         }
     }
