@@ -83,6 +83,10 @@ class DamagedStoreCommandTest extends SwtpmCliTest {
         assertThat(Files.readAllBytes(brokenKey)).isEqualTo(keyBytes);
         assertThat(cli.everythingPrinted().toLowerCase(java.util.Locale.ROOT)).doesNotContain("delete")
                 .doesNotContain(USER_PIN);
+        // Only when asked to delete the token does its damaged key file go, and the count says so.
+        assertThat(cli.run("token", "delete", "--label", "work").ok().out())
+                .contains("token 'work' and its 3 keys and 1 damaged key file deleted");
+        assertThat(brokenKey).doesNotExist();
     }
 
     private static String pub(Cli cli, String token, String label) {
