@@ -76,7 +76,9 @@ public class AgentSignBenchmark {
             dir = Files.createTempDirectory("tpmssh-bench");
             Tokens tokens = new Tokens(TokenStore.open(dir.resolve("store")), ring, ParentKind.ECC);
             char[] pin = "bench-pin-2718".toCharArray();
-            Path pinFile = Files.writeString(dir.resolve("pin"), new String(pin) + "\n");
+            Path pinFile = Files.createFile(dir.resolve("pin"), java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(pinFile, new String(pin) + "\n"); // 0600: a PIN file others can read is refused
             boolean pinless = token.equals("pinless");
             tokens.init("bench", pinless ? null : pin.clone(), pinless ? null : "bench-so".toCharArray());
             byte[] secret = pinless ? null : tokens.loginUser("bench", pin.clone());

@@ -8,6 +8,7 @@ import org.tpmssh.cli.pkcs11server.Pkcs11ServerCommand;
 import org.tpmssh.cli.probe.ProbeCommand;
 import org.tpmssh.cli.report.ReportCommand;
 import org.tpmssh.cli.token.TokenCommand;
+import org.tpmssh.stack.pin.ExposedSecretFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +93,17 @@ public final class Main implements Runnable {
             err.println("tpmssh: " + message + " (run with --verbose for details)");
         }
         err.flush();
-        return CommandLine.ExitCode.SOFTWARE;
+        return isUsage(e) ? USAGE : CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /** A secret file others can read is refused like a wrong option (exit 2): the command line must change. */
+    private static boolean isUsage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ExposedSecretFileException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code --verbose} was given at any level of the command line. */

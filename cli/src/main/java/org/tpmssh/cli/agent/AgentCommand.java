@@ -15,7 +15,10 @@ import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.agent.SshAgentServer;
 import org.tpmssh.stack.identities.TokenKeys;
+import org.tpmssh.stack.pin.SecretFileMode;
 import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -62,19 +65,31 @@ public final class AgentCommand extends StoreVerb {
 
     @Override
     public Integer call() throws Exception {
+        if (pinFile != null) {
+            SecretFileMode.requirePrivate(pinFile, "PIN"); // at start; the agent's PIN source checks each read
+        }
         TokenStore s = store.open();
-        List<String> labels = TokenChoice.labels(s, tokenLabels);
-        ParentKind parent = TokenChoice.oneParent(s, labels, "agent");
+        List<String> skipped = new ArrayList<>();
+        List<TokenRecord> chosen = TokenChoice.tokens(s, tokenLabels, skipped);
+        List<String> labels = TokenChoice.labels(chosen);
+        ParentKind parent = TokenChoice.oneParent(chosen, "agent");
         PrintWriter err = err();
         foreground.logTo(AGENT_LOGGER, err, "tpmssh agent", Main.isVerbose(spec.commandLine().getParseResult()));
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(AGENT_LOGGER);
         TokenSession session = null;
         SshAgentServer agent = null;
         List<AgentKey> keys = new ArrayList<>();
         try {
+            skipped.forEach(why -> logger.warning("skipping " + why));
             if (parent != null) {
                 session = TokenSession.forParent(tpm, s, parent);
                 for (String label : labels) {
-                    keys.addAll(TokenKeys.agentKeys(session.tokens(), label));
+                    try {
+                        keys.addAll(TokenKeys.agentKeys(session.tokens(), label,
+                                why -> logger.warning("skipping " + why)));
+                    } catch (StoreException e) {
+                        logger.warning("skipping token '" + label + "': " + e.getMessage());
+                    }
                 }
             }
             AgentOptions.Builder options = AgentOptions.builder().pinCacheLifetime(pinCacheLifetime)

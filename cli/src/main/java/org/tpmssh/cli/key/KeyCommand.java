@@ -6,11 +6,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
-import java.util.List;
 import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.cli.token.TokenSession;
 import org.tpmssh.stack.identities.TokenKeys;
 import org.tpmssh.stack.keys.KeyFileException;
+import org.tpmssh.stack.keys.PassphraseSource;
 import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.Tss2KeyFile;
@@ -20,6 +20,7 @@ import org.tpmssh.stack.pin.Secrets;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11Key;
@@ -86,7 +87,7 @@ public final class KeyCommand implements Runnable {
             s.requireToken(token);
             if (s.keyByLabel(token, label).isPresent()) {
                 throw new StoreException("token '" + token + "' already has a key labelled '" + label
-                        + "'; choose another --label or delete that key first");
+                        + "'; choose another --label");
             }
         }
 
@@ -138,6 +139,7 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            PassphraseSource passphrases = PassphraseSourceOf.of(passphraseFile);
             TokenStore s = store.open();
             refuseDuplicate(s);
             if (isTss2(file)) {
@@ -149,7 +151,7 @@ public final class KeyCommand implements Runnable {
                 printAdded(k);
                 return 0;
             }
-            KeyPair pair = PrivateKeyFiles.read(file, PassphraseSourceOf.of(passphraseFile));
+            KeyPair pair = PrivateKeyFiles.read(file, passphrases);
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 byte[] secret = loginIfNeeded(session);
                 try {
@@ -162,8 +164,17 @@ public final class KeyCommand implements Runnable {
         }
     }
 
+    /** Refuses a directory given where a file belongs, naming it: the JDK's own "Is a directory" names nothing. */
+    static void refuseDirectory(Path path, String what) throws KeyFileException {
+        if (path != null && Files.isDirectory(path)) {
+            throw new KeyFileException(KeyFileException.Reason.NOT_A_KEY_FILE, path + " is a directory; give the "
+                    + what + " file");
+        }
+    }
+
     /** True when the file is a TSS2 PRIVATE KEY PEM; a missing file is left for the reader to report. */
     static boolean isTss2(Path file) throws java.io.IOException {
+        refuseDirectory(file, "private key");
         try {
             byte[] head = new byte[64];
             int n;
@@ -200,6 +211,8 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            PassphraseSource passphrases = PassphraseSourceOf.of(passphraseFile);
+            refuseDirectory(parentPub, "parent public key");
             String pem;
             try {
                 pem = Files.readString(parentPub, StandardCharsets.US_ASCII);
@@ -208,7 +221,7 @@ public final class KeyCommand implements Runnable {
                         + parentPub + "; make it on the target with `tpmssh key parent-pub --token T --out FILE`");
             }
             refuseExisting(out);
-            KeyPair pair = PrivateKeyFiles.read(file, PassphraseSourceOf.of(passphraseFile));
+            KeyPair pair = PrivateKeyFiles.read(file, passphrases);
             Tss2KeyFile wrapped = Tss2Keys.wrap(pair, pem, new byte[0], true, new SecureRandom());
             wrapped.write(out);
             out().println("wrote " + out + "; on the target run: tpmssh key import --token T --label L --file "
@@ -233,6 +246,7 @@ public final class KeyCommand implements Runnable {
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
                 pem = Tss2Keys.srkPublicPem(session.ring());
             }
+            refuseDirectory(outFile, "output");
             if (outFile == null) {
                 out().print(pem);
             } else {
@@ -267,9 +281,10 @@ public final class KeyCommand implements Runnable {
 
         static KeyRecord add(org.tpmssh.cli.options.TpmOption tpm, TokenStore s, String token, String label,
                 Path file, String comment) throws Exception {
+            refuseDirectory(file, "TSS2 key");
             Tss2KeyFile f = Tss2KeyFile.read(file);
             try (TokenSession session = TokenSession.forToken(tpm, s, token)) {
-                return TokenKeys.addFile(session.tokens(), token, label, f, comment);
+                return TokenKeys.addFile(session.tokens(), token, label, f, file, comment);
             }
         }
     }
@@ -328,11 +343,13 @@ public final class KeyCommand implements Runnable {
             }
             TokenStore s = store.open();
             s.requireToken(token);
-            List<KeyRecord> keys = s.keys(token);
-            if (keys.isEmpty()) {
-                err().println("token '" + token + "' has no keys; add one with `tpmssh key create`");
+            StoreListing<KeyRecord> keys = s.listKeys(token);
+            keys.damaged().forEach(this::warn);
+            if (keys.records().isEmpty()) {
+                err().println("token '" + token + "' has no " + (keys.damaged().isEmpty() ? "" : "readable ")
+                        + "keys; add one with `tpmssh key create`");
             }
-            for (KeyRecord k : keys) {
+            for (KeyRecord k : keys.records()) {
                 out().println(pub ? KeyListing.authorizedKeysLine(k) : KeyListing.fingerprintLine(k));
             }
             return 0;
@@ -421,7 +438,7 @@ public final class KeyCommand implements Runnable {
 
     static void refuseExisting(Path out) throws StoreException {
         if (Files.exists(out)) {
-            throw new StoreException(out + " already exists; remove it or choose another --out");
+            throw new StoreException(out + " already exists and tpmssh never writes over a file; choose another --out");
         }
     }
 }

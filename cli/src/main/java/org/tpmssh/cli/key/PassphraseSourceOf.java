@@ -5,13 +5,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.tpmssh.cli.options.PinFiles;
 import org.tpmssh.stack.keys.PassphraseSource;
+import org.tpmssh.stack.pin.ExposedSecretFileException;
+import org.tpmssh.stack.pin.SecretFileMode;
 
 /** A key file's passphrase: from {@code --passphrase-file}, else typed at the terminal, else none. */
 final class PassphraseSourceOf {
     private PassphraseSourceOf() {
     }
 
-    static PassphraseSource of(Path passphraseFile) {
+    /** Refuses at once a passphrase file others can read, even for a key file that turns out not to be encrypted. */
+    static PassphraseSource of(Path passphraseFile) throws ExposedSecretFileException {
+        if (passphraseFile != null) {
+            SecretFileMode.requirePrivate(passphraseFile, "passphrase");
+        }
         return file -> {
             if (passphraseFile != null) {
                 try {

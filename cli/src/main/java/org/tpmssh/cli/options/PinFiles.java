@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.tpmssh.stack.pin.ExposedSecretFileException;
+import org.tpmssh.stack.pin.SecretFileMode;
 import org.tpmssh.stack.pin.Secrets;
 
 /**
@@ -20,8 +22,16 @@ public final class PinFiles {
     private PinFiles() {
     }
 
-    /** The first line of the file, without its line ending. The caller wipes the result. */
+    /**
+     * The first line of the file, without its line ending. The caller wipes the result. A file other
+     * users can read or change is refused ({@link SecretFileMode}); that refusal is a usage error.
+     */
     public static char[] read(Path file, String what) throws PinFileException {
+        try {
+            SecretFileMode.requirePrivate(file, what);
+        } catch (ExposedSecretFileException e) {
+            throw new PinFileException(e.getMessage(), e);
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -62,6 +72,10 @@ public final class PinFiles {
 
         public PinFileException(String message) {
             super(message);
+        }
+
+        public PinFileException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -2,6 +2,7 @@ package org.tpmssh.cli.options;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.tpmssh.stack.store.DamagedFile;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -31,6 +32,12 @@ public abstract class StoreVerb implements Callable<Integer> {
 
     protected PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    /** One stderr line for a store file that was skipped because it is damaged; the verb goes on. */
+    protected void warn(DamagedFile damaged) {
+        err().println("tpmssh: warning: " + damaged.message() + "; it was skipped and left as it is (`tpmssh token"
+                + " check` says what can be recovered)");
     }
 
     /** A usage error (exit 2) for option combinations picocli cannot express. */

@@ -17,6 +17,14 @@ public final class TpmOption {
                     + " Default: TPMSSH_TCTI, else /dev/tpmrm0 or /dev/tpm0 when present.")
     String tcti;
 
+    /**
+     * The TPM named by {@code --tcti} or TPMSSH_TCTI, without looking for a device: for verbs to
+     * which a TPM is optional.
+     */
+    public Optional<Tcti> named() throws TpmException {
+        return tcti != null ? Optional.of(Tcti.parse(tcti)) : Tcti.fromEnvironment();
+    }
+
     /** The TPM this command is to use, or an actionable error when there is none. */
     public Tcti resolve() throws TpmException {
         if (tcti != null) {

@@ -14,6 +14,7 @@ import org.tpmssh.stack.p11kit.P11KitClientModule;
 import org.tpmssh.stack.p11kit.P11KitOptions;
 import org.tpmssh.stack.p11kit.P11KitServer;
 import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,8 +52,10 @@ public final class Pkcs11ServerCommand extends StoreVerb {
     @Override
     public Integer call() throws Exception {
         TokenStore s = store.open();
-        List<String> labels = TokenChoice.labels(s, tokenLabels);
-        ParentKind chosen = TokenChoice.oneParent(s, labels, "pkcs11-server");
+        List<String> skipped = new ArrayList<>();
+        List<TokenRecord> tokens = TokenChoice.tokens(s, tokenLabels, skipped);
+        List<String> labels = TokenChoice.labels(tokens);
+        ParentKind chosen = TokenChoice.oneParent(tokens, "pkcs11-server");
         // With no token yet, serve the kind `token init` makes by default; tokens made later appear.
         ParentKind parent = chosen == null ? ParentKind.ECC : chosen;
         PrintWriter err = err();
@@ -60,6 +63,7 @@ public final class Pkcs11ServerCommand extends StoreVerb {
         TokenSession session = null;
         P11KitServer server = null;
         try {
+            skipped.forEach(why -> java.util.logging.Logger.getLogger(LOGGER).warning("skipping " + why));
             session = TokenSession.forParent(tpm, s, parent);
             P11KitOptions options = P11KitOptions.defaults()
                     .withTokens(tokenLabels.isEmpty() ? Set.of() : Set.copyOf(labels))

@@ -1,11 +1,16 @@
 package org.tpmssh.cli.token;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.tpmssh.cli.options.StoreVerb;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.StoreCheck;
+import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import picocli.CommandLine.Command;
@@ -13,9 +18,9 @@ import picocli.CommandLine.Option;
 
 /** {@code tpmssh token}: tokens are PKCS#11-style key containers with a user PIN and an SO PIN, or none. */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Create, list and delete tokens, and change or reset their PINs.",
+        description = "Create, list, check and delete tokens, and change or reset their PINs.",
         subcommands = {TokenCommand.Init.class, TokenCommand.ListTokens.class, TokenCommand.Delete.class,
-                TokenCommand.ChangePin.class, TokenCommand.ResetPin.class})
+                TokenCommand.ChangePin.class, TokenCommand.ResetPin.class, TokenCommand.Check.class})
 public final class TokenCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -89,17 +94,90 @@ public final class TokenCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             TokenStore s = store.open();
-            List<TokenRecord> tokens = s.tokens();
-            if (tokens.isEmpty()) {
+            StoreListing<TokenRecord> tokens = s.listTokens();
+            tokens.damaged().forEach(this::warn);
+            if (tokens.records().isEmpty()) {
                 err().println("no tokens in " + s.root() + "; create one with `tpmssh token init`");
                 return 0;
             }
-            for (TokenRecord t : tokens) {
-                int keys = s.keys(t.label()).size();
-                out().printf("%-20s %-8s %-8s %d key%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
-                        t.parent().json(), keys, keys == 1 ? "" : "s");
+            for (TokenRecord t : tokens.records()) {
+                StoreListing<KeyRecord> keys = s.listKeys(t.label());
+                keys.damaged().forEach(this::warn);
+                int n = keys.records().size();
+                out().printf("%-20s %-8s %-8s %d key%s%s%n", t.label(), t.pinless() ? "pin-less" : "user-pin",
+                        t.parent().json(), n, n == 1 ? "" : "s",
+                        keys.damaged().isEmpty() ? "" : ", " + keys.damaged().size() + " damaged");
             }
             return 0;
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Check every file of the store: say what is damaged and what can still be recovered"
+                    + " from it. Reads only, changes nothing, and needs no TPM.",
+                    "With --tcti (or TPMSSH_TCTI) it also loads every key and seal blob into that TPM, and flushes"
+                            + " it again, to find blobs damaged inside well-formed files (no PIN needed).",
+                    "Exit status: 0 when nothing is damaged, 3 when something is damaged, 1 when the check could not"
+                            + " run."})
+    static final class Check extends StoreVerb {
+        /** The exit status when something is damaged. */
+        static final int DAMAGED = 3;
+
+        @Override
+        public Integer call() throws Exception {
+            TokenStore s = store.open();
+            StoreCheck.Report report = StoreCheck.files(s);
+            if (!java.nio.file.Files.isDirectory(s.root())) {
+                out().println("no token store in " + s.root() + "; nothing to check");
+                return 0;
+            }
+            List<StoreCheck.Finding> findings = new ArrayList<>(report.findings());
+            for (StoreCheck.TokenSummary t : report.tokens()) {
+                out().printf("%-9s token '%s' (%s, %s): %d key%s%s%n", "ok", t.token().label(),
+                        t.token().pinless() ? "pin-less" : "user-pin", t.token().parent().json(), t.keys(),
+                        t.keys() == 1 ? "" : "s", t.damagedKeys() == 0 ? "" : ", " + t.damagedKeys() + " damaged");
+            }
+            if (tpm.named().isPresent()) {
+                findings.addAll(loads(s, report));
+            }
+            for (StoreCheck.Finding f : findings) {
+                out().printf("%-9s %s%n", f.severity() == StoreCheck.Severity.DAMAGED ? "DAMAGED" : "note",
+                        f.message());
+                if (!f.recovery().isEmpty()) {
+                    out().printf("%-9s %s%n", "", f.recovery());
+                }
+            }
+            long damaged = findings.stream().filter(f -> f.severity() == StoreCheck.Severity.DAMAGED).count();
+            out().println(damaged == 0 ? "nothing is damaged. Nothing was changed."
+                    : damaged + " damaged file" + (damaged == 1 ? "" : "s") + "; every healthy token and key keeps"
+                            + " working. Nothing was changed.");
+            return damaged == 0 ? 0 : DAMAGED;
+        }
+
+        /** Loads each healthy token's blobs, with one key ring per storage-key kind. */
+        private List<StoreCheck.Finding> loads(TokenStore s, StoreCheck.Report report) throws Exception {
+            List<StoreCheck.Finding> findings = new ArrayList<>();
+            for (ParentKind kind : ParentKind.values()) {
+                List<TokenRecord> tokens = report.tokens().stream().map(StoreCheck.TokenSummary::token)
+                        .filter(t -> t.parent() == kind).toList();
+                if (tokens.isEmpty()) {
+                    continue;
+                }
+                try (TokenSession session = TokenSession.forParent(tpm, s, kind)) {
+                    findings.addAll(StoreCheck.loads(s, session.ring(), tokens, label -> out().printf(
+                            "%-9s token '%s': all %d blobs load in this TPM%n", "loads", label, blobs(s, label))));
+                }
+            }
+            return findings;
+        }
+
+        private static int blobs(TokenStore s, String label) {
+            try {
+                TokenRecord t = s.requireToken(label);
+                return s.keys(label).size() + (t.userSeal() == null ? 0 : 1) + (t.soSeal() == null ? 0 : 1);
+            } catch (StoreException e) {
+                return 0;
+            }
         }
     }
 
@@ -114,9 +192,13 @@ public final class TokenCommand implements Runnable {
         public Integer call() throws Exception {
             TokenStore s = store.open();
             s.requireToken(label);
-            int keys = s.keys(label).size();
+            StoreListing<KeyRecord> listing = s.listKeys(label);
+            int keys = listing.records().size();
+            int damaged = listing.damaged().size();
             s.deleteToken(label);
-            out().println("token '" + label + "' and its " + keys + " key" + (keys == 1 ? "" : "s") + " deleted");
+            out().println("token '" + label + "' and its " + keys + " key" + (keys == 1 ? "" : "s")
+                    + (damaged == 0 ? "" : " and " + damaged + " damaged key file" + (damaged == 1 ? "" : "s"))
+                    + " deleted");
             return 0;
         }
     }

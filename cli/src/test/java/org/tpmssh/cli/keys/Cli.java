@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,8 +110,13 @@ public final class Cli {
         return run("key", "pub", "--token", "ci", "--label", label).ok().out().strip();
     }
 
+    /** A one-line secret file of mode 0600, as tpmssh requires of PIN and passphrase files. */
     public static Path secretFile(Path dir, String name, String value) throws IOException {
         Path f = dir.resolve(name);
+        if (!Files.exists(f)) {
+            Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(f, value + "\n", StandardCharsets.UTF_8);
         return f;
     }

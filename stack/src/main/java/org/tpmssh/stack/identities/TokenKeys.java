@@ -1,8 +1,10 @@
 package org.tpmssh.stack.identities;
 
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.tpmssh.stack.keys.ImportedKey;
 import org.tpmssh.stack.keys.KeyImport;
 import org.tpmssh.stack.keys.TpmSshKeys;
@@ -13,6 +15,7 @@ import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.StoreListing;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
@@ -56,10 +59,11 @@ public final class TokenKeys {
      * Adds a TSS2 key file to {@code token}: an importable file (a remote wrap made for this token's
      * storage key) is imported, a loadable file is checked by loading it. Only files without a
      * password (emptyAuth) can join a token, and they join as PIN-less keys: their authValue was
-     * chosen where the file was made, not derived from this token's PIN.
+     * chosen where the file was made, not derived from this token's PIN. {@code source} names the
+     * file in messages.
      */
-    public static KeyRecord addFile(Tokens tokens, String token, String keyLabel, Tss2KeyFile file, String comment)
-            throws StoreException, TpmException, UnsupportedKeyTypeException {
+    public static KeyRecord addFile(Tokens tokens, String token, String keyLabel, Tss2KeyFile file, Path source,
+            String comment) throws StoreException, TpmException, UnsupportedKeyTypeException {
         TokenRecord t = tokens.store().requireToken(token);
         if (!file.emptyAuth()) {
             throw new StoreException("this key file has a password (emptyAuth is false); only password-less TSS2"
@@ -85,8 +89,10 @@ public final class TokenKeys {
             try {
                 tokens.ring().cache().use(probe, h -> h);
             } catch (TpmException e) {
-                throw new StoreException("this key file does not load under token '" + token + "''s storage key ("
-                        + e.getMessage() + "); it was made under another parent or on another TPM", e);
+                // A TSS2 file records no TPM, so a refusal cannot tell a damaged blob from another TPM's.
+                throw new StoreException(source + " does not load under token '" + token + "''s storage key ("
+                        + e.getMessage() + "): its blob is damaged, or it was made under another parent or on another"
+                        + " TPM", e);
             } finally {
                 tokens.ring().cache().release(probe);
             }
@@ -109,10 +115,23 @@ public final class TokenKeys {
     /**
      * The identities {@code token} offers to the ssh-agent, loaded lazily into the ring. PIN keys
      * implement {@link org.tpmssh.stack.ssh.PinProtectedKey} with the token label as PIN scope.
+     * A key that cannot be offered (a damaged key file, a key type SSH lacks) is logged and skipped.
      */
     public static List<AgentKey> agentKeys(Tokens tokens, String token) throws StoreException {
+        return agentKeys(tokens, token, why -> System.getLogger(TokenKeys.class.getName())
+                .log(System.Logger.Level.WARNING, "skipping {0}", why));
+    }
+
+    /**
+     * As {@link #agentKeys(Tokens, String)}, telling {@code skipped} in one sentence about each key
+     * that is not offered, so that the rest of the token is served.
+     */
+    public static List<AgentKey> agentKeys(Tokens tokens, String token, Consumer<String> skipped)
+            throws StoreException {
+        StoreListing<KeyRecord> listing = tokens.store().listKeys(token);
+        listing.damaged().forEach(d -> skipped.accept(d.message() + "; it was left as it is"));
         List<AgentKey> keys = new ArrayList<>();
-        for (KeyRecord record : tokens.store().keys(token)) {
+        for (KeyRecord record : listing.records()) {
             TpmObject object = tokens.load(token, record);
             String comment = record.comment() == null || record.comment().isEmpty() ? record.label() : record.comment();
             try {
@@ -122,8 +141,8 @@ public final class TokenKeys {
                     keys.add(new StoredPinKey(tokens, token, record, object, comment));
                 }
             } catch (UnsupportedKeyTypeException e) {
-                throw new StoreException("key '" + record.label() + "' of token '" + token + "' cannot be used for"
-                        + " SSH: " + e.getMessage(), e);
+                skipped.accept("key '" + record.label() + "' of token '" + token + "' (" + tokens.store()
+                        .keyFile(token, record.id()) + "), because it cannot be used for SSH: " + e.getMessage());
             }
         }
         return keys;

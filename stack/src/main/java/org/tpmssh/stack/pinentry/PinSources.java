@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import org.tpmssh.stack.pin.SecretFileMode;
 import org.tpmssh.stack.pin.Secrets;
 
 /** The non-interactive PIN sources: a PIN file ({@code --pin-file}) and the TPMSSH_PIN variable. */
@@ -23,6 +24,7 @@ public final class PinSources {
         return new PinSource() {
             @Override
             public char[] pin(String scope, String prompt) throws IOException {
+                SecretFileMode.requirePrivate(file, "PIN"); // before the try, so its sentence is kept
                 try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     return firstLine(reader);
                 } catch (IOException e) {

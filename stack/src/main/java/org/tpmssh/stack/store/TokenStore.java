@@ -1,20 +1,20 @@
 package org.tpmssh.stack.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -46,29 +46,22 @@ public final class TokenStore {
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final RecordFiles files = new RecordFiles();
+    private final ObjectMapper json = files.mapper();
+    private DamagedFile storeFileDamage;
 
     private TokenStore(Path root) {
         this.root = root;
     }
 
-    /** Opens the store in {@code dir}, creating it (mode 0700) and its store.json if absent. */
+    /**
+     * Opens the store in {@code dir} without writing anything: the directory and its store.json are
+     * made by the first token added, so a verb that only reads, or fails, leaves no directory behind.
+     * Refuses a store.json of another format or a newer version; a damaged one is reported by
+     * {@link #listTokens} and left as it is.
+     */
     public static TokenStore open(Path dir) throws StoreException {
         TokenStore s = new TokenStore(dir.toAbsolutePath().normalize());
-        s.withLock(() -> {
-            mkdirs(s.root);
-            mkdirs(s.root.resolve("tokens"));
-            Path meta = s.root.resolve("store.json");
-            if (!Files.exists(meta)) {
-                ObjectNode n = s.json.createObjectNode();
-                n.put("format", FORMAT);
-                n.put("version", FIRST_VERSION);
-                s.writeAtomic(meta, s.json.writeValueAsBytes(n));
-            }
-            return null;
-        });
         s.checkFormat();
         return s;
     }
@@ -77,10 +70,22 @@ public final class TokenStore {
         return root;
     }
 
-    /** The store's format version, checked: one this tpmssh reads. */
+    /**
+     * The store's format version, checked: one this tpmssh reads; {@link #FIRST_VERSION} before store.json
+     * exists, and -1 when it is damaged (reported by {@link #listTokens}, never rewritten).
+     */
     private int checkFormat() throws StoreException {
         Path meta = root.resolve("store.json");
-        JsonNode n = read(meta, JsonNode.class);
+        if (!Files.exists(meta, LinkOption.NOFOLLOW_LINKS)) {
+            return FIRST_VERSION;
+        }
+        JsonNode n;
+        try {
+            n = files.tree(meta);
+        } catch (DamagedFileException e) {
+            storeFileDamage = e.damage();
+            return -1;
+        }
         if (!FORMAT.equals(n.path("format").asText()) || !n.path("version").canConvertToInt()) {
             throw new StoreException(meta + " is not a tpmssh store (expected \"format\": \"" + FORMAT
                     + "\"); point --store at a tpmssh store directory");
@@ -96,9 +101,11 @@ public final class TokenStore {
     /**
      * Raises store.json to {@code needed} when it is older, so that a tpmssh which does not know a
      * token's parent kind refuses the whole store by its version rather than calling the token damaged.
+     * A damaged store.json is left as it is.
      */
     private void requireVersion(int needed) throws IOException, StoreException {
-        if (checkFormat() >= needed) {
+        int v = checkFormat();
+        if (v < 0 || v >= needed) {
             return;
         }
         ObjectNode n = json.createObjectNode();
@@ -107,24 +114,70 @@ public final class TokenStore {
         writeAtomic(root.resolve("store.json"), json.writeValueAsBytes(n));
     }
 
+    /** Makes the store's directories and store.json if they are not there yet; the caller holds the lock. */
+    private void create() throws IOException {
+        mkdirs(root.resolve("tokens"));
+        Path meta = root.resolve("store.json");
+        if (!Files.exists(meta, LinkOption.NOFOLLOW_LINKS)) {
+            ObjectNode n = json.createObjectNode();
+            n.put("format", FORMAT);
+            n.put("version", FIRST_VERSION);
+            writeAtomic(meta, json.writeValueAsBytes(n));
+        }
+    }
+
     // ---- tokens ----
 
+    /** The tokens whose token.json reads well, by label; damaged ones are skipped (see {@link #listTokens}). */
     public List<TokenRecord> tokens() throws StoreException {
+        return listTokens().records();
+    }
+
+    /**
+     * Every token whose token.json reads well, by label, and every token.json (and store.json) that
+     * does not. A directory without token.json and names that are not token labels hold no token and
+     * are left to {@link StoreCheck}.
+     */
+    public StoreListing<TokenRecord> listTokens() throws StoreException {
         List<TokenRecord> out = new ArrayList<>();
-        for (Path d : list(root.resolve("tokens"))) {
+        List<DamagedFile> damaged = new ArrayList<>();
+        if (storeFileDamage != null) {
+            damaged.add(storeFileDamage);
+        }
+        Listed dirs = list(root.resolve("tokens"));
+        dirs.damage().ifPresent(damaged::add);
+        for (Path d : dirs.entries()) {
+            String label = d.getFileName().toString();
             Path f = d.resolve("token.json");
-            if (Files.isRegularFile(f)) {
-                out.add(read(f, TokenRecord.class));
+            if (!Names.isLabel(label) || !Files.isDirectory(d) || !Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                out.add(files.token(f, label));
+            } catch (DamagedFileException e) {
+                damaged.add(e.damage());
             }
         }
         out.sort(Comparator.comparing(TokenRecord::label));
-        return out;
+        damaged.sort(Comparator.comparing(DamagedFile::file));
+        return new StoreListing<>(out, damaged);
     }
 
+    /** The token labelled {@code label}, empty if there is none; a damaged token.json is a {@link DamagedFileException}. */
     public Optional<TokenRecord> token(String label) throws StoreException {
         Names.checkLabel(label, "token label");
-        Path f = tokenDir(label).resolve("token.json");
-        return Files.isRegularFile(f) ? Optional.of(read(f, TokenRecord.class)) : Optional.empty();
+        Path f = tokenFile(label);
+        return Files.exists(f, LinkOption.NOFOLLOW_LINKS) ? Optional.of(files.token(f, label)) : Optional.empty();
+    }
+
+    /** Where the token labelled {@code label} is kept. */
+    public Path tokenFile(String label) {
+        return tokenDir(label).resolve("token.json");
+    }
+
+    /** Where the key {@code keyId} of token {@code label} is kept. */
+    public Path keyFile(String label, String keyId) {
+        return keysDir(label).resolve(keyId + ".json");
     }
 
     public TokenRecord requireToken(String label) throws StoreException {
@@ -134,16 +187,22 @@ public final class TokenStore {
 
     /** Adds a new token; refuses a label already in use. */
     public void addToken(TokenRecord t) throws StoreException {
-        withLock(() -> {
+        withLock(true, () -> {
+            create();
             Path dir = tokenDir(t.label());
-            if (Files.exists(dir.resolve("token.json"))) {
+            if (Files.exists(dir.resolve("token.json"), LinkOption.NOFOLLOW_LINKS)) {
                 throw new StoreException("a token labelled '" + t.label() + "' already exists in " + root
-                        + "; choose another label or delete it first");
+                        + "; choose another label");
+            }
+            if (!list(dir.resolve("keys")).entries().isEmpty()) {
+                // Key files without token.json: adopting them would mix an earlier token's keys into this one.
+                throw new StoreException(dir + " holds key files but no token.json; choose another label (`tpmssh"
+                        + " token check` says what those files hold)");
             }
             requireVersion(t.parent().storeVersion());
             mkdirs(dir);
             mkdirs(dir.resolve("keys"));
-            writeAtomic(dir.resolve("token.json"), json.writeValueAsBytes(t));
+            writeAtomic(dir.resolve("token.json"), files.bytes(t));
             return null;
         });
     }
@@ -155,7 +214,7 @@ public final class TokenStore {
             if (!Files.exists(f)) {
                 throw new StoreException("no token labelled '" + t.label() + "' in " + root);
             }
-            writeAtomic(f, json.writeValueAsBytes(t));
+            writeAtomic(f, files.bytes(t));
             return null;
         });
     }
@@ -186,33 +245,51 @@ public final class TokenStore {
     public void addKey(String tokenLabel, KeyRecord key) throws StoreException {
         withLock(() -> {
             requireToken(tokenLabel);
-            Path f = keysDir(tokenLabel).resolve(key.id() + ".json");
-            if (Files.exists(f)) {
+            Path f = keyFile(tokenLabel, key.id());
+            if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
                 throw new StoreException("key id " + key.id() + " already exists in token '" + tokenLabel + "'");
             }
             for (KeyRecord k : keys(tokenLabel)) {
                 if (k.label().equals(key.label())) {
                     throw new StoreException("token '" + tokenLabel + "' already has a key labelled '" + key.label()
-                            + "'; choose another label or delete that key first");
+                            + "'; choose another label");
                 }
             }
             mkdirs(keysDir(tokenLabel));
-            writeAtomic(f, json.writeValueAsBytes(key));
+            writeAtomic(f, files.bytes(key));
             return null;
         });
     }
 
+    /** The token's keys whose files read well, oldest first; damaged ones are skipped (see {@link #listKeys}). */
     public List<KeyRecord> keys(String tokenLabel) throws StoreException {
+        return listKeys(tokenLabel).records();
+    }
+
+    /**
+     * The token's keys whose files read well, oldest first, and the key files that do not. Temporary
+     * files of an interrupted write (".….tmp") are not key files and are left to {@link StoreCheck}.
+     */
+    public StoreListing<KeyRecord> listKeys(String tokenLabel) throws StoreException {
         Names.checkLabel(tokenLabel, "token label");
         List<KeyRecord> out = new ArrayList<>();
-        for (Path f : list(keysDir(tokenLabel))) {
+        List<DamagedFile> damaged = new ArrayList<>();
+        Listed listed = list(keysDir(tokenLabel));
+        listed.damage().ifPresent(damaged::add);
+        for (Path f : listed.entries()) {
             String n = f.getFileName().toString();
             if (n.endsWith(".json") && !n.startsWith(".")) {
-                out.add(read(f, KeyRecord.class));
+                try {
+                    out.add(files.key(f, n.substring(0, n.length() - ".json".length())));
+                } catch (DamagedFileException e) {
+                    damaged.add(e.damage());
+                }
             }
         }
-        out.sort(Comparator.comparing(KeyRecord::created).thenComparing(KeyRecord::label));
-        return out;
+        out.sort(Comparator.comparing(KeyRecord::created, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparing(KeyRecord::label));
+        damaged.sort(Comparator.comparing(DamagedFile::file));
+        return new StoreListing<>(out, damaged);
     }
 
     public Optional<KeyRecord> keyByLabel(String tokenLabel, String keyLabel) throws StoreException {
@@ -241,35 +318,25 @@ public final class TokenStore {
         return tokenDir(label).resolve("keys");
     }
 
-    private static List<Path> list(Path dir) throws StoreException {
+    /** A directory's entries, or why it could not be listed (a missing directory has no entries). */
+    private record Listed(List<Path> entries, Optional<DamagedFile> damage) {
+    }
+
+    private static Listed list(Path dir) {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             ds.forEach(out::add);
         } catch (NoSuchFileException e) {
-            return out;
+            return new Listed(out, Optional.empty());
+        } catch (NotDirectoryException e) {
+            return new Listed(List.of(), Optional.of(new DamagedFile(dir, "is a file where a directory should be")));
+        } catch (AccessDeniedException e) {
+            return new Listed(List.of(), Optional.of(new DamagedFile(dir, "cannot be listed: permission denied")));
         } catch (IOException e) {
-            throw new StoreException("cannot list " + dir + ": " + e.getMessage(), e);
+            return new Listed(List.of(), Optional.of(new DamagedFile(dir, "cannot be listed: " + e.getMessage())));
         }
-        return out;
-    }
-
-    private <T> T read(Path f, Class<T> type) throws StoreException {
-        try {
-            return json.readValue(Files.readAllBytes(f), type);
-        } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage();
-            Throwable c = e.getCause();
-            if (c instanceof IllegalArgumentException) {
-                why = c.getMessage();
-            }
-            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            throw new StoreException(f + " is malformed" + (line > 0 ? " at line " + line : "") + ": " + why
-                    + ". Restore it from a backup or delete that token", null);
-        } catch (NoSuchFileException e) {
-            throw new StoreException(f + " is missing", null);
-        } catch (IOException e) {
-            throw new StoreException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        out.sort(Comparator.naturalOrder());
+        return new Listed(out, Optional.empty());
     }
 
     /** Temp file in the same directory, fsync, atomic rename, fsync the directory. */
@@ -327,13 +394,24 @@ public final class TokenStore {
     }
 
     private <T> T withLock(Locked<T> work) throws StoreException {
+        return withLock(false, work);
+    }
+
+    /** Runs {@code work} under the store lock; only {@code create} makes the store directory when it is missing. */
+    private <T> T withLock(boolean create, Locked<T> work) throws StoreException {
         ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(root, p -> new ReentrantLock());
         jvm.lock();
         try {
             if (jvm.getHoldCount() > 1) {
                 return work.run(); // re-entered from inside a locked operation
             }
-            mkdirs(root);
+            if (!Files.isDirectory(root)) {
+                if (!create) {
+                    throw new StoreException("there is no token store in " + root + "; create a token with `tpmssh"
+                            + " token init`");
+                }
+                mkdirs(root);
+            }
             Path lockFile = root.resolve("store.lock");
             try (FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(FILE_MODE)); FileLock lock = ch.lock()) {

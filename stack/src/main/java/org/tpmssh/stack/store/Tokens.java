@@ -1,6 +1,7 @@
 package org.tpmssh.stack.store;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -21,7 +22,6 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
-import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.Signature;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
@@ -300,7 +300,7 @@ public final class Tokens {
         try {
             return signer.sign(digest, scheme, hash);
         } catch (TpmResponseException e) {
-            throw loadFailure(e, tokenLabel, "key '" + signer.label() + "'");
+            throw loadFailure(e, tokenLabel, "key '" + signer.label() + "'", keyFileOf(tokenLabel, signer.label()));
         }
     }
 
@@ -323,6 +323,24 @@ public final class Tokens {
         if (t.parentName() != null && !java.util.Arrays.equals(t.parentName(), ring.srk().name())) {
             throw new StoreException("token '" + t.label() + "' belongs to another TPM (or this TPM was cleared):"
                     + " its storage key differs here. Use the TPM that created it, or make a new token");
+        }
+    }
+
+    private TokenRecord recordOrNull(String token) {
+        try {
+            return store.token(token).orElse(null);
+        } catch (StoreException e) {
+            return null;
+        }
+    }
+
+    /** The file of the key labelled {@code keyLabel}, for an error message; the keys directory if it is gone. */
+    private Path keyFileOf(String token, String keyLabel) {
+        try {
+            return store.keyByLabel(token, keyLabel).map(k -> store.keyFile(token, k.id()))
+                    .orElse(store.tokenFile(token).resolveSibling("keys"));
+        } catch (StoreException e) {
+            return store.tokenFile(token).resolveSibling("keys");
         }
     }
 
@@ -354,7 +372,7 @@ public final class Tokens {
         try {
             return PinAttempts.attempt("the " + which + " for token '" + t.label() + "'", () -> ring.unseal(obj, auth));
         } catch (TpmResponseException e) {
-            throw loadFailure(e, t.label(), "the " + which + " seal");
+            throw loadFailure(e, t.label(), "the " + which + " seal", store.tokenFile(t.label()));
         } finally {
             Secrets.wipe(auth);
             try {
@@ -367,15 +385,14 @@ public final class Tokens {
     }
 
     /**
-     * A StoreException when the TPM could not load the token's object, else {@code e} itself; PIN
-     * refusals are {@link PinAttempts}' to map, before this.
+     * A StoreException when the TPM could not load the token's object from {@code file} (damaged here, or
+     * another TPM's), else {@code e} itself; PIN refusals are {@link PinAttempts}' to map, before this.
      */
-    private static TpmResponseException loadFailure(TpmResponseException e, String token, String what)
+    private TpmResponseException loadFailure(TpmResponseException e, String token, String what, Path file)
             throws StoreException {
-        if (e.commandCode() == CommandCode.LOAD || e.commandCode() == CommandCode.CONTEXT_LOAD) {
-            throw new StoreException(what + " of token '" + token + "' cannot be loaded into this TPM ("
-                    + e.rcName() + "): it was made by another TPM, or this TPM was cleared or uses another storage"
-                    + " key. A token works only on the TPM that created it", e);
+        if (LoadRefusal.isLoadFailure(e)) {
+            throw LoadRefusal.explain(e, recordOrNull(token), ring.srk().name(), what + " of token '" + token + "'",
+                    file);
         }
         return e;
     }

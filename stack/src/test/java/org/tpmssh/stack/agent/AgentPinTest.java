@@ -121,6 +121,7 @@ class AgentPinTest {
         PinKey key = key();
         Path file = dir.resolve("pin");
         Files.writeString(file, PIN + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         start(key, AgentOptions.builder().environment(Map.of()).pinFile(file).build());
         assertThat(sign(key)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
     }
