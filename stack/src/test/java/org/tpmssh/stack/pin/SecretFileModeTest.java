@@ -14,11 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A secret file other users may read or change is refused, as OpenSSH refuses such a private key file. */
 class SecretFileModeTest {
+    /** Not all digits, so a random temp directory name such as junit-1771234… can never contain it. */
+    private static final String PIN = "pin-Qx7";
+
     @TempDir
     Path dir;
 
     private Path file(String mode) throws Exception {
-        Path f = Files.writeString(dir.resolve("pin-" + mode.replace('-', '_')), "1234\n");
+        Path f = Files.writeString(dir.resolve("pin-" + mode.replace('-', '_')), PIN + "\n");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
         return f;
     }
@@ -38,7 +41,7 @@ class SecretFileModeTest {
                 .isInstanceOf(ExposedSecretFileException.class)
                 .hasMessageStartingWith("the PIN file " + f + " can be ")
                 .hasMessageContaining("other users").hasMessageContaining("chmod 600 " + f)
-                .hasMessageNotContaining("1234");
+                .hasMessageNotContaining(PIN);
     }
 
     @Test
