@@ -54,6 +54,13 @@ public final class AgentCommand extends StoreVerb {
             description = "How long a PIN the TPM accepted is reused, e.g. 300s, 5m, 1h (default: 0, no caching).")
     Duration pinCacheLifetime;
 
+    @Option(names = "--idle-timeout", paramLabel = "<duration>", defaultValue = "5m",
+            converter = DurationConverter.class,
+            description = "Disconnect a client that stays silent this long between requests, e.g. 90s, 10m"
+                    + " (default: 5m; 0: never). When all 64 connections are taken, the one waiting longest is let"
+                    + " go for a new client.")
+    Duration idleTimeout;
+
     @Option(names = "-A", paramLabel = "<upstream-socket>",
             description = "Also offer, and sign with, the keys of this other agent (proxy).")
     Path upstream;
@@ -93,7 +100,7 @@ public final class AgentCommand extends StoreVerb {
                 }
             }
             AgentOptions.Builder options = AgentOptions.builder().pinCacheLifetime(pinCacheLifetime)
-                    .allowSha1Rsa(allowSshRsa).upstream(upstream);
+                    .allowSha1Rsa(allowSshRsa).upstream(upstream).idleTimeout(idleTimeout);
             if (pinFile != null) {
                 options.pinFile(pinFile);
             }
