@@ -5,6 +5,7 @@ import static org.tpmssh.stack.agent.SshAgentServer.LOG;
 
 import java.lang.System.Logger.Level;
 import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.PinProtectedKey;
@@ -72,6 +73,8 @@ final class SignHandler {
             LOG.log(Level.DEBUG, "agent: signed {0} bytes with \"{1}\" (flags {2})", data.length, key.comment(),
                     Integer.toUnsignedString(flags));
             return new SshWireWriter().writeByte(SSH_AGENT_SIGN_RESPONSE).writeString(signature).toByteArray();
+        } catch (PinIncorrectException e) {
+            return AgentMessages.failure(); // the PIN resolver said why, once per wrong PIN
         } catch (AgentSignException | PinException e) {
             LOG.log(Level.WARNING, "agent: key \"{0}\" could not sign: {1}", key.comment(), e.getMessage());
             return AgentMessages.failure();
