@@ -46,7 +46,8 @@ public final class AgentCommand extends StoreVerb {
     List<String> tokenLabels = new ArrayList<>();
 
     @Option(names = "--pin-file", paramLabel = "<file>",
-            description = "The user PIN (first line), read again for each signature that needs it.")
+            description = "The user PIN (first line), read again for each signature that needs it. A PIN the TPM"
+                    + " refused is not tried again: fix the file and the next signature uses the new PIN.")
     Path pinFile;
 
     @Option(names = "--pin-cache-lifetime", paramLabel = "<duration>", defaultValue = "0",

@@ -104,9 +104,12 @@ class AgentTpmOutageTest {
     void swtpmKilledDuringAStreamOfSignsFailsFastAndTheSameAgentSignsAfterItsRestart() throws Exception {
         List<Long> failures = new ArrayList<>();
         List<Long> recoveries = new ArrayList<>();
+        List<Long> baseline = new ArrayList<>();
         for (int cycle = 0; cycle < CYCLES; cycle++) {
             for (AgentKey key : keys) {
-                assertThat(sign(key, "before kill " + cycle).signed()).isTrue();
+                Result r = sign(key, "before kill " + cycle);
+                assertThat(r.signed()).isTrue();
+                baseline.add(r.millis());
             }
             swtpm.kill();
             for (int i = 0; i < 10; i++) {
@@ -125,7 +128,8 @@ class AgentTpmOutageTest {
             }
         }
         System.out.printf("swtpm SIGKILL under the agent, %d outages: time to FAILURE %s; first good signature"
-                + " after startAgain() %s%n", CYCLES, figures(failures), figures(recoveries));
+                + " after startAgain() %s %s; a signature with swtpm up (baseline) %s%n", CYCLES, figures(failures),
+                figures(recoveries), recoveries, figures(baseline));
         assertThat(warnings("cannot reach")).as("warnings about the unreachable TPM: one per outage, not per request")
                 .isEqualTo(CYCLES);
         assertThat(log.messages()).filteredOn(m -> m.contains("answers again")).hasSize(CYCLES);
