@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Origin;
@@ -24,6 +25,8 @@ import org.tpmssh.tpm.sessions.Session;
  */
 @DisplayName("A wrong PIN")
 class WrongPinTest {
+    /** tpmssh puts a wrong PIN to the TPM once per process (docs/SECURITY.md): each invocation brings its own. */
+    private static final AtomicInteger WRONG_PINS = new AtomicInteger();
 
     @TpmMatrix(clients = Client.SSH_AGENT, origins = {Origin.CREATED, Origin.IMPORTED})
     @DisplayName("a wrong PIN is refused and counted")
@@ -37,7 +40,8 @@ class WrongPinTest {
         // The run relaxes its own TPM to forget a failure after 1 s, which a slow login outlasts on a busy machine;
         // hold the count for the length of the check.
         DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1000, 1000, 1);
-        try (StackAdapter.Agent agent = run.agent(List.of(key), "000000".toCharArray())) {
+        try (StackAdapter.Agent agent = run.agent(List.of(key),
+                ("000000-" + WRONG_PINS.incrementAndGet()).toCharArray())) {
             int before = GetCapability.property(tpm, GetCapability.PT_LOCKOUT_COUNTER);
             CommandResult r = run.login(server, agent);
             int after = GetCapability.property(tpm, GetCapability.PT_LOCKOUT_COUNTER);

@@ -46,13 +46,21 @@ public final class AgentCommand extends StoreVerb {
     List<String> tokenLabels = new ArrayList<>();
 
     @Option(names = "--pin-file", paramLabel = "<file>",
-            description = "The user PIN (first line), read again for each signature that needs it.")
+            description = "The user PIN (first line), read again for each signature that needs it. A PIN the TPM"
+                    + " refused is not tried again: fix the file and the next signature uses the new PIN.")
     Path pinFile;
 
     @Option(names = "--pin-cache-lifetime", paramLabel = "<duration>", defaultValue = "0",
             converter = DurationConverter.class,
             description = "How long a PIN the TPM accepted is reused, e.g. 300s, 5m, 1h (default: 0, no caching).")
     Duration pinCacheLifetime;
+
+    @Option(names = "--idle-timeout", paramLabel = "<duration>", defaultValue = "5m",
+            converter = DurationConverter.class,
+            description = "Disconnect a client that stays silent this long between requests, e.g. 90s, 10m"
+                    + " (default: 5m; 0: never). When all 64 connections are taken, the one waiting longest is let"
+                    + " go for a new client.")
+    Duration idleTimeout;
 
     @Option(names = "-A", paramLabel = "<upstream-socket>",
             description = "Also offer, and sign with, the keys of this other agent (proxy).")
@@ -93,7 +101,7 @@ public final class AgentCommand extends StoreVerb {
                 }
             }
             AgentOptions.Builder options = AgentOptions.builder().pinCacheLifetime(pinCacheLifetime)
-                    .allowSha1Rsa(allowSshRsa).upstream(upstream);
+                    .allowSha1Rsa(allowSshRsa).upstream(upstream).idleTimeout(idleTimeout);
             if (pinFile != null) {
                 options.pinFile(pinFile);
             }

@@ -118,11 +118,14 @@ public final class TokenSession implements AutoCloseable {
      * lockout is. The count is a property anyone may read; no PIN is involved.
      */
     public PinIncorrectException counted(PinIncorrectException e) {
+        if (!e.countedByTpm()) {
+            return e; // the TPM was not asked (an empty PIN, or one it refused before): nothing new to count
+        }
         try {
             int failures = GetCapability.property(ring.tpm(), GetCapability.PT_LOCKOUT_COUNTER);
             int max = GetCapability.property(ring.tpm(), GetCapability.PT_MAX_AUTH_FAIL);
             return new PinIncorrectException(e.getMessage() + " (the TPM now counts " + failures + " of " + max
-                    + " failures allowed before lockout)", e);
+                    + " failures allowed before lockout)", e, true);
         } catch (TpmException notReadable) {
             return e;
         }

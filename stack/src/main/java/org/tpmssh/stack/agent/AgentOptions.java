@@ -17,13 +17,14 @@ import org.tpmssh.stack.pinentry.PinSources;
  * say what each setting does.
  */
 public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpass, AddedKeyPolicy addedKeys,
-        Path upstream, Duration frameTimeout, Clock clock) {
+        Path upstream, Duration frameTimeout, Duration idleTimeout, Clock clock) {
 
     public AgentOptions {
         Objects.requireNonNull(pins, "pins");
         Objects.requireNonNull(askpass, "askpass");
         Objects.requireNonNull(addedKeys, "addedKeys");
         Objects.requireNonNull(frameTimeout, "frameTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(clock, "clock");
     }
 
@@ -47,6 +48,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
         private AddedKeyPolicy addedKeys = AddedKeyPolicy.inMemory();
         private Path upstream;
         private Duration frameTimeout = SshAgentServer.DEFAULT_FRAME_TIMEOUT;
+        private Duration idleTimeout = SshAgentServer.DEFAULT_IDLE_TIMEOUT;
         private Clock clock = Clock.systemUTC();
 
         /** {@code --allow-ssh-rsa}: sign SHA-1 {@code ssh-rsa} when a client asks for it; off by default. */
@@ -103,6 +105,15 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
             return this;
         }
 
+        /**
+         * {@code --idle-timeout}: a client silent this long between requests is disconnected; default 5 min,
+         * longer than sshd's LoginGraceTime; zero never disconnects an idle client.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
         /** For key lifetimes and the PIN cache. */
         public Builder clock(Clock clock) {
             this.clock = clock;
@@ -124,7 +135,7 @@ public record AgentOptions(boolean allowSha1Rsa, PinResolver pins, Askpass askpa
             }
             PinResolver pins = new PinResolver(sources, pinCacheLifetime, clock, advice, SshAgentServer.LOG);
             return new AgentOptions(allowSha1Rsa, pins, askpass,
-                    addedKeys, upstream, frameTimeout, clock);
+                    addedKeys, upstream, frameTimeout, idleTimeout, clock);
         }
     }
 }

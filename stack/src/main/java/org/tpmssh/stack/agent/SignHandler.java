@@ -5,6 +5,7 @@ import static org.tpmssh.stack.agent.SshAgentServer.LOG;
 
 import java.lang.System.Logger.Level;
 import org.tpmssh.stack.pin.PinException;
+import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.PinProtectedKey;
@@ -22,6 +23,7 @@ final class SignHandler {
     private final KeyTable keys;
     private final AgentOptions options;
     private final Confirmation confirmation;
+    private final TpmOutage outage = new TpmOutage();
 
     SignHandler(KeyTable keys, AgentOptions options) {
         this.keys = keys;
@@ -65,20 +67,44 @@ final class SignHandler {
         if (entry.confirm() && !confirmation.allowed(key)) {
             return AgentMessages.failure();
         }
+        // Keys added with ssh-add live in memory; the outage is the supplied keys' device's.
+        TpmOutage.Turn turn = entry.added() ? TpmOutage.Turn.ASK : outage.begin();
+        if (turn == TpmOutage.Turn.SKIP) {
+            LOG.log(Level.DEBUG, "agent: key \"{0}\" not tried: its TPM is out of reach and another request is"
+                    + " trying it", key.comment());
+            return AgentMessages.failure();
+        }
+        TpmOutage.Outcome outcome = TpmOutage.Outcome.OTHER;
+        String why = null;
         try {
             byte[] signature = key instanceof PinProtectedKey pk
                     ? options.pins().withPin(pk.pinScope(), pk.comment(), pin -> pk.sign(data, flags, pin))
                     : key.sign(data, flags);
+            outcome = TpmOutage.Outcome.SIGNED;
             LOG.log(Level.DEBUG, "agent: signed {0} bytes with \"{1}\" (flags {2})", data.length, key.comment(),
                     Integer.toUnsignedString(flags));
             return new SshWireWriter().writeByte(SSH_AGENT_SIGN_RESPONSE).writeString(signature).toByteArray();
-        } catch (AgentSignException | PinException e) {
+        } catch (PinIncorrectException e) {
+            return AgentMessages.failure(); // the PIN resolver said why, once per wrong PIN
+        } catch (AgentSignException e) {
+            if (e.deviceUnreachable() && !entry.added()) {
+                outcome = TpmOutage.Outcome.UNREACHABLE;
+                why = e.getMessage();
+            } else {
+                LOG.log(Level.WARNING, "agent: key \"{0}\" could not sign: {1}", key.comment(), e.getMessage());
+            }
+            return AgentMessages.failure();
+        } catch (PinException e) {
             LOG.log(Level.WARNING, "agent: key \"{0}\" could not sign: {1}", key.comment(), e.getMessage());
             return AgentMessages.failure();
         } catch (RuntimeException e) {
             // A bug in a key must cost one failed signature, not the connection or the server.
             LOG.log(Level.ERROR, "agent: key \"{0}\" failed unexpectedly: {1}", key.comment(), e.toString());
             return AgentMessages.failure();
+        } finally {
+            if (!entry.added()) {
+                outage.end(turn, outcome, why);
+            }
         }
     }
 

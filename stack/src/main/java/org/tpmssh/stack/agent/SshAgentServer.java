@@ -13,20 +13,16 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.tpmssh.stack.socket.ClientConnections;
 import org.tpmssh.stack.socket.OwnerOnlySocket;
 import org.tpmssh.stack.socket.PrivateSocketException;
 import org.tpmssh.stack.ssh.AgentKey;
@@ -40,28 +36,29 @@ public final class SshAgentServer implements AutoCloseable {
     /** The agent's one log: every class of the agent and the PIN sources and upstream link it creates write here. */
     static final Logger LOG = System.getLogger(SshAgentServer.class.getName());
 
+    /** Clients open at once; when all are taken, a new one takes the slot of the longest waiting (docs/agent.md). */
     static final int MAX_CONNECTIONS = 64;
     /** A client that starts a frame must finish it this fast, or it loses the connection. */
     static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(10);
+    /** Longer than sshd's LoginGraceTime (120 s), the longest a login normally holds its agent connection. */
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     private final OwnerOnlySocket socket;
     private final AgentRequestHandler handler;
     private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private final ExecutorService connections;
-    private final ScheduledExecutorService deadlines;
-    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final ClientConnections clients;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
-    private final Duration frameTimeout;
 
     private SshAgentServer(OwnerOnlySocket socket, Supplier<? extends Collection<? extends AgentKey>> keys,
             AgentOptions options) {
         this.socket = socket;
-        this.frameTimeout = options.frameTimeout();
         this.connections = Executors.newCachedThreadPool(daemonThreads("tpmssh-agent-conn"));
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(daemonThreads("tpmssh-agent-deadline"));
-        this.handler = new AgentRequestHandler(keys, options, deadlines);
+        this.clients = new ClientConnections(new ClientConnections.Limits(MAX_CONNECTIONS, options.idleTimeout(),
+                options.frameTimeout(), ClientConnections.WhenFull.LET_GO_LONGEST_WAITING), LOG, "agent",
+                daemonThreads("tpmssh-agent-deadline"));
+        this.handler = new AgentRequestHandler(keys, options, clients.timers());
         this.acceptor = daemonThreads("tpmssh-agent-accept").newThread(this::acceptLoop);
     }
 
@@ -107,6 +104,16 @@ public final class SshAgentServer implements AutoCloseable {
         return socket.path();
     }
 
+    /** Clients connected now. */
+    int openConnections() {
+        return clients.openCount();
+    }
+
+    /** Timer tasks queued now: client deadlines, key lifetimes, upstream deadlines. */
+    int queuedDeadlines() {
+        return clients.queuedTimers();
+    }
+
     /** Stops accepting, drops every connection, waits for the threads and deletes the socket. */
     @Override
     public void close() {
@@ -114,15 +121,14 @@ public final class SshAgentServer implements AutoCloseable {
             return;
         }
         socket.close(); // stops accepting; the socket file goes too
-        open.forEach(SshAgentServer::closeQuietly);
+        clients.close();
         connections.shutdownNow();
-        deadlines.shutdownNow();
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(5));
             if (!connections.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.log(Level.WARNING, "agent: connection threads still running 5 s after close");
             }
-            if (!deadlines.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!clients.awaitTermination(Duration.ofSeconds(5))) {
                 LOG.log(Level.WARNING, "agent: deadline thread still running 5 s after close");
             }
             // close() promises that no agent thread outlives it, so wait for each thread itself.
@@ -154,26 +160,14 @@ public final class SshAgentServer implements AutoCloseable {
                 closeQuietly(client);
                 continue;
             }
-            if (!slots.tryAcquire()) {
-                LOG.log(Level.WARNING, "agent: {0} connections open, refusing another", MAX_CONNECTIONS);
-                closeQuietly(client);
+            Optional<ClientConnections.Client> admitted = clients.admit(client);
+            if (admitted.isEmpty()) {
                 continue;
             }
-            open.add(client);
             try {
-                connections.execute(() -> {
-                    try {
-                        serve(client);
-                    } finally {
-                        open.remove(client);
-                        closeQuietly(client);
-                        slots.release();
-                    }
-                });
+                connections.execute(() -> serve(admitted.get()));
             } catch (RejectedExecutionException e) {
-                open.remove(client);
-                closeQuietly(client);
-                slots.release();
+                admitted.get().close();
             }
         }
     }
@@ -185,45 +179,39 @@ public final class SshAgentServer implements AutoCloseable {
         return refusal.isEmpty();
     }
 
-    private void serve(SocketChannel client) {
-        try (Connection connection = handler.connection()) {
+    private void serve(ClientConnections.Client client) {
+        try (client; Connection connection = handler.connection()) {
             serve(client, connection);
         }
     }
 
-    private void serve(SocketChannel client, Connection connection) {
+    private void serve(ClientConnections.Client client, Connection connection) {
         try {
             ByteBuffer header = ByteBuffer.allocate(4);
             while (!closed.get()) {
                 header.clear();
-                // Between requests the client may idle for the whole login; only a started frame is timed.
-                if (client.read(header.limit(1)) < 0) {
+                // Between requests the client may idle for the whole login, up to the idle timeout.
+                if (!client.awaitRequest(header.limit(1))) {
                     return;
                 }
-                ScheduledFuture<?> deadline = deadlines.schedule(() -> dropStalled(client),
-                        frameTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                try {
-                    readFully(client, header.limit(4));
-                    long length = header.getInt(0) & 0xffff_ffffL;
-                    if (length == 0 || length > AgentMessages.MAX_MESSAGE_BYTES) {
-                        // The rest of the stream cannot be framed any more, so answer once and hang up.
-                        LOG.log(Level.WARNING, "agent: rejected a frame of {0} bytes (limit {1}); closing",
-                                Long.toString(length), Integer.toString(AgentMessages.MAX_MESSAGE_BYTES));
-                        writeFully(client, frame(AgentMessages.failure()));
-                        return;
-                    }
-                    ByteBuffer body = ByteBuffer.allocate((int) length);
-                    readFully(client, body);
-                    deadline.cancel(false);
-                    writeFully(client, frame(handler.handle(connection, body.array())));
-                } finally {
-                    deadline.cancel(false);
+                client.readFully(header.limit(4));
+                long length = header.getInt(0) & 0xffff_ffffL;
+                if (length == 0 || length > AgentMessages.MAX_MESSAGE_BYTES) {
+                    // The rest of the stream cannot be framed any more, so answer once and hang up.
+                    LOG.log(Level.WARNING, "agent: rejected a frame of {0} bytes (limit {1}); closing",
+                            Long.toString(length), Integer.toString(AgentMessages.MAX_MESSAGE_BYTES));
+                    client.answer(ByteBuffer.wrap(frame(AgentMessages.failure())));
+                    return;
                 }
+                ByteBuffer body = ByteBuffer.allocate((int) length);
+                client.readFully(body);
+                client.working();
+                client.answer(ByteBuffer.wrap(frame(handler.handle(connection, body.array()))));
             }
         } catch (EOFException e) {
             LOG.log(Level.WARNING, "agent: client hung up mid-frame: {0}", e.getMessage());
         } catch (AsynchronousCloseException e) {
-            return; // close() or dropStalled(), which logged why
+            return; // close(), a deadline or a full table, which logged why
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "agent: connection ended: {0}", e.toString());
         } catch (RuntimeException e) {
@@ -232,31 +220,10 @@ public final class SshAgentServer implements AutoCloseable {
         }
     }
 
-    private void dropStalled(SocketChannel client) {
-        LOG.log(Level.WARNING, "agent: dropped a client that stalled mid-frame for over {0} ms",
-                Long.toString(frameTimeout.toMillis()));
-        closeQuietly(client);
-    }
-
     private static byte[] frame(byte[] body) {
         ByteBuffer out = ByteBuffer.allocate(4 + body.length);
         out.putInt(body.length).put(body);
         return out.array();
-    }
-
-    private static void readFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
-                throw new EOFException("got " + buffer.position() + " of " + buffer.limit() + " bytes");
-            }
-        }
-    }
-
-    private static void writeFully(SocketChannel channel, byte[] bytes) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
     }
 
     /** Daemon threads that {@link #close()} can join: an executor reports TERMINATED before its workers exit. */

@@ -77,7 +77,10 @@ final class StoredPinKey implements PinProtectedKey, AutoCloseable {
             }
         } catch (PinIncorrectException | PinLockedException e) {
             throw e;
-        } catch (PinException | StoreException | TpmException | SshWireFormatException e) {
+        } catch (TpmException e) {
+            throw TpmSshKey.signFailure("key \"" + comment + "\" of token '" + token + "' cannot sign: "
+                    + e.getMessage(), e);
+        } catch (PinException | StoreException | SshWireFormatException e) {
             throw new AgentSignException("key \"" + comment + "\" of token '" + token + "' cannot sign: "
                     + e.getMessage(), e);
         } finally {

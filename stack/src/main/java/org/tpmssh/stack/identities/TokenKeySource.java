@@ -29,6 +29,21 @@ public final class TokenKeySource implements TpmKeySource {
         this.tokenSecret = tokenSecret == null ? null : tokenSecret.clone();
     }
 
+    /**
+     * Logs in to {@code token} with the user PIN and returns a source of all its keys. Like every PIN path, it
+     * puts a PIN the TPM refused before to the TPM no more (one dictionary-attack try per distinct wrong PIN).
+     * The caller wipes {@code pin}, and the source with {@link #wipe()}.
+     */
+    public static TokenKeySource login(Tokens tokens, String token, char[] pin)
+            throws PinException, StoreException, TpmException {
+        byte[] secret = tokens.loginUser(token, pin);
+        try {
+            return new TokenKeySource(tokens, token, secret);
+        } finally {
+            Secrets.wipe(secret);
+        }
+    }
+
     @Override
     public List<TpmKeyEntry> entries() throws KeyStoreException {
         List<TpmKeyEntry> entries = new ArrayList<>();

@@ -56,7 +56,7 @@ public final class TpmSigner implements AutoCloseable {
             throw new PinRequiredException("key \"" + label + "\" was closed and has forgotten its authorization;"
                     + " unlock it again");
         }
-        return PinAttempts.attempt("the PIN for key \"" + label + "\"",
+        return PinAttempts.attempt("the PIN for key \"" + label + "\"", object, authValue,
                 () -> ring.sign(object, authValue, digest, scheme, hash));
     }
 

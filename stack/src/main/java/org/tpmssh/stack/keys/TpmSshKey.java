@@ -10,6 +10,7 @@ import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.SshWireFormatException;
 import org.tpmssh.stack.ssh.UnsupportedKeyTypeException;
 import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.objects.TpmObject;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Signature;
@@ -82,8 +83,13 @@ public final class TpmSshKey implements AgentKey, AutoCloseable {
         } catch (PinException | SshWireFormatException e) {
             throw new AgentSignException(e.getMessage(), e);
         } catch (TpmException e) {
-            throw new AgentSignException("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
+            throw signFailure("the TPM could not sign with key \"" + comment + "\": " + e.getMessage(), e);
         }
+    }
+
+    /** The agent's view of a TPM failure: a TPM that is gone or frozen fails every key alike, until it is back. */
+    public static AgentSignException signFailure(String message, TpmException e) {
+        return new AgentSignException(message, e, e instanceof TpmTransportException);
     }
 
     /** Forgets the unlocked authValue. The key stays in the TPM store. */

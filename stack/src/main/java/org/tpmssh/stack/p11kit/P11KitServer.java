@@ -10,20 +10,17 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.tpmssh.stack.socket.ClientConnections;
 import org.tpmssh.stack.socket.OwnerOnlySocket;
 import org.tpmssh.stack.socket.PrivateSocketException;
 import org.tpmssh.stack.store.ParentKind;
@@ -53,9 +50,7 @@ public final class P11KitServer implements AutoCloseable {
     private final P11KitOptions options;
     private final RpcDispatcher dispatcher = new RpcDispatcher();
     private final ExecutorService connections;
-    private final ScheduledExecutorService deadlines;
-    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final ClientConnections clients;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread acceptor;
 
@@ -65,7 +60,11 @@ public final class P11KitServer implements AutoCloseable {
         this.options = options;
         AtomicInteger n = new AtomicInteger();
         this.connections = Executors.newCachedThreadPool(r -> daemon(r, "tpmssh-p11kit-conn-" + n.incrementAndGet()));
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "tpmssh-p11kit-deadline"));
+        // A client connection is a PKCS#11 application and its login, often idle for hours (a browser): never
+        // closed for idling, and a full table refuses rather than logging another application out.
+        this.clients = new ClientConnections(new ClientConnections.Limits(MAX_CONNECTIONS, Duration.ZERO,
+                options.frameTimeout(), ClientConnections.WhenFull.REFUSE), LOG, "p11-kit server",
+                r -> daemon(r, "tpmssh-p11kit-deadline"));
         this.acceptor = daemon(this::acceptLoop, "tpmssh-p11kit-accept");
     }
 
@@ -119,9 +118,8 @@ public final class P11KitServer implements AutoCloseable {
             return;
         }
         socket.close();
-        open.forEach(P11KitServer::closeQuietly);
+        clients.close();
         connections.shutdownNow();
-        deadlines.shutdownNow();
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(5));
             if (!connections.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -149,39 +147,30 @@ public final class P11KitServer implements AutoCloseable {
                 closeQuietly(client);
                 continue;
             }
-            if (!slots.tryAcquire()) {
-                LOG.log(Level.WARNING, "p11-kit server: {0} connections open, refusing another",
-                        Integer.toString(MAX_CONNECTIONS));
-                closeQuietly(client);
+            Optional<ClientConnections.Client> admitted = clients.admit(client);
+            if (admitted.isEmpty()) {
                 continue;
             }
-            open.add(client);
             try {
                 connections.execute(() -> {
-                    try (Application app = new Application(served)) {
-                        serve(client, app);
-                    } finally {
-                        open.remove(client);
-                        closeQuietly(client);
-                        slots.release();
+                    try (ClientConnections.Client c = admitted.get(); Application app = new Application(served)) {
+                        serve(c, app);
                     }
                 });
             } catch (RejectedExecutionException e) {
-                open.remove(client);
-                closeQuietly(client);
-                slots.release();
+                admitted.get().close();
             }
         }
     }
 
     /** The version byte each way, then request frames until the client hangs up. */
-    private void serve(SocketChannel client, Application app) {
+    private void serve(ClientConnections.Client client, Application app) {
         try {
             ByteBuffer version = ByteBuffer.allocate(1);
             if (!readStarted(client, version)) {
                 return;
             }
-            writeFully(client, ByteBuffer.wrap(new byte[] {PROTOCOL_VERSION}));
+            client.answer(ByteBuffer.wrap(new byte[] {PROTOCOL_VERSION}));
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
             while (!closed.get()) {
                 header.clear();
@@ -200,9 +189,10 @@ public final class P11KitServer implements AutoCloseable {
                     return;
                 }
                 ByteBuffer body = ByteBuffer.allocate((int) (optionsLength + length));
-                readWithin(client, body);
+                client.readFully(body);
                 byte[] request = Arrays.copyOfRange(body.array(), (int) optionsLength, body.capacity());
                 Arrays.fill(body.array(), (byte) 0);
+                client.working();
                 byte[] response;
                 try {
                     response = dispatcher.handle(app, request);
@@ -211,12 +201,12 @@ public final class P11KitServer implements AutoCloseable {
                 }
                 ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + response.length);
                 out.putInt((int) code).putInt(0).putInt(response.length).put(response).flip();
-                writeFully(client, out);
+                client.answer(out);
             }
         } catch (EOFException e) {
             LOG.log(Level.WARNING, "p11-kit server: client hung up mid-message: {0}", e.getMessage());
         } catch (AsynchronousCloseException e) {
-            return; // close() or a stalled frame, which logged why
+            return; // close() or a deadline, which logged why
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "p11-kit server: connection ended: {0}", e.toString());
         } catch (RuntimeException e) {
@@ -224,45 +214,14 @@ public final class P11KitServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Waits as long as the client likes for the first byte (it may idle between calls), then gives it
-     * the frame timeout for the rest. False when it hung up before starting.
-     */
-    private boolean readStarted(SocketChannel client, ByteBuffer buffer) throws IOException {
+    /** The first byte whenever the client likes (it may idle between calls), the rest within the frame timeout. */
+    private static boolean readStarted(ClientConnections.Client client, ByteBuffer buffer) throws IOException {
         int limit = buffer.limit();
-        buffer.limit(1);
-        if (client.read(buffer) < 0) {
+        if (!client.awaitRequest(buffer.limit(1))) {
             return false;
         }
-        buffer.limit(limit);
-        readWithin(client, buffer);
+        client.readFully(buffer.limit(limit));
         return true;
-    }
-
-    private void readWithin(SocketChannel client, ByteBuffer buffer) throws IOException {
-        if (!buffer.hasRemaining()) {
-            return;
-        }
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-            LOG.log(Level.WARNING, "p11-kit server: dropped a client that stalled mid-message for over {0} ms",
-                    Long.toString(options.frameTimeout().toMillis()));
-            closeQuietly(client);
-        }, options.frameTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        try {
-            while (buffer.hasRemaining()) {
-                if (client.read(buffer) < 0) {
-                    throw new EOFException("got " + buffer.position() + " of " + buffer.limit() + " bytes");
-                }
-            }
-        } finally {
-            deadline.cancel(false);
-        }
-    }
-
-    private static void writeFully(SocketChannel client, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            client.write(buffer);
-        }
     }
 
     private static Thread daemon(Runnable r, String name) {

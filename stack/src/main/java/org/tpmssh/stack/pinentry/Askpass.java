@@ -49,6 +49,11 @@ public final class Askpass implements PinSource {
     }
 
     @Override
+    public String name() {
+        return "SSH_ASKPASS";
+    }
+
+    @Override
     public String howToProvide() {
         return "set SSH_ASKPASS (with DISPLAY, or SSH_ASKPASS_REQUIRE=force) in the agent's environment";
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.tpmssh.stack.pin.PinAlreadyRefusedException;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
@@ -32,6 +33,12 @@ public final class PinResolver {
 
     private record Cached(char[] pin, Instant expires) {
     }
+
+    /** A PIN and where it came from. */
+    private record Answer(char[] pin, String source) {
+    }
+
+    private static final String CACHE = "the PIN cache";
 
     private final List<PinSource> sources;
     private final String advice;
@@ -68,27 +75,48 @@ public final class PinResolver {
     public <T, E extends Exception> T withPin(String scope, String keyName, PinUse<T, E> use)
             throws E, PinException {
         synchronized (scopeLocks.computeIfAbsent(scope, s -> new Object())) {
-            char[] pin = pinFor(scope, keyName);
+            Answer answer = pinFor(scope, keyName);
             try {
-                T result = use.use(pin);
-                accepted(scope, pin);
+                T result = use.use(answer.pin());
+                accepted(scope, answer.pin());
                 return result;
-            } catch (PinIncorrectException | PinLockedException e) {
+            } catch (PinIncorrectException e) {
+                refused(scope);
+                explainRefusal(scope, keyName, answer.source(), e);
+                throw e;
+            } catch (PinLockedException e) {
                 refused(scope);
                 throw e;
             } finally {
-                Secrets.wipe(pin);
+                Secrets.wipe(answer.pin());
             }
         }
     }
 
-    /** A fresh copy of the PIN of {@code scope}; the caller wipes it. */
-    public char[] pinFor(String scope, String keyName) throws PinRequiredException {
+    /**
+     * One line when the TPM counted a wrong PIN: which key needs which PIN, and which source gave the wrong one.
+     * The same PIN is never put to the TPM again, so the line is said once for it; repeats are logged at DEBUG.
+     */
+    private void explainRefusal(String scope, String keyName, String source, PinIncorrectException e) {
+        if (e.countedByTpm()) {
+            log.log(Level.WARNING, "agent: key \"{0}\" needs the PIN of {1}; the TPM refused the one from {2} and"
+                    + " counted the failure toward its dictionary-attack lockout. That PIN will not be tried again;"
+                    + " correct {2}", keyName, scope, source);
+        } else if (e instanceof PinAlreadyRefusedException) {
+            log.log(Level.DEBUG, "agent: {0} gave key \"{1}\" the PIN the TPM refused before; not tried again",
+                    source, keyName);
+        } else {
+            log.log(Level.WARNING, "agent: key \"{0}\" could not sign: {1}", keyName, e.getMessage());
+        }
+    }
+
+    /** A fresh copy of the PIN of {@code scope} and its source; the caller wipes the PIN. */
+    private Answer pinFor(String scope, String keyName) throws PinRequiredException {
         synchronized (cache) {
             Cached cached = cache.get(scope);
             if (cached != null) {
                 if (clock.instant().isBefore(cached.expires())) {
-                    return cached.pin().clone();
+                    return new Answer(cached.pin().clone(), CACHE);
                 }
                 forget(scope);
             }
@@ -98,7 +126,7 @@ public final class PinResolver {
             try {
                 char[] pin = source.pin(scope, prompt);
                 if (pin != null) {
-                    return pin;
+                    return new Answer(pin, source.name());
                 }
             } catch (IOException e) {
                 log.log(Level.WARNING, "agent: a PIN source for {0} failed: {1}", scope, e.getMessage());

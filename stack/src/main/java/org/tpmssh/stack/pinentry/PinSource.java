@@ -13,6 +13,11 @@ public interface PinSource {
      */
     char[] pin(String scope, String prompt) throws IOException;
 
+    /** Names this source in the log, e.g. {@code the PIN file /home/u/pin}; never anything secret. */
+    default String name() {
+        return "a PIN source";
+    }
+
     /** Said in the log when no source answered: how to make this source work, e.g. "set TPMSSH_PIN". */
     String howToProvide();
 }

@@ -33,6 +33,11 @@ public final class PinSources {
             }
 
             @Override
+            public String name() {
+                return "the PIN file " + file;
+            }
+
+            @Override
             public String howToProvide() {
                 return "pass --pin-file FILE";
             }
@@ -46,6 +51,11 @@ public final class PinSources {
             @Override
             public char[] pin(String scope, String prompt) {
                 return value == null ? null : value.toCharArray();
+            }
+
+            @Override
+            public String name() {
+                return "TPMSSH_PIN";
             }
 
             @Override

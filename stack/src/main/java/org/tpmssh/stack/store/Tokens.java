@@ -370,7 +370,8 @@ public final class Tokens {
         TpmObject obj = ring.register(seal.privateBlob(), pub, "seal:" + t.label());
         byte[] auth = PinAuth.authValue(pin, t.salt());
         try {
-            return PinAttempts.attempt("the " + which + " for token '" + t.label() + "'", () -> ring.unseal(obj, auth));
+            return PinAttempts.attempt("the " + which + " for token '" + t.label() + "'", obj, auth,
+                    () -> ring.unseal(obj, auth));
         } catch (TpmResponseException e) {
             throw loadFailure(e, t.label(), "the " + which + " seal", store.tokenFile(t.label()));
         } finally {

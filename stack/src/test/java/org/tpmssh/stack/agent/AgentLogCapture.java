@@ -29,6 +29,11 @@ final class AgentLogCapture extends Handler implements AutoCloseable {
         return records.stream().map(formatter::formatMessage).toList();
     }
 
+    /** The messages logged at exactly {@code level}. */
+    List<String> records(Level level) {
+        return records.stream().filter(r -> r.getLevel() == level).map(formatter::formatMessage).toList();
+    }
+
     boolean anyWithStackTrace() {
         return records.stream().anyMatch(r -> r.getThrown() != null);
     }

@@ -22,16 +22,23 @@ final class RawAgentClient implements AutoCloseable {
 
     private final SocketChannel channel;
     private final Selector selector;
+    private final Duration timeout;
 
-    private RawAgentClient(SocketChannel channel) throws IOException {
+    private RawAgentClient(SocketChannel channel, Duration timeout) throws IOException {
         this.channel = channel;
+        this.timeout = timeout;
         channel.configureBlocking(false);
         this.selector = Selector.open();
         channel.register(selector, SelectionKey.OP_READ);
     }
 
     static RawAgentClient connect(Path socket) throws IOException {
-        return new RawAgentClient(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+        return connect(socket, TIMEOUT);
+    }
+
+    /** A client that waits up to {@code timeout} for each answer. */
+    static RawAgentClient connect(Path socket, Duration timeout) throws IOException {
+        return new RawAgentClient(SocketChannel.open(UnixDomainSocketAddress.of(socket)), timeout);
     }
 
 
@@ -72,11 +79,11 @@ final class RawAgentClient implements AutoCloseable {
 
     private ByteBuffer readExactly(int count) throws IOException, TimeoutException {
         ByteBuffer buffer = ByteBuffer.allocate(count);
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (buffer.hasRemaining()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new TimeoutException("agent sent " + buffer.position() + " of " + count + " bytes in " + TIMEOUT);
+                throw new TimeoutException("agent sent " + buffer.position() + " of " + count + " bytes in " + timeout);
             }
             selector.select(Math.max(1, left / 1_000_000));
             selector.selectedKeys().clear();

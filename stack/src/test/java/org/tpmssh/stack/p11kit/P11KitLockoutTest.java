@@ -55,6 +55,32 @@ class P11KitLockoutTest {
         }
     }
 
+    /** Issue 10: the same wrong PIN over the RPC, from one client or several, spends one dictionary-attack try. */
+    @Test
+    void theSameWrongPinIsCountedOnceAcrossClients() throws Exception {
+        try (P11KitFixture f = P11KitFixture.start(dir, List.of(KeyType.ECC_P256),
+                tpm -> DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 10, 600, 1))) {
+            Path socket = dir.resolve("run/s");
+            f.serve(socket, P11KitOptions.defaults());
+            for (int client = 0; client < 3; client++) {
+                try (P11KitTestClient c = P11KitTestClient.connect(socket)) {
+                    c.initialize();
+                    long s = c.openSession(c.slots().get(1));
+                    for (int i = 0; i < 5; i++) {
+                        assertThat(c.login(s, Ck.CKU_USER, "0000")).isEqualTo(Ckr.PIN_INCORRECT);
+                    }
+                }
+            }
+            assertThat(counter(f)).as("15 C_Login calls with one wrong PIN from 3 clients").isEqualTo(1);
+            try (P11KitTestClient c = P11KitTestClient.connect(socket)) {
+                c.initialize();
+                long s = c.openSession(c.slots().get(1));
+                assertThat(c.login(s, Ck.CKU_USER, P11KitFixture.PIN)).isZero();
+            }
+            assertThat(counter(f)).isEqualTo(1);
+        }
+    }
+
     private static int counter(P11KitFixture f) throws Exception {
         return GetCapability.property(f.ring.tpm(), GetCapability.PT_LOCKOUT_COUNTER);
     }

@@ -15,6 +15,7 @@ import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.ParentKind;
+import org.tpmssh.stack.store.StrictDaToken;
 import org.tpmssh.stack.store.TokenStore;
 import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.commands.AuthHandle;
@@ -108,6 +109,29 @@ class LockoutTest {
                 assertThat(v.verify(s.sign(msg))).as("the same key signs after the SO reset").isTrue();
                 module.close();
             }
+        }
+    }
+
+    /** Issue 10: C_Login with the same wrong PIN, again and again, spends one dictionary-attack try. */
+    @Test
+    void theSameWrongPinIsCountedOnceAndTheRightOneStillLogsIn() throws Exception {
+        try (StrictDaToken tpm = StrictDaToken.start(dir, 10); Cryptoki module = new Cryptoki(tpm.tokens)) {
+            Session s = module.openSession(module.slotOf(StrictDaToken.TOKEN));
+            for (int i = 0; i < 15; i++) {
+                assertCkr(() -> s.login(Ck.CKU_USER, "0000".toCharArray()), Ckr.PIN_INCORRECT);
+            }
+            assertThat(tpm.lockoutCounter()).as("15 logins with one wrong user PIN").isEqualTo(1);
+            // The SO PIN opens another seal: the same wrong string is a new question there, asked once.
+            for (int i = 0; i < 5; i++) {
+                assertCkr(() -> s.login(Ck.CKU_SO, "0000".toCharArray()), Ckr.PIN_INCORRECT);
+            }
+            assertThat(tpm.lockoutCounter()).isEqualTo(2);
+            // A second application (session) in this process meets the same memory.
+            Session other = module.openSession(module.slotOf(StrictDaToken.TOKEN));
+            assertCkr(() -> other.login(Ck.CKU_USER, "0000".toCharArray()), Ckr.PIN_INCORRECT);
+            assertThat(tpm.lockoutCounter()).isEqualTo(2);
+            s.login(Ck.CKU_USER, StrictDaToken.PIN.toCharArray());
+            assertThat(tpm.lockoutCounter()).isEqualTo(2);
         }
     }
 
