@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.ForeignClient;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.ResponseCodes;
 import org.tpmssh.tpm.TpmResponseException;
@@ -42,12 +41,12 @@ class LeftoversTest {
 
     @Test
     void aKilledRingsObjectsAreFlushedByTheNextRingAndAForeignObjectSurvives() throws Exception {
-        assumeTrue(Tpm2Tools.present(), "tpm2-tools (tpm2_createprimary) is not installed");
+        assumeTrue(ForeignClient.unavailable().isEmpty(), () -> ForeignClient.unavailable().orElseThrow());
         try (Swtpm swtpm = Swtpm.builder().unixSocket(true).start()) {
             Tcti tcti = Tcti.parse(swtpm.tcti());
             Blob key = storedKey(tcti);
             abandonAfterSigning(tcti, key); // our SRK and the key stay loaded, and its session
-            int foreign = Tpm2Tools.createPrimary(swtpm, dir); // the third and last slot
+            int foreign = ForeignClient.of(swtpm.tcti(), dir).createPrimary(); // the third and last slot
             byte[] foreignName = nameAt(tcti, foreign);
             List<Integer> sessionsBefore = look(tcti, LOADED_SESSIONS);
             assertThat(look(tcti, Handles.TRANSIENT_FIRST)).hasSize(3).contains(foreign);
@@ -77,12 +76,13 @@ class LeftoversTest {
 
     @Test
     void foreignObjectsThatFillTheSlotsAreLeftAloneAndTheMessageNamesTpm2Flushcontext() throws Exception {
-        assumeTrue(Tpm2Tools.present(), "tpm2-tools (tpm2_createprimary) is not installed");
+        assumeTrue(ForeignClient.unavailable().isEmpty(), () -> ForeignClient.unavailable().orElseThrow());
         try (Swtpm swtpm = Swtpm.builder().unixSocket(true).start()) {
             Tcti tcti = Tcti.parse(swtpm.tcti());
+            ForeignClient other = ForeignClient.of(swtpm.tcti(), dir);
             List<Integer> foreign = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                foreign.add(Tpm2Tools.createPrimary(swtpm, dir.resolve("p" + i)));
+                foreign.add(other.createPrimary());
             }
             Leftovers ours = Leftovers.forTcti(tcti, OwnNames.none());
             try (Tpm tpm = new Tpm(tcti.open())) {
@@ -111,6 +111,31 @@ class LeftoversTest {
                         + " rules forbid the flush").isEqualTo(ring.srk().name());
             }
             assertThat(look(tcti, Handles.TRANSIENT_FIRST)).containsExactly(leftover);
+        }
+    }
+
+    @Test
+    void sessionsLeftByKilledRingsAreNeverFlushedAndTheMessageNamesTpm2FlushcontextL() throws Exception {
+        try (Swtpm swtpm = Swtpm.builder().unixSocket(true).start()) {
+            Tcti tcti = Tcti.parse(swtpm.tcti());
+            Leftovers ours = Leftovers.forTcti(tcti, OwnNames.none());
+            for (int i = 0; i < 3; i++) { // swtpm holds 3 loaded sessions
+                KeyRing ring = KeyRing.open(new Tpm(tcti.open()), Templates.srkEcc(), ours, SessionScope.PER_RING);
+                ring.session();
+                abandon(ring);
+            }
+            List<Integer> sessions = look(tcti, LOADED_SESSIONS);
+            assertThat(sessions).hasSize(3);
+            try (KeyRing ring = KeyRing.open(new Tpm(tcti.open()), Templates.srkEcc(), ours, SessionScope.PER_CALL)) {
+                assertThat(GetCapability.handles(ring.tpm(), Handles.TRANSIENT_FIRST)).as("the SRK copies went")
+                        .containsExactly(ring.srk().handle);
+                assertThatThrownBy(() -> ring.createBlob(Templates.eccSigningKey(Alg.ECC_NIST_P256, false), PIN, null))
+                        .isInstanceOfSatisfying(TpmResponseException.class, e -> {
+                            assertThat(e.is(ResponseCodes.SESSION_MEMORY)).isTrue();
+                            assertThat(e.getMessage()).contains("tpm2_flushcontext -l").contains("leaves them alone");
+                        });
+            }
+            assertThat(look(tcti, LOADED_SESSIONS)).as("nothing proves whose they are").isEqualTo(sessions);
         }
     }
 
@@ -196,44 +221,5 @@ class LeftoversTest {
         byte[] message = when.getBytes(StandardCharsets.UTF_8);
         Signature s = ring.sign(key, PIN, Alg.hash(Alg.SHA256, message), Alg.ECDSA, Alg.SHA256);
         assertThat(Verify.jca(key.publicArea().toPublicKey(), message, s)).as(when).isTrue();
-    }
-
-    /** The real tpm2-tools as the other program: on a swtpm its primary stays loaded after the tool exits. */
-    static final class Tpm2Tools {
-        static boolean present() {
-            try {
-                return new ProcessBuilder("tpm2_createprimary", "--version").redirectErrorStream(true).start()
-                        .waitFor(20, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                return false;
-            }
-        }
-
-        /** {@code tpm2_createprimary -C o -c DIR/p.ctx}: an RSA primary, tpm2-tools' default template. */
-        static int createPrimary(Swtpm swtpm, Path dir) throws Exception {
-            Files.createDirectories(dir);
-            String out = run(swtpm, dir, "tpm2_createprimary", "-C", "o", "-c", "p.ctx");
-            List<Integer> handles;
-            try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).connect(
-                    org.tpmssh.tpm.transport.TransportTimeouts.DEFAULT))) {
-                handles = GetCapability.handles(tpm, Handles.TRANSIENT_FIRST);
-            }
-            assertThat(handles).as(out).isNotEmpty();
-            return handles.get(handles.size() - 1);
-        }
-
-        private static String run(Swtpm swtpm, Path dir, String... command) throws Exception {
-            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-            pb.environment().put("TPM2TOOLS_TCTI", swtpm.tcti());
-            Process p = pb.start();
-            try {
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(out).isTrue();
-                assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
-                return out;
-            } finally {
-                p.destroyForcibly();
-            }
-        }
     }
 }
