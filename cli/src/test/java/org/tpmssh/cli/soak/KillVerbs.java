@@ -40,7 +40,7 @@ import org.tpmssh.tpm.transport.TransportTimeouts;
 /**
  * Random tpmssh verbs, each a JVM of its own SIGKILLed at a random moment, against one swtpm (with another
  * program's object in one of its three slots) and one store; then the store, every key, the lock and the TPM's
- * slots are checked (issue 10; figures in docs/resilience.md). A main for scripts/soak/kill-verbs.sh, and a short
+ * slots are checked (issue 10; figures in docs/kill-and-load.md). A main for scripts/soak/kill-verbs.sh, and a short
  * run in {@code KilledVerbsTest}.
  */
 public final class KillVerbs {
