@@ -31,8 +31,9 @@ import org.tpmssh.tpm.commands.Sign;
 import org.tpmssh.tpm.structures.Alg;
 
 /**
- * Our agent serving one ECDSA P-256 key of a PIN token (PIN from a file) on a swtpm of its own, beside a PIN-less
- * key loaded for the raw TPM2_Sign baseline: what the load and soak recorders drive through the agent's socket.
+ * Our agent serving one ECDSA P-256 key of a PIN token (PIN from a file) or of a PIN-less token on a swtpm of its
+ * own, beside a PIN-less key loaded for the raw TPM2_Sign baseline: what the load and soak recorders drive through
+ * the agent's socket.
  */
 final class AgentFixture implements AutoCloseable {
     static final byte[] DATA = "a session identifier and a userauth request, about this long: 0123456789abcdef"
@@ -59,7 +60,7 @@ final class AgentFixture implements AutoCloseable {
         this.rawSign = rawSign;
     }
 
-    static AgentFixture start() throws Exception {
+    static AgentFixture start(boolean pinless) throws Exception {
         BenchTpm tpm = BenchTpm.start(Swtpm.builder().unixSocket(true).start());
         Path dir = Files.createTempDirectory("tpmssh-agent-load");
         SshAgentServer agent = null;
@@ -70,8 +71,8 @@ final class AgentFixture implements AutoCloseable {
             Path pinFile = Files.createFile(dir.resolve("pin"),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(pinFile, new String(pin) + "\n");
-            tokens.init("load", pin.clone(), "load-so".toCharArray());
-            byte[] secret = tokens.loginUser("load", pin.clone());
+            tokens.init("load", pinless ? null : pin.clone(), pinless ? null : "load-so".toCharArray());
+            byte[] secret = pinless ? null : tokens.loginUser("load", pin.clone());
             tokens.createKey("load", KeyType.ECC_P256, "k", false, "load", secret);
             List<AgentKey> keys = TokenKeys.agentKeys(tokens, "load");
             agent = SshAgentServer.start(dir.resolve("agent.sock"), () -> keys,

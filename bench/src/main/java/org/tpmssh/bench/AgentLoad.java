@@ -18,7 +18,7 @@ import org.HdrHistogram.Histogram;
  * does not compete for the CPU while timing). No timing is asserted anywhere; figures are in docs/kill-and-load.md.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar org.tpmssh.bench.AgentLoad [clients] [signatures each]
- * [baseline signatures] [rounds]}.
+ * [baseline signatures] [rounds] [pin|pinless]}.
  */
 public final class AgentLoad {
     private AgentLoad() {
@@ -66,17 +66,17 @@ public final class AgentLoad {
      * In each of {@code rounds} rounds: raw TPM2_Sign ({@code baseline / rounds} times), one agent client (as many
      * signatures), then {@code clients} clients with {@code each / rounds} signatures apiece, started together.
      */
-    public static Result run(int clients, int each, int baseline, int rounds) throws Exception {
+    public static Result run(int clients, int each, int baseline, int rounds, boolean pinless) throws Exception {
         String before = AgentFixture.load();
-        try (AgentFixture f = AgentFixture.start()) {
+        try (AgentFixture f = AgentFixture.start(pinless)) {
             warmUp(f);
             Row raw = null;
             Row one = null;
             Row many = null;
             for (int r = 0; r < rounds; r++) {
                 raw = sum(raw, raw(f, baseline / rounds));
-                one = sum(one, agent(f, 1, baseline / rounds));
-                many = sum(many, agent(f, clients, each / rounds));
+                one = sum(one, agent(f, 1, baseline / rounds, pinless));
+                many = sum(many, agent(f, clients, each / rounds, pinless));
             }
             return new Result(List.of(raw, one, many), before, AgentFixture.load());
         }
@@ -106,7 +106,7 @@ public final class AgentLoad {
         return new Row("raw TPM2_Sign (password session, PIN-less key)", 1, count, 0, 0, System.nanoTime() - start, h);
     }
 
-    private static Row agent(AgentFixture f, int clients, int each) throws Exception {
+    private static Row agent(AgentFixture f, int clients, int each, boolean pinless) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         CountDownLatch ready = new CountDownLatch(clients);
         CountDownLatch go = new CountDownLatch(1);
@@ -155,7 +155,8 @@ public final class AgentLoad {
                     }
                 }
             }
-            return new Row("agent sign request, ECDSA P-256 PIN key (HMAC session)", clients, (long) clients * each,
+            return new Row(pinless ? "agent sign request, ECDSA P-256 PIN-less key (password session)"
+                    : "agent sign request, ECDSA P-256 PIN key (HMAC session)", clients, (long) clients * each,
                     errors.get(), unverified, nanos, all);
         } finally {
             pool.shutdownNow();
@@ -179,6 +180,7 @@ public final class AgentLoad {
         int each = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         int baseline = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
-        System.out.print(run(clients, each, baseline, rounds).table());
+        boolean pinless = args.length > 4 && args[4].equals("pinless");
+        System.out.print(run(clients, each, baseline, rounds, pinless).table());
     }
 }

@@ -76,7 +76,7 @@ public final class AgentSoak {
         String loadBefore = AgentFixture.load();
         long start = System.nanoTime();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        try (AgentFixture f = AgentFixture.start()) {
+        try (AgentFixture f = AgentFixture.start(false)) {
             f.tpm.ring.cache().release(f.baseline.object()); // not part of the soak: only the agent's objects stay
             Map<String, List<Integer>> before = lists(f.tpm.ring.tpm());
             List<HeapSample> heap = new ArrayList<>();

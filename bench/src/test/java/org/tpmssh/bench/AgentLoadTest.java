@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 class AgentLoadTest {
     @Test
     void concurrentClientsGetEverySignatureAndTheJdkAcceptsEachOne() throws Exception {
-        AgentLoad.Result r = AgentLoad.run(Integer.getInteger("agentLoad.clients", 8),
-                Integer.getInteger("agentLoad.each", 50), 200, 2);
+        AgentLoad.Result r = AgentLoad.run(Integer.getInteger("agentLoad.clients", 4),
+                Integer.getInteger("agentLoad.each", 50), 100, 2, false);
         System.out.print(r.table());
         assertThat(r.rows()).hasSize(3);
         AgentLoad.Row many = r.rows().get(2);
-        assertThat(many.signatures()).isEqualTo(Integer.getInteger("agentLoad.clients", 8) * (long) Integer
+        assertThat(many.signatures()).isEqualTo(Integer.getInteger("agentLoad.clients", 4) * (long) Integer
                 .getInteger("agentLoad.each", 50));
         assertThat(r.rows()).allSatisfy(row -> {
             assertThat(row.errors()).as(row.path()).isZero();
@@ -28,7 +28,7 @@ class AgentLoadTest {
 
     @Test
     void aSoakLeavesTheHandleListsAsItFoundThem() throws Exception {
-        AgentSoak.Result r = AgentSoak.run(Long.getLong("agentSoak.signatures", 2000), 500);
+        AgentSoak.Result r = AgentSoak.run(Long.getLong("agentSoak.signatures", 1000), 250);
         System.out.print(r.report());
         assertThat(r.errors()).isZero();
         assertThat(r.unverified()).isZero();
