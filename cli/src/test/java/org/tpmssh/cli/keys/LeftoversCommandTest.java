@@ -14,7 +14,6 @@ import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
-import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.ReadPublic;
 import org.tpmssh.tpm.commands.Tpm;
@@ -107,14 +106,7 @@ class LeftoversCommandTest {
     }
 
     private static Swtpm relaxedSwtpm() throws Exception {
-        Swtpm sw = Swtpm.builder().unixSocket(true).start();
-        try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
-            DictionaryAttack.relaxForOwnSimulator(tpm);
-        } catch (Exception | Error e) {
-            sw.close();
-            throw e;
-        }
-        return sw;
+        return Cli.relaxed(Swtpm.builder().unixSocket(true).start());
     }
 
     private static List<Integer> transients(Swtpm swtpm) throws Exception {

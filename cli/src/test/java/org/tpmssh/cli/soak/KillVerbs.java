@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.tpmssh.cli.Main;
+import org.tpmssh.cli.keys.Cli;
 import org.tpmssh.emulators.ForeignClient;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.harness.latency.AgentRoundTrip;
@@ -29,7 +30,6 @@ import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.StoreCheck;
 import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
-import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.ReadPublic;
 import org.tpmssh.tpm.commands.Tpm;
@@ -61,6 +61,7 @@ public final class KillVerbs {
 
     /** What one run found; {@link #markdown()} is what the script writes down. */
     public record Report(int kills, int finishedFirst, Map<Verb, Integer> killedByVerb, Histogram verbMillis,
+            Map<Verb, Long> medianMillis,
             Histogram killAtPercent, List<String> damaged, Map<String, Integer> notes, int checkExit, int keys,
             int keysSigned, boolean lockFree, List<Integer> transientsAfterKills, List<Integer> transientsAtEnd,
             boolean foreignSurvived, int sessionsAfterKills, int sessionsAtEnd, List<String> unexpected,
@@ -78,8 +79,9 @@ public final class KillVerbs {
                     + " their kill moment); by verb: ").append(killedByVerb).append('\n');
             b.append("verb run time when not killed, ms: p50 ").append(p(verbMillis, 50)).append(" / p95 ")
                     .append(p(verbMillis, 95)).append(" / p99 ").append(p(verbMillis, 99)).append(" (n=")
-                    .append(verbMillis.getTotalCount()).append(")\n");
-            b.append("kill moment, % of that verb's unkilled run time: p50 ").append(p(killAtPercent, 50))
+                    .append(verbMillis.getTotalCount()).append("); median by verb: ").append(medianMillis)
+                    .append('\n');
+            b.append("kill moment, % of that verb's median unkilled run time: p50 ").append(p(killAtPercent, 50))
                     .append(" / p95 ").append(p(killAtPercent, 95)).append(" / p99 ").append(p(killAtPercent, 99))
                     .append('\n');
             b.append("damaged files found after any kill: ").append(damaged.size()).append(damaged.isEmpty() ? ""
@@ -118,7 +120,7 @@ public final class KillVerbs {
     private final Random random;
     private final List<String> unexpected = new ArrayList<>();
     private final Map<String, Boolean> onPinB = new TreeMap<>();
-    private final Map<Verb, Long> estimateMillis = new EnumMap<>(Verb.class);
+    private final Map<Verb, List<Long>> finishedMillis = new EnumMap<>(Verb.class);
     private final Histogram verbMillis = new Histogram(3);
     private final Histogram killAtPercent = new Histogram(3);
     private final List<String> damaged = new ArrayList<>();
@@ -143,10 +145,7 @@ public final class KillVerbs {
         Files.createDirectories(dir);
         long start = System.nanoTime();
         String loadBefore = load();
-        try (Swtpm swtpm = Swtpm.builder().unixSocket(true).start()) {
-            try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
-                DictionaryAttack.relaxForOwnSimulator(tpm);
-            }
+        try (Swtpm swtpm = Cli.relaxed(Swtpm.builder().unixSocket(true).start())) {
             return new KillVerbs(dir, swtpm, seed).soak(kills, loadBefore, start);
         }
     }
@@ -158,7 +157,7 @@ public final class KillVerbs {
         byte[] foreignName = nameAt(foreign);
         // The starting store, by verbs that are not killed; their run times are the kill-moment scale.
         for (Verb v : Verb.values()) {
-            estimateMillis.put(v, 0L);
+            finishedMillis.put(v, new ArrayList<>());
         }
         finish(Verb.TOKEN_INIT, initArgs("t0", true));
         finish(Verb.TOKEN_INIT, initArgs("p0", false));
@@ -175,9 +174,7 @@ public final class KillVerbs {
                 continue;
             }
             Map<String, byte[]> seals = seals();
-            // change-pin and key delete are timed by key create's run until one of them runs to its end
-            long estimate = Math.max(1, estimateMillis.get(verb) > 0 ? estimateMillis.get(verb)
-                    : estimateMillis.get(Verb.KEY_CREATE));
+            long estimate = typicalMillis(verb);
             long killAt = (long) (estimate * (0.1 + random.nextDouble()));
             Run r = launch(a.get());
             if (r.process.waitFor(killAt, TimeUnit.MILLISECONDS)) {
@@ -187,6 +184,9 @@ public final class KillVerbs {
                 r.process.destroyForcibly(); // SIGKILL
                 r.process.waitFor(30, TimeUnit.SECONDS);
                 done++;
+                if (done % 25 == 0) {
+                    System.out.println("kill-verbs: " + done + " of " + kills + " kills");
+                }
                 byVerb.merge(verb, 1, Integer::sum);
                 killAtPercent.recordValue(killAt * 100 / estimate);
             }
@@ -210,7 +210,13 @@ public final class KillVerbs {
         signEveryKey(keys);
         List<Integer> transientsAtEnd = handles(Handles.TRANSIENT_FIRST);
         boolean foreignSurvived = transientsAtEnd.contains(foreign) && Arrays.equals(nameAt(foreign), foreignName);
-        return new Report(done, finishedFirst, byVerb, verbMillis, killAtPercent, damaged, notes,
+        Map<Verb, Long> medians = new EnumMap<>(Verb.class);
+        for (Verb v : Verb.values()) {
+            if (!finishedMillis.get(v).isEmpty()) {
+                medians.put(v, typicalMillis(v));
+            }
+        }
+        return new Report(done, finishedFirst, byVerb, verbMillis, medians, killAtPercent, damaged, notes,
                 check.process.exitValue(), keys[0], keys[1], lockFree, transientsAfterKills, transientsAtEnd,
                 foreignSurvived, sessionsAfterKills, handles(LOADED_SESSIONS).size(), unexpected, loadBefore, load(),
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
@@ -293,11 +299,22 @@ public final class KillVerbs {
     private void finished(Verb verb, Run r) throws IOException {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.started);
         verbMillis.recordValue(ms);
-        estimateMillis.merge(verb, ms, Math::max);
+        finishedMillis.get(verb).add(ms);
         if (r.process.exitValue() != 0) {
             unexpected.add(verb.label() + " exit " + r.process.exitValue() + ": "
                     + Files.readString(r.err).strip().lines().findFirst().orElse(""));
         }
+    }
+
+    /**
+     * The median run time of {@code verb} when it was not killed: kill moments are drawn from 10 % to 110 % of it.
+     * Change-pin and key delete use key create's until one of them has run to its end.
+     */
+    private long typicalMillis(Verb verb) {
+        List<Long> runs = new ArrayList<>(finishedMillis.get(verb).isEmpty() ? finishedMillis.get(Verb.KEY_CREATE)
+                : finishedMillis.get(verb));
+        runs.sort(null);
+        return Math.max(1, runs.get(runs.size() / 2));
     }
 
     /** Which user PIN each PIN token has now: a change-pin moved it only if the token's seal changed. */
