@@ -27,7 +27,11 @@ final class BenchTpm implements AutoCloseable {
     }
 
     static BenchTpm start() throws Exception {
-        Swtpm swtpm = Swtpm.start();
+        return start(Swtpm.start());
+    }
+
+    /** On a swtpm of the caller's (e.g. on a unix socket, which needs no free port pair). */
+    static BenchTpm start(Swtpm swtpm) throws Exception {
         TpmTransport transport = null;
         try {
             transport = Tcti.parse(swtpm.tcti()).open();

@@ -131,6 +131,11 @@ public final class ResponseCodes {
             case OBJECT_MEMORY:
                 return base + ": the TPM has no free object slots; another client left objects loaded"
                         + " (flush them with `tpm2_flushcontext -t`) or use a resource manager such as /dev/tpmrm0";
+            case SESSION_MEMORY:
+                return base + ": the TPM has no free session slots; other programs, or killed ones, left sessions"
+                        + " loaded, and nothing tells whose a session is, so tpmssh leaves them alone. Once those"
+                        + " programs are gone, free them with `tpm2_flushcontext -l`, or share the TPM through a"
+                        + " resource manager such as /dev/tpmrm0 or tpm2-abrmd";
             case INITIALIZE:
                 return base + ": the TPM has not been started; send TPM2_Startup or restart the simulator";
             case NV_RATE:

@@ -90,7 +90,7 @@ public final class AgentCommand extends StoreVerb {
         try {
             skipped.forEach(why -> logger.warning("skipping " + why));
             if (parent != null) {
-                session = TokenSession.forParent(tpm, s, parent);
+                session = TokenSession.serving(tpm, s, parent);
                 for (String label : labels) {
                     try {
                         keys.addAll(TokenKeys.agentKeys(session.tokens(), label,

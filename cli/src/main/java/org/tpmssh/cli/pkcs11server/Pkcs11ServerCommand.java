@@ -64,7 +64,7 @@ public final class Pkcs11ServerCommand extends StoreVerb {
         P11KitServer server = null;
         try {
             skipped.forEach(why -> java.util.logging.Logger.getLogger(LOGGER).warning("skipping " + why));
-            session = TokenSession.forParent(tpm, s, parent);
+            session = TokenSession.serving(tpm, s, parent);
             P11KitOptions options = P11KitOptions.defaults()
                     .withTokens(tokenLabels.isEmpty() ? Set.of() : Set.copyOf(labels))
                     .withPlaceholderCertificates(placeholderCertificates);

@@ -18,12 +18,15 @@ import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.Leftovers;
+import org.tpmssh.tpm.objects.SessionScope;
 import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TransportException;
 
 /**
  * One verb's hold on the TPM: the connection, the key ring under the storage key a token lives
- * under, and the token model on top. Closing it flushes every object and session it loaded.
+ * under, and the token model on top. Closing it flushes every object and session it loaded; what a killed
+ * tpmssh left loaded is flushed at the start when the store proves it ours ({@link Leftovers}).
  */
 public final class TokenSession implements AutoCloseable {
     private final KeyRing ring;
@@ -94,9 +97,22 @@ public final class TokenSession implements AutoCloseable {
                 + " TPMSSH_TCTI";
     }
 
+    /** For a one-shot verb, which holds no HMAC session between its TPM calls (it may be killed at any moment). */
     public static TokenSession forParent(TpmOption tpm, TokenStore store, ParentKind parent)
             throws StoreException, TpmException {
+        return open(tpm, store, parent, SessionScope.PER_CALL);
+    }
+
+    /** For a server (agent, PKCS#11), which keeps one HMAC session so that each signature is one command. */
+    public static TokenSession serving(TpmOption tpm, TokenStore store, ParentKind parent)
+            throws StoreException, TpmException {
+        return open(tpm, store, parent, SessionScope.PER_RING);
+    }
+
+    private static TokenSession open(TpmOption tpm, TokenStore store, ParentKind parent, SessionScope scope)
+            throws StoreException, TpmException {
         Tcti target = tpm.resolve();
+        Leftovers leftovers = Leftovers.forTcti(target, store.tpmNames());
         Tpm connection;
         try {
             connection = new Tpm(target.open());
@@ -105,7 +121,7 @@ public final class TokenSession implements AutoCloseable {
         }
         KeyRing ring;
         try {
-            ring = KeyRing.open(connection, parent.template());
+            ring = KeyRing.open(connection, parent.template(), leftovers, scope);
         } catch (TpmException | RuntimeException e) {
             connection.close();
             throw e;

@@ -55,7 +55,11 @@ public final class Cli {
 
     /** Starts a swtpm whose DA limits are relaxed, as every test that is not about lockout does. */
     public static Swtpm relaxedSwtpm() throws Exception {
-        Swtpm sw = Swtpm.start();
+        return relaxed(Swtpm.start());
+    }
+
+    /** {@code sw} with its DA limits relaxed; it is closed if that fails. */
+    public static Swtpm relaxed(Swtpm sw) throws Exception {
         try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
             DictionaryAttack.relaxForOwnSimulator(tpm);
         } catch (Exception | Error e) {

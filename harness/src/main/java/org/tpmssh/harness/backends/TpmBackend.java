@@ -18,6 +18,9 @@ import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
+import org.tpmssh.tpm.objects.Leftovers;
+import org.tpmssh.tpm.objects.OwnNames;
+import org.tpmssh.tpm.objects.SessionScope;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.transport.Tcti;
 
@@ -142,9 +145,18 @@ public final class TpmBackend implements AutoCloseable {
      */
     public synchronized KeyRing ring() throws TpmException {
         if (ring == null) {
-            ring = KeyRing.open(tpm, ParentKind.ECC.template());
+            ring = KeyRing.open(tpm, ParentKind.ECC.template(), leftovers(), SessionScope.PER_RING);
         }
         return ring;
+    }
+
+    /**
+     * Under the lab rules nothing we did not make is touched, not even a copy of our own SRK; on a TPM this run
+     * started, the one rule for what a killed tpmssh left applies (the ring's own Names; no store is known here).
+     */
+    Leftovers leftovers() throws TpmException {
+        return Backends.labRules(kind()) ? Leftovers.leaveAll()
+                : Leftovers.forTcti(Tcti.parse(launch.tcti()), OwnNames.none());
     }
 
     /**

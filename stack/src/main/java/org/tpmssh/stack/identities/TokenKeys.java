@@ -35,6 +35,10 @@ public final class TokenKeys {
      * Imports an existing key pair into {@code token} with TPM2_Import. A key on a PIN token gets
      * its authValue from the token secret (so the caller must have logged in), unless it is
      * {@code pinless}. Returns the stored record.
+     * <p>
+     * The record is written before the key is first loaded (to prove it), and removed again if the proof fails:
+     * so a process killed at any moment leaves loaded only objects whose Names the store knows, which the next
+     * tpmssh may flush (docs/tpm-layer.md, "Leftovers").
      */
     public static KeyRecord importKey(Tokens tokens, String token, String keyLabel, KeyPair pair, boolean pinless,
             String comment, byte[] tokenSecret) throws PinException, StoreException, TpmException,
@@ -42,17 +46,36 @@ public final class TokenKeys {
         refuseDuplicateLabel(tokens, token, keyLabel);
         Tokens.NewKeyAuth auth = tokens.newKeyAuth(token, pinless, tokenSecret);
         try {
-            ImportedKey imported = KeyImport.importKey(tokens.ring(), pair, auth.authValue(), auth.pinless(), comment);
-            try {
-                return tokens.addImportedKey(token, auth, keyLabel, algorithmOf(imported.publicArea()),
-                        imported.publicArea(), imported.privateBlob(), comment);
-            } finally {
-                imported.key().close();
-                tokens.ring().cache().release(imported.key().object());
-            }
+            KeyImport.Wrapped w = KeyImport.wrapFor(tokens.ring(), pair, auth.authValue(), auth.pinless());
+            byte[] blob = KeyImport.importBlob(tokens.ring(), w.publicArea(), w.duplication());
+            KeyRecord record = tokens.addImportedKey(token, auth, keyLabel, algorithmOf(w.publicArea()),
+                    w.publicArea(), blob, comment);
+            proveStored(tokens, token, record, () -> KeyImport.loadAndProve(tokens.ring(), blob, w.publicArea(),
+                    auth.authValue(), comment, pair.getPublic()));
+            return record;
         } finally {
             Secrets.wipe(auth.authValue());
         }
+    }
+
+    /** Loads and proves a stored key; if it fails, the record goes again and the failure is thrown. */
+    private static void proveStored(Tokens tokens, String token, KeyRecord record, Proof proof)
+            throws StoreException, TpmException, UnsupportedKeyTypeException {
+        ImportedKey imported;
+        try {
+            imported = proof.run();
+        } catch (TpmException | UnsupportedKeyTypeException | RuntimeException e) {
+            tokens.store().deleteKey(token, record.id());
+            throw e;
+        }
+        imported.key().close();
+        tokens.ring().cache().release(imported.key().object());
+    }
+
+    /** Loading a key and proving it. */
+    @FunctionalInterface
+    private interface Proof {
+        ImportedKey run() throws TpmException, UnsupportedKeyTypeException;
     }
 
     /**
@@ -70,32 +93,16 @@ public final class TokenKeys {
                     + " files can be added to a token. Import the original key with `tpmssh key import` instead");
         }
         refuseDuplicateLabel(tokens, token, keyLabel);
+        boolean importable = Tss2KeyFile.IMPORTABLE.equals(file.type());
         byte[] privateBlob;
-        if (Tss2KeyFile.IMPORTABLE.equals(file.type())) {
-            ImportedKey imported;
+        if (importable) {
             try {
-                imported = KeyImport.importWrapped(tokens.ring(), file.pubkey(),
-                        new Duplication(file.privkey(), file.secret()), new byte[0], comment, null);
+                privateBlob = KeyImport.importBlob(tokens.ring(), file.pubkey(),
+                        new Duplication(file.privkey(), file.secret()));
             } catch (TpmException e) {
-                throw new StoreException("the TPM refused this wrapped key for token '" + token + "': it was wrapped"
-                        + " for another storage key. Wrap it again with the public key from `tpmssh key parent-pub"
-                        + " --token " + token + "`", e);
+                throw wrappedForAnother(token, e);
             }
-            privateBlob = imported.privateBlob();
-            imported.key().close();
-            tokens.ring().cache().release(imported.key().object());
         } else if (Tss2KeyFile.LOADABLE.equals(file.type())) {
-            TpmObject probe = tokens.ring().register(file.privkey(), file.pubkey(), keyLabel);
-            try {
-                tokens.ring().cache().use(probe, h -> h);
-            } catch (TpmException e) {
-                // A TSS2 file records no TPM, so a refusal cannot tell a damaged blob from another TPM's.
-                throw new StoreException(source + " does not load under token '" + token + "''s storage key ("
-                        + e.getMessage() + "): its blob is damaged, or it was made under another parent or on another"
-                        + " TPM", e);
-            } finally {
-                tokens.ring().cache().release(probe);
-            }
             privateBlob = file.privkey();
         } else {
             throw new StoreException("this TSS2 file holds a sealed secret, not a signing key");
@@ -108,8 +115,35 @@ public final class TokenKeys {
             System.getLogger(TokenKeys.class.getName()).log(System.Logger.Level.INFO,
                     "key ''{0}'' is PIN-less but not noDA: a wrong authValue would count toward lockout", keyLabel);
         }
-        tokens.store().addKey(token, record);
+        tokens.store().addKey(token, record); // before the blob is loaded: see importKey
+        if (importable) {
+            try {
+                proveStored(tokens, token, record, () -> KeyImport.loadAndProve(tokens.ring(), privateBlob,
+                        file.pubkey(), new byte[0], comment, null));
+            } catch (TpmException e) {
+                throw wrappedForAnother(token, e);
+            }
+            return record;
+        }
+        TpmObject probe = tokens.ring().register(privateBlob, file.pubkey(), keyLabel);
+        try {
+            tokens.ring().cache().use(probe, h -> h);
+        } catch (TpmException e) {
+            tokens.store().deleteKey(token, record.id());
+            // A TSS2 file records no TPM, so a refusal cannot tell a damaged blob from another TPM's.
+            throw new StoreException(source + " does not load under token '" + token + "''s storage key ("
+                    + e.getMessage() + "): its blob is damaged, or it was made under another parent or on another"
+                    + " TPM", e);
+        } finally {
+            tokens.ring().cache().release(probe);
+        }
         return record;
+    }
+
+    private static StoreException wrappedForAnother(String token, TpmException e) {
+        return new StoreException("the TPM refused this wrapped key for token '" + token + "': it was wrapped"
+                + " for another storage key. Wrap it again with the public key from `tpmssh key parent-pub"
+                + " --token " + token + "`", e);
     }
 
     /**

@@ -28,8 +28,8 @@ import org.tpmssh.tpm.duplication.Sensitive;
 import org.tpmssh.tpm.marshal.TpmFormatException;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
-import org.tpmssh.tpm.sessions.HmacSession;
 import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.ObjectAttributes;
 import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.structures.TpmtPublic.EccParms;
@@ -56,14 +56,20 @@ public final class KeyImport {
      */
     public static ImportedKey importKey(KeyRing ring, KeyPair pair, byte[] authValue, boolean noDa, String comment)
             throws TpmException, UnsupportedKeyTypeException {
-        TpmtPublic parent = ring.srk().publicArea();
-        Wrapped w = wrap(pair, parent, authValue, noDa, ring.tpm().random());
+        Wrapped w = wrapFor(ring, pair, authValue, noDa);
+        return importWrapped(ring, w.publicArea(), w.duplication(), authValue, comment, pair.getPublic());
+    }
+
+    /** {@link #wrap} for the ring's SRK, refusing a curve this TPM does not list. */
+    public static Wrapped wrapFor(KeyRing ring, KeyPair pair, byte[] authValue, boolean noDa)
+            throws TpmException, UnsupportedKeyTypeException {
+        Wrapped w = wrap(pair, ring.srk().publicArea(), authValue, noDa, ring.tpm().random());
         if (w.publicArea().isEcc()
                 && !GetCapability.eccCurves(ring.tpm()).contains(w.publicArea().eccParms().curve())) {
             throw new UnsupportedKeyTypeException("this TPM does not support the key's curve; import a P-256 key or"
                     + " create one with `tpmssh key create`");
         }
-        return importWrapped(ring, w.publicArea(), w.duplication(), authValue, comment, pair.getPublic());
+        return w;
     }
 
     /** A duplication blob and the public area that goes with it: what a remote wrap hands over. */
@@ -135,21 +141,33 @@ public final class KeyImport {
      */
     public static ImportedKey importWrapped(KeyRing ring, TpmtPublic publicArea, Duplication dup, byte[] authValue,
             String comment, PublicKey expected) throws TpmException, UnsupportedKeyTypeException {
+        return loadAndProve(ring, importBlob(ring, publicArea, dup), publicArea, authValue, comment, expected);
+    }
+
+    /**
+     * TPM2_Import alone: the private blob the SRK can load, without loading it. A store keeps it before anything
+     * loads it, so an object a killed import leaves in the TPM has a Name the store knows (docs/tpm-layer.md).
+     */
+    public static byte[] importBlob(KeyRing ring, TpmtPublic publicArea, Duplication dup) throws TpmException {
         TpmObject srk = ring.srk();
-        byte[] outPrivate;
-        ring.tpm().lock().lock();
         try {
-            HmacSession s = ring.session();
-            try {
-                outPrivate = ring.cache().use(srk, h -> new Import(new AuthHandle(h, srk.name(), null, s), publicArea,
-                        dup.duplicate(), dup.inSymSeed()).execute(ring.tpm()));
-            } catch (TpmResponseException e) {
-                throw new TpmException("the TPM refused the import (" + e.rcName() + "); the blob was made for"
-                        + " another storage key, or is damaged", e);
+            return ring.withSession(s -> ring.cache().use(srk, h -> new Import(new AuthHandle(h, srk.name(), null, s),
+                    publicArea, dup.duplicate(), dup.inSymSeed()).execute(ring.tpm())));
+        } catch (TpmResponseException e) {
+            if (e.commandCode() != CommandCode.IMPORT) {
+                throw e;
             }
-        } finally {
-            ring.tpm().lock().unlock();
+            throw new TpmException("the TPM refused the import (" + e.rcName() + "); the blob was made for"
+                    + " another storage key, or is damaged", e);
         }
+    }
+
+    /**
+     * Loads an imported blob and proves it against {@code expected} (the public key the user believes it is), or
+     * against the blob's own public area when {@code expected} is null; on failure the object is flushed.
+     */
+    public static ImportedKey loadAndProve(KeyRing ring, byte[] outPrivate, TpmtPublic publicArea, byte[] authValue,
+            String comment, PublicKey expected) throws TpmException, UnsupportedKeyTypeException {
         TpmObject obj = ring.register(outPrivate, publicArea, comment);
         TpmSshKey key = null;
         try {

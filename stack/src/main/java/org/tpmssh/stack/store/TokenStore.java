@@ -29,6 +29,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
+import org.tpmssh.tpm.marshal.TpmFormatException;
+import org.tpmssh.tpm.objects.OwnNames;
+import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
  * The token store on disk, versioned JSON a person can read, written under a lock by atomic file replacement
@@ -305,6 +308,37 @@ public final class TokenStore {
             fsyncDir(f.getParent());
             return null;
         });
+    }
+
+    // ---- what the TPM may hold of ours ----
+
+    /**
+     * The Names of the TPM objects this store proves are its own: each token's storage key (as recorded), its two
+     * seals and its keys. A killed tpmssh may have left any of them loaded; these, and nothing else, are what the
+     * next one may flush (docs/tpm-layer.md, "Leftovers"). Files that do not read prove nothing and are skipped.
+     */
+    public OwnNames tpmNames() throws StoreException {
+        List<byte[]> names = new ArrayList<>();
+        for (TokenRecord t : tokens()) {
+            names.add(t.parentName());
+            for (TokenRecord.Seal seal : new TokenRecord.Seal[] {t.userSeal(), t.soSeal()}) {
+                if (seal != null) {
+                    names.add(nameOf(seal.publicArea()));
+                }
+            }
+            for (KeyRecord k : keys(t.label())) {
+                names.add(nameOf(k.publicArea()));
+            }
+        }
+        return OwnNames.of(names);
+    }
+
+    private static byte[] nameOf(byte[] publicArea) {
+        try {
+            return TpmtPublic.fromBytes(publicArea).name();
+        } catch (TpmFormatException e) {
+            return null;
+        }
     }
 
     // ---- files ----

@@ -15,4 +15,12 @@ public record ReadPublic(int objectHandle) {
                 new byte[0], false, 0, false);
         return new Result(TpmtPublic.readSized(r.params()), r.params().tpm2b(), r.params().tpm2b());
     }
+
+    /** Only the Name of whatever is at {@code handle}, without parsing its public area (which may be of any type). */
+    public static byte[] name(Tpm tpm, int handle) throws TpmException {
+        Response r = tpm.execute(CommandCode.READ_PUBLIC, List.of(), List.of(HandleRef.of(handle)), new byte[0],
+                false, 0, false);
+        r.params().tpm2b();
+        return r.params().tpm2b();
+    }
 }

@@ -245,11 +245,20 @@ public final class Tpm implements AutoCloseable {
             }
         }
         r.expectEnd("the response sessions");
-        if (encryptor != null) {
-            encryptor.cfb(rawParams, 2, firstTpm2bSize(rawParams), encryptorEntity.authValue(), false);
-            return new Response(outHandles, new TpmReader(rawParams));
+        try {
+            if (encryptor != null) {
+                encryptor.cfb(rawParams, 2, firstTpm2bSize(rawParams), encryptorEntity.authValue(), false);
+                return new Response(outHandles, new TpmReader(rawParams));
+            }
+            return new Response(outHandles, paramReader);
+        } finally {
+            for (AuthHandle a : auths) {
+                if (a.session() instanceof HmacSession h && (h.attributesFor(true, true)
+                        & HmacSession.CONTINUE_SESSION) == 0) {
+                    forgetSession(h); // the TPM flushed it with this command's success
+                }
+            }
         }
-        return new Response(outHandles, paramReader);
     }
 
     /** The size of the TPM2B that opens a parameter area: the part parameter encryption covers. */

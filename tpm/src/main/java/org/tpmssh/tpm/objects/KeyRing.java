@@ -19,20 +19,22 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 import org.tpmssh.tpm.transport.TransportException;
 
 /**
- * The TPM side of key storage: one SRK, one HMAC session salted and bound to it, and the object
+ * The TPM side of key storage: one SRK, HMAC sessions salted and bound to it, and the object
  * cache, through which keys are created and used; it recovers after a reconnect or a TPM reset (docs/tpm-layer.md).
  */
 public final class KeyRing implements AutoCloseable {
     private final Tpm tpm;
     private final ObjectCache cache;
     private final TpmObject srk;
+    private final SessionScope scope;
     private HmacSession session;
     private long generation;
 
-    private KeyRing(Tpm tpm, ObjectCache cache, TpmObject srk) {
+    private KeyRing(Tpm tpm, ObjectCache cache, TpmObject srk, SessionScope scope) {
         this.tpm = tpm;
         this.cache = cache;
         this.srk = srk;
+        this.scope = scope;
         this.generation = tpm.generation();
     }
 
@@ -41,11 +43,28 @@ public final class KeyRing implements AutoCloseable {
         return open(tpm, Templates.srkEcc());
     }
 
+    /** A ring that keeps one session and never touches objects it does not hold. */
     public static KeyRing open(Tpm tpm, TpmtPublic srkTemplate) throws TpmException {
+        return open(tpm, srkTemplate, Leftovers.leaveAll(), SessionScope.PER_RING);
+    }
+
+    /**
+     * Starts the TPM if needed and makes the SRK from {@code srkTemplate}. Under {@link Leftovers.FlushOurs} it then
+     * flushes what a killed tpmssh left loaded: copies of this SRK and objects whose Names the caller passed, and
+     * it does so again whenever the TPM runs out of object slots.
+     */
+    public static KeyRing open(Tpm tpm, TpmtPublic srkTemplate, Leftovers leftovers, SessionScope scope)
+            throws TpmException {
         Startup.ensureStarted(tpm);
-        ObjectCache cache = ObjectCache.forTpm(tpm);
+        ObjectCache cache = ObjectCache.forTpm(tpm, leftovers);
         TpmObject srk = cache.createPrimary(Handles.RH_OWNER, srkTemplate, "srk");
-        return new KeyRing(tpm, cache, srk);
+        try {
+            cache.sweepLeftovers(); // now that the SRK's Name is known, its orphaned copies are provably ours
+        } catch (TpmException | RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+        return new KeyRing(tpm, cache, srk, scope);
     }
 
     public Tpm tpm() {
@@ -66,13 +85,62 @@ public final class KeyRing implements AutoCloseable {
         try {
             sync();
             if (session == null || !session.isOpen()) {
-                session = cache.use(srk, h -> tpm.startHmacSession(h, srk.publicArea(),
-                        new AuthHandle(h, srk.name(), null, Session.password()),
-                        HmacSession.DECRYPT | HmacSession.ENCRYPT));
+                session = startSession();
             }
             return session;
         } finally {
             tpm.lock().unlock();
+        }
+    }
+
+    /** Work for one command that uses an HMAC session. */
+    @FunctionalInterface
+    public interface SessionWork<T> {
+        T apply(HmacSession session) throws TpmException;
+    }
+
+    /**
+     * Runs {@code work} with a salted, SRK-bound HMAC session: the ring's own under {@link SessionScope#PER_RING};
+     * under {@link SessionScope#PER_CALL} a new one that {@code work}'s command ends, so {@code work} must send
+     * exactly one command with it. A session left open by a failed command is flushed here.
+     */
+    public <T> T withSession(SessionWork<T> work) throws TpmException {
+        tpm.lock().lock();
+        try {
+            if (scope == SessionScope.PER_RING) {
+                return work.apply(session());
+            }
+            sync();
+            HmacSession s = startSession();
+            s.endWithNextCommand();
+            try {
+                return work.apply(s);
+            } catch (TpmResponseException e) {
+                if (e.is(ResponseCodes.INITIALIZE) || ResponseCodes.staleSession(e.responseCode())) {
+                    tpm.forgetSession(s); // gone with the reset, or flushed by someone: its handle is not ours now
+                }
+                throw e;
+            } finally {
+                if (s.isOpen()) {
+                    flushQuietly(s);
+                }
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    private HmacSession startSession() throws TpmException {
+        return cache.use(srk, h -> tpm.startHmacSession(h, srk.publicArea(),
+                new AuthHandle(h, srk.name(), null, Session.password()), HmacSession.DECRYPT | HmacSession.ENCRYPT));
+    }
+
+    private void flushQuietly(HmacSession s) {
+        try {
+            tpm.flushSession(s);
+        } catch (TpmException e) {
+            System.getLogger(KeyRing.class.getName()).log(System.Logger.Level.DEBUG, "session flush failed: {0}",
+                    e.getMessage());
         }
     }
 
@@ -84,9 +152,8 @@ public final class KeyRing implements AutoCloseable {
         tpm.lock().lock();
         try {
             sync();
-            HmacSession s = session();
-            Create.Result r = cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
-                    authValue).execute(tpm));
+            Create.Result r = withSession(s -> cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s),
+                    template, authValue).execute(tpm)));
             return cache.register(srk, r.outPrivate(), r.outPublic(), label);
         } finally {
             tpm.lock().unlock();
@@ -103,9 +170,8 @@ public final class KeyRing implements AutoCloseable {
         tpm.lock().lock();
         try {
             sync();
-            HmacSession s = session();
-            return cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
-                    authValue, data).execute(tpm));
+            return withSession(s -> cache.use(srk, h -> new Create(new AuthHandle(h, srk.name(), null, s), template,
+                    authValue, data).execute(tpm)));
         } finally {
             tpm.lock().unlock();
         }
@@ -117,10 +183,8 @@ public final class KeyRing implements AutoCloseable {
      * crosses the transport in clear. A TPM reset is recovered from once, as for {@link #sign}.
      */
     public byte[] unseal(TpmObject sealed, byte[] authValue) throws TpmException {
-        return withResetRecovery(() -> {
-            HmacSession s = session();
-            return cache.use(sealed, h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s)).execute(tpm));
-        });
+        return withResetRecovery(() -> withSession(s -> cache.use(sealed,
+                h -> new Unseal(new AuthHandle(h, sealed.name(), authValue, s)).execute(tpm))));
     }
 
     /** Brings back a key created earlier, from its private blob and public area. */
@@ -136,11 +200,12 @@ public final class KeyRing implements AutoCloseable {
      */
     public Signature sign(TpmObject key, byte[] authValue, byte[] digest, int scheme, int hash) throws TpmException {
         boolean pinless = authValue == null || authValue.length == 0;
-        return withResetRecovery(() -> {
-            Session s = pinless ? Session.password() : session();
-            return cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue, s), digest, scheme, hash)
-                    .execute(tpm));
-        });
+        if (pinless) {
+            return withResetRecovery(() -> cache.use(key, h -> new Sign(new AuthHandle(h, key.name(), authValue,
+                    Session.password()), digest, scheme, hash).execute(tpm)));
+        }
+        return withResetRecovery(() -> withSession(s -> cache.use(key, h -> new Sign(new AuthHandle(h, key.name(),
+                authValue, s), digest, scheme, hash).execute(tpm))));
     }
 
     /** One use of a loaded object that may meet a TPM reset. */
@@ -228,12 +293,7 @@ public final class KeyRing implements AutoCloseable {
         tpm.lock().lock();
         try {
             if (session != null && session.isOpen()) {
-                try {
-                    tpm.flushSession(session);
-                } catch (TpmException e) {
-                    System.getLogger(KeyRing.class.getName()).log(System.Logger.Level.DEBUG,
-                            "session flush failed: {0}", e.getMessage());
-                }
+                flushQuietly(session);
             }
             cache.close();
         } finally {

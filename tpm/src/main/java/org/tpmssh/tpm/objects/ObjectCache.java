@@ -20,32 +20,45 @@ import org.tpmssh.tpm.sessions.Session;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
- * Keeps our objects usable on TPMs with three transient slots and no resource manager, and flushes
- * a handle only after checking that our object is still there (docs/tpm-layer.md).
+ * Keeps our objects usable on TPMs with three transient slots and no resource manager, flushes a handle only after
+ * checking that our object is still there, and frees slots a killed tpmssh filled as {@link Leftovers} allows
+ * (docs/tpm-layer.md).
  */
 public final class ObjectCache implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ObjectCache.class.getName());
 
     private final Tpm tpm;
     private final int maxLoaded;
+    private final Leftovers leftovers;
     private final List<TpmObject> objects = new ArrayList<>();
     private long clock;
     private long generation;
 
-    /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once. */
+    /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once and never flushes leftovers. */
     public ObjectCache(Tpm tpm, int maxLoaded) {
+        this(tpm, maxLoaded, Leftovers.leaveAll());
+    }
+
+    /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once. */
+    public ObjectCache(Tpm tpm, int maxLoaded, Leftovers leftovers) {
         if (maxLoaded < 2) {
             throw new IllegalArgumentException("a parent and its child need two slots; got " + maxLoaded);
         }
         this.tpm = tpm;
         this.maxLoaded = maxLoaded;
+        this.leftovers = leftovers;
         this.generation = tpm.generation();
     }
 
     /** A cache sized by the TPM's guaranteed transient slots (TPM_PT_HR_TRANSIENT_MIN, 3 on swtpm). */
     public static ObjectCache forTpm(Tpm tpm) throws TpmException {
+        return forTpm(tpm, Leftovers.leaveAll());
+    }
+
+    /** As {@link #forTpm(Tpm)}, freeing slots that leftovers fill as {@code leftovers} allows. */
+    public static ObjectCache forTpm(Tpm tpm, Leftovers leftovers) throws TpmException {
         int min = GetCapability.property(tpm, GetCapability.PT_HR_TRANSIENT_MIN);
-        return new ObjectCache(tpm, Math.max(2, Math.min(min, 16)));
+        return new ObjectCache(tpm, Math.max(2, Math.min(min, 16)), leftovers);
     }
 
     public Tpm tpm() {
@@ -57,7 +70,15 @@ public final class ObjectCache implements AutoCloseable {
         tpm.lock().lock();
         try {
             makeRoom();
-            CreatePrimary.Result r = makePrimary(hierarchy, template);
+            CreatePrimary.Result r;
+            while (true) {
+                try {
+                    r = makePrimary(hierarchy, template);
+                    break;
+                } catch (TpmResponseException e) {
+                    freeSlotAfter(e);
+                }
+            }
             TpmObject o = new TpmObject(new TpmObject.Primary(hierarchy, template), r.outPublic(), label);
             o.handle = r.handle();
             o.lastUsed = ++clock;
@@ -105,7 +126,8 @@ public final class ObjectCache implements AutoCloseable {
                 try {
                     return work.apply(h);
                 } catch (TpmResponseException e) {
-                    if (e.is(ResponseCodes.OBJECT_MEMORY) && evictOne()) {
+                    if (e.is(ResponseCodes.OBJECT_MEMORY)) {
+                        freeSlotAfter(e);
                         continue;
                     }
                     if (reloaded || !ResponseCodes.staleHandle(e.responseCode())) {
@@ -229,14 +251,60 @@ public final class ObjectCache implements AutoCloseable {
                 o.saved = null;
             }
         }
-        try {
-            o.handle = loadFromSource(o, parentHandle, child);
-        } catch (TpmResponseException e) {
-            if (e.is(ResponseCodes.OBJECT_MEMORY) && evictOne()) {
+        while (true) {
+            try {
                 o.handle = loadFromSource(o, parentHandle, child);
-            } else {
-                throw e;
+                return;
+            } catch (TpmResponseException e) {
+                freeSlotAfter(e);
             }
+        }
+    }
+
+    /**
+     * After {@code e}: when it is TPM_RC_OBJECT_MEMORY, frees one slot (one of ours that is not in use, else what a
+     * killed tpmssh left, as {@link Leftovers} allows) or says in one sentence what holds the slots; any other
+     * error is thrown as it is.
+     */
+    private void freeSlotAfter(TpmResponseException e) throws TpmException {
+        if (!e.is(ResponseCodes.OBJECT_MEMORY)) {
+            throw e;
+        }
+        if (evictOne()) {
+            return;
+        }
+        if (leftovers instanceof Leftovers.LeaveAll) {
+            throw e;
+        }
+        Leftovers.Sweep sweep = sweepLeftovers();
+        if (!sweep.flushed().isEmpty()) {
+            return;
+        }
+        throw new ForeignObjectsException(Leftovers.blockedBy(sweep, maxLoaded), sweep.foreign(), e);
+    }
+
+    /**
+     * Flushes the transient objects that we do not hold but whose Names prove them ours (the store's, passed in
+     * {@link Leftovers.FlushOurs}, and those of every object this cache manages): what a killed tpmssh left
+     * loaded. Anything else stays. Does nothing, and sends nothing, under {@link Leftovers.LeaveAll}.
+     */
+    public Leftovers.Sweep sweepLeftovers() throws TpmException {
+        tpm.lock().lock();
+        try {
+            if (leftovers instanceof Leftovers.LeaveAll) {
+                return new Leftovers.Sweep(List.of(), List.of());
+            }
+            List<Integer> held = new ArrayList<>();
+            List<byte[]> names = new ArrayList<>();
+            for (TpmObject o : objects) {
+                if (o.handle != 0) {
+                    held.add(o.handle);
+                }
+                names.add(o.name);
+            }
+            return leftovers.sweep(tpm, held, OwnNames.of(names));
+        } finally {
+            tpm.lock().unlock();
         }
     }
 

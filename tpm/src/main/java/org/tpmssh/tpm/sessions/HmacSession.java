@@ -27,6 +27,7 @@ public final class HmacSession implements Session {
     private byte[] nonceCaller;
     private byte[] nonceTpm;
     private volatile boolean open = true;
+    private volatile boolean lastUse;
 
     private HmacSession(int handle, int authHash, byte[] sessionKey, byte[] bindName, int aesBits, int attributes,
             byte[] nonceCaller, byte[] nonceTpm) {
@@ -82,9 +83,17 @@ public final class HmacSession implements Session {
         Arrays.fill(sessionKey, (byte) 0);
     }
 
+    /**
+     * Makes the next command end the session: it is sent with continueSession clear, so the TPM flushes the session
+     * when that command succeeds (and keeps it when the command fails, for the caller to flush).
+     */
+    public void endWithNextCommand() {
+        lastUse = true;
+    }
+
     /** Attributes to send for a command, dropping encryption flags the command's parameters cannot carry. */
     public int attributesFor(boolean commandParamEncryptable, boolean responseParamEncryptable) {
-        int a = attributes;
+        int a = lastUse ? attributes & ~CONTINUE_SESSION : attributes;
         if (!commandParamEncryptable) {
             a &= ~DECRYPT;
         }
