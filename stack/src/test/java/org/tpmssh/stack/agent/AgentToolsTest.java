@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
@@ -233,8 +234,8 @@ class AgentToolsTest {
     void proxiesToARealOpenSshAgent() throws Exception {
         Path upstreamSocket = dir.resolve("up/agent.sock");
         Files.createDirectories(upstreamSocket.getParent());
-        Process sshAgent = new ProcessBuilder("ssh-agent", "-D", "-a", upstreamSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        Process sshAgent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", upstreamSocket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()));
         try {
             for (int i = 0; i < 100 && !Files.exists(upstreamSocket); i++) {
                 Thread.sleep(50);
