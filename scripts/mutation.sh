@@ -4,20 +4,20 @@
 # table per package, merged over the phases (scripts/mutation-table.py), the time of each phase, and any
 # process the run left behind (there must be none: docs/child-processes.md). See docs/mutation.md.
 #
-#   scripts/mutation.sh [security|rest|all] [extra mvn arguments, e.g. -o]
+#   scripts/mutation.sh [security|rest|all] [extra mvn arguments; -o once the plugins are downloaded]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scope=${1:-all}
 shift || true
 
 # A mutant that drops a back-off or a loop bound can open thousands of loopback connections a second, and their
-# TIME_WAIT sockets use up the machine's ephemeral ports for every other build on it. As root, the run gets a
-# network namespace of its own (loopback only), so that cannot reach beyond it; Maven is offline in there, so
-# the plugins are resolved first.
-if [ -z "${TPMSSH_MUTATION_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare > /dev/null; then
-    mvn -B -q "$@" -Pmutation -pl tpm,stack dependency:resolve-plugins > /dev/null
+# TIME_WAIT sockets use up the machine's ephemeral ports for every other build on it. As root and offline (-o:
+# the plugins were downloaded by an earlier run), the run gets a network namespace of its own, loopback only, so
+# that cannot reach beyond it.
+if [ -z "${TPMSSH_MUTATION_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare > /dev/null \
+        && printf '%s\n' "$@" | grep -qx -- -o; then
     export TPMSSH_MUTATION_NETNS=1
-    exec unshare --net -- sh -c 'ip link set lo up && exec "$0" "$@"' "$(pwd)/scripts/mutation.sh" "$scope" -o "$@"
+    exec unshare --net -- sh -c 'ip link set lo up && exec "$0" "$@"' "$(pwd)/scripts/mutation.sh" "$scope" "$@"
 fi
 
 TPM_SECURITY='org.tpmssh.tpm.sessions.*,org.tpmssh.tpm.marshal.*,org.tpmssh.tpm.duplication.*'
