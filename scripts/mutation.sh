@@ -4,7 +4,9 @@
 # table per package, merged over the phases (scripts/mutation-table.py), the time of each phase, and any
 # process the run left behind (there must be none: docs/child-processes.md). See docs/mutation.md.
 #
-#   scripts/mutation.sh [security|rest|all] [extra mvn arguments; -o once the plugins are downloaded]
+#   scripts/mutation.sh [all|security|rest|tpm-security|stack-security|tpm-rest|stack-rest] [mvn arguments;
+#                       -o once the plugins are downloaded]
+# Each phase replaces its own reports only; the table merges whatever phases have reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scope=${1:-all}
@@ -33,6 +35,7 @@ phase() { # name module targets
     if [ "$module" = tpm ]; then skipTpm=false; else skipStack=false; fi
     started=$(date +%s)
     echo "== phase $name ($module): $targets" >&2
+    rm -rf "$module/target/pit-reports/$name"
     mvn -B -Pmutation -pl "$module" -am verify -Dmutation.run="$name" -Dmutation.targetClasses="$targets" \
         -Dmutation.skipTpm=$skipTpm -Dmutation.skipStack=$skipStack "${EXTRA[@]}"
     echo "== phase $name took $(( $(date +%s) - started )) s" >&2
@@ -40,17 +43,22 @@ phase() { # name module targets
 EXTRA=("$@")
 set --
 started=$(date +%s)
-rm -rf tpm/target/pit-reports stack/target/pit-reports
-if [ "$scope" != rest ]; then
-    phase tpm-security tpm "$TPM_SECURITY"
-    phase stack-security stack "$STACK_SECURITY"
-fi
-if [ "$scope" != security ]; then
-    phase tpm-rest tpm "$TPM_REST"
-    phase stack-rest stack "$STACK_REST"
-fi
+case "$scope" in
+    all|security|tpm-security) phase tpm-security tpm "$TPM_SECURITY" ;;
+esac
+case "$scope" in
+    all|security|stack-security) phase stack-security stack "$STACK_SECURITY" ;;
+esac
+case "$scope" in
+    all|rest|tpm-rest) phase tpm-rest tpm "$TPM_REST" ;;
+esac
+case "$scope" in
+    all|rest|stack-rest) phase stack-rest stack "$STACK_REST" ;;
+esac
 echo "== the whole run took $(( $(date +%s) - started )) s" >&2
-python3 scripts/mutation-table.py tpm/target/pit-reports/*/mutations.xml stack/target/pit-reports/*/mutations.xml
+shopt -s nullglob
+reports=(tpm/target/pit-reports/*/mutations.xml stack/target/pit-reports/*/mutations.xml)
+[ ${#reports[@]} -gt 0 ] && python3 scripts/mutation-table.py "${reports[@]}"
 
 left=0
 for environ in /proc/[0-9]*/environ; do
