@@ -2,6 +2,8 @@ package org.tpmssh.tpm.duplication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.tpmssh.tpm.testing.Oracles.concat;
+import static org.tpmssh.tpm.testing.Oracles.unsigned;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +30,6 @@ import javax.crypto.spec.PSource;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.agreement.kdf.ConcatenationKDFGenerator;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.KDFCounterBytesGenerator;
-import org.bouncycastle.crypto.macs.HMac;
-import org.bouncycastle.crypto.params.KDFCounterParameters;
 import org.bouncycastle.crypto.params.KDFParameters;
 import org.junit.jupiter.api.Test;
 import org.tpmssh.tpm.marshal.TpmReader;
@@ -38,6 +37,7 @@ import org.tpmssh.tpm.marshal.TpmWriter;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
+import org.tpmssh.tpm.testing.Oracles;
 
 /**
  * A duplication blob opened on the host exactly as the new parent's TPM opens it (Part 1, 23.3.2.3), with Bouncy
@@ -166,13 +166,7 @@ class DuplicationTest {
     }
 
     private static byte[] kdfa(byte[] key, String label, byte[] context, int bits) {
-        byte[] fixed = concat(label.getBytes(StandardCharsets.US_ASCII), new byte[1], context,
-                new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16), (byte) (bits >>> 8), (byte) bits});
-        KDFCounterBytesGenerator bc = new KDFCounterBytesGenerator(new HMac(new SHA256Digest()));
-        bc.init(new KDFCounterParameters(key, null, fixed, 32));
-        byte[] out = new byte[bits / 8];
-        bc.generateBytes(out, 0, out.length);
-        return out;
+        return Oracles.kdfa(new SHA256Digest(), key, label, context, new byte[0], bits);
     }
 
     private static KeyPair ec() throws Exception {
@@ -193,27 +187,5 @@ class DuplicationTest {
 
     private static TpmtPublic.EccPoint point(ECPublicKey key) {
         return new TpmtPublic.EccPoint(unsigned(key.getW().getAffineX(), 32), unsigned(key.getW().getAffineY(), 32));
-    }
-
-    private static byte[] unsigned(BigInteger v, int width) {
-        byte[] b = v.toByteArray();
-        byte[] out = new byte[width];
-        int n = Math.min(b.length, width);
-        System.arraycopy(b, b.length - n, out, width - n, n);
-        return out;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }

@@ -1,6 +1,10 @@
 package org.tpmssh.tpm.sessions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.tpmssh.tpm.testing.Oracles.bytes;
+import static org.tpmssh.tpm.testing.Oracles.concat;
+import static org.tpmssh.tpm.testing.Oracles.u32;
+import static org.tpmssh.tpm.testing.Oracles.unsigned;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +42,7 @@ import org.tpmssh.tpm.marshal.TpmReader;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.structures.Templates;
 import org.tpmssh.tpm.structures.TpmtPublic;
+import org.tpmssh.tpm.testing.Oracles;
 
 /**
  * The session arithmetic without a TPM, against independent implementations: KDFa against Bouncy Castle's SP 800-108
@@ -159,13 +164,7 @@ class SessionCryptoTest {
 
     /** Part 1, 19.6.8: sessionKey = KDFa(authHash, bindAuth (trailing zeros off) || salt, "ATH", nonceTPM, nonceCaller). */
     private static byte[] sessionKey(byte[] auth, byte[] salt) {
-        byte[] fixed = concat("ATH".getBytes(StandardCharsets.US_ASCII), new byte[1], NONCE_TPM, NONCE_CALLER,
-                u32(256));
-        KDFCounterBytesGenerator bc = new KDFCounterBytesGenerator(new HMac(new SHA256Digest()));
-        bc.init(new KDFCounterParameters(concat(auth, salt), null, fixed, 32));
-        byte[] out = new byte[32];
-        bc.generateBytes(out, 0, 32);
-        return out;
+        return Oracles.kdfa(new SHA256Digest(), concat(auth, salt), "ATH", NONCE_TPM, NONCE_CALLER, 256);
     }
 
     private static byte[] hmac(byte[] key, byte[]... parts) throws Exception {
@@ -238,7 +237,7 @@ class SessionCryptoTest {
         byte[] buf = concat(new byte[3], plain, new byte[2]);
         s.cfb(buf, 3, plain.length, AUTH, true);
         byte[] value = concat(sessionKey(new byte[0], SALT), AUTH);
-        byte[] keyIv = kdfaBc(value, "CFB", NONCE_CALLER, NONCE_TPM, (16 + 16) * 8);
+        byte[] keyIv = Oracles.kdfa(new SHA256Digest(), value, "CFB", NONCE_CALLER, NONCE_TPM, (16 + 16) * 8);
         Cipher aes = Cipher.getInstance("AES/CFB/NoPadding");
         aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keyIv, 0, 16, "AES"), new IvParameterSpec(keyIv, 16, 16));
         assertThat(Arrays.copyOfRange(buf, 3, 3 + plain.length)).isEqualTo(aes.doFinal(plain));
@@ -246,7 +245,7 @@ class SessionCryptoTest {
         assertThat(Arrays.copyOfRange(buf, 3 + plain.length, buf.length)).containsOnly(0);
 
         // A response is decrypted with the nonces the other way round.
-        byte[] fromTpm = kdfaBc(value, "CFB", NONCE_TPM, NONCE_CALLER, (16 + 16) * 8);
+        byte[] fromTpm = Oracles.kdfa(new SHA256Digest(), value, "CFB", NONCE_TPM, NONCE_CALLER, (16 + 16) * 8);
         aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(fromTpm, 0, 16, "AES"), new IvParameterSpec(fromTpm, 16, 16));
         byte[] response = aes.doFinal(plain);
         s.cfb(response, 0, response.length, AUTH, false);
@@ -301,15 +300,6 @@ class SessionCryptoTest {
         assertThat(Session.password().handle()).isEqualTo(0x40000009);
     }
 
-    private static byte[] kdfaBc(byte[] key, String label, byte[] u, byte[] v, int bits) {
-        byte[] fixed = concat(label.getBytes(StandardCharsets.US_ASCII), new byte[1], u, v, u32(bits));
-        KDFCounterBytesGenerator bc = new KDFCounterBytesGenerator(new HMac(new SHA256Digest()));
-        bc.init(new KDFCounterParameters(key, null, fixed, 32));
-        byte[] out = new byte[bits / 8];
-        bc.generateBytes(out, 0, out.length);
-        return out;
-    }
-
     static int alg(String hash) {
         return switch (hash) {
             case "SHA1" -> Alg.SHA1;
@@ -326,39 +316,5 @@ class SessionCryptoTest {
             case "SHA384" -> new SHA384Digest();
             default -> throw new IllegalArgumentException(hash);
         };
-    }
-
-    static byte[] unsigned(BigInteger v, int width) {
-        byte[] b = v.toByteArray();
-        byte[] out = new byte[width];
-        int n = Math.min(b.length, width);
-        System.arraycopy(b, b.length - n, out, width - n, n);
-        return out;
-    }
-
-    static byte[] u32(int v) {
-        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-    }
-
-    static byte[] bytes(int n, int seed) {
-        byte[] b = new byte[n];
-        for (int i = 0; i < n; i++) {
-            b[i] = (byte) (seed + 7 * i);
-        }
-        return b;
-    }
-
-    static byte[] concat(byte[]... parts) {
-        int n = 0;
-        for (byte[] p : parts) {
-            n += p.length;
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }
