@@ -94,6 +94,14 @@ class MarshalTest {
     }
 
     @Test
+    void leftoverBytesAreCountedFromWhereReadingStopped() throws Exception {
+        TpmReader r = new TpmReader(new byte[] {1, 2, 3, 4});
+        r.u8();
+        assertThatThrownBy(() -> r.expectEnd("the handle")).isInstanceOf(TpmFormatException.class)
+                .hasMessage("the TPM response is malformed: 3 unexpected bytes after the handle");
+    }
+
+    @Test
     void exactlyEnoughIsEnough() throws Exception {
         assertThat(new TpmReader(new byte[] {1, 2, 3, 4}).u32()).isEqualTo(0x01020304);
         assertThat(new TpmReader(new byte[] {0, 1, 9}).tpm2b()).containsExactly(9);

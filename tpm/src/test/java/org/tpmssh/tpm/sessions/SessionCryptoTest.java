@@ -104,6 +104,9 @@ class SessionCryptoTest {
         oaep.init(Cipher.DECRYPT_MODE, pair.getPrivate(), new OAEPParameterSpec("SHA-256", "MGF1",
                 MGF1ParameterSpec.SHA256, new PSource.PSpecified("SECRET\0".getBytes(StandardCharsets.US_ASCII))));
         assertThat(oaep.doFinal(salt.encrypted())).isEqualTo(salt.secret());
+        Salt another = Salt.wrapTo(parent, "SECRET", new SecureRandom());
+        assertThat(salt.secret()).as("a fresh random secret each time").isNotEqualTo(another.secret())
+                .isNotEqualTo(new byte[32]);
         byte[] secret = salt.secret();
         salt.wipe();
         assertThat(secret).containsOnly(0);
@@ -196,6 +199,17 @@ class SessionCryptoTest {
         byte[] cpHash = bytes(32, 9);
         assertThat(s.commandHmac(cpHash, 1, AUTH, null))
                 .isEqualTo(hmac(new byte[] {'p', 'i', 'n'}, cpHash, NONCE_CALLER, NONCE_TPM, new byte[] {1}));
+    }
+
+    @Test
+    void anEmptySaltIsNoSalt() throws Exception {
+        HmacSession s = session(null, null, new byte[0], 0);
+        byte[] cpHash = bytes(32, 9);
+        assertThat(s.commandHmac(cpHash, 1, null, null)).as("an empty session key")
+                .isEqualTo(hmac(new byte[0], cpHash, NONCE_CALLER, NONCE_TPM, new byte[] {1}));
+        HmacSession bound = session(null, new byte[0], null, 0);
+        assertThat(bound.commandHmac(cpHash, 1, null, new byte[0])).as("an empty bind name binds nothing")
+                .isEqualTo(hmac(new byte[0], cpHash, NONCE_CALLER, NONCE_TPM, new byte[] {1}));
     }
 
     @Test
