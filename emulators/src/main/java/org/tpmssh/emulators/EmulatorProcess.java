@@ -66,7 +66,7 @@ final class EmulatorProcess {
             ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
-            process = builder.start();
+            process = ChildProcesses.start(builder);
         } catch (IOException e) {
             throw new EmulatorException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
         }

@@ -59,4 +59,15 @@ public final class LibraryPath {
         }
         return Optional.empty();
     }
+
+    /** As {@link #find(String, List)} over this machine's {@link #directories()}, whatever its multiarch triplet. */
+    public static Optional<Path> find(String prefix) {
+        return find(prefix, directories());
+    }
+
+    /** An OpenSSL 3 provider module, e.g. {@code tpm2.so}, in the {@code ossl-modules} directory beside the libraries. */
+    public static Optional<Path> opensslProvider(String file) {
+        return directories().stream().map(dir -> dir.resolve("ossl-modules").resolve(file))
+                .filter(Files::isRegularFile).findFirst();
+    }
 }

@@ -131,7 +131,7 @@ public final class Tpm2Abrmd implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().putAll(environment());
         try {
-            Process probe = builder.start();
+            Process probe = ChildProcesses.start(builder);
             long waitMillis = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             if (!probe.waitFor(waitMillis, TimeUnit.MILLISECONDS)) {
                 probe.destroyForcibly();

@@ -128,7 +128,7 @@ public final class Tpm2Ptool {
             ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
                     Path.of("/dev/null").toFile())).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().putAll(environment);
-            Process p = pb.start();
+            Process p = ChildProcesses.start(pb);
             try {
                 if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly().waitFor();

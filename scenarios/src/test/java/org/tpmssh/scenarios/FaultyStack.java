@@ -2,43 +2,83 @@ package org.tpmssh.scenarios;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.stacks.JavaStack;
 import org.tpmssh.harness.stacks.StackAdapter;
-import org.tpmssh.stack.ssh.AgentKey;
-import org.tpmssh.stack.ssh.AgentSignException;
-import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.stack.keys.PassphraseSource;
+import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.AgentSignException;
+import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
 /**
- * Test-only: our Java stack with one seeded fault of a kind real stacks have shipped with, so the scenarios can
- * prove they catch it.
+ * Test-only: our Java stack with one seeded fault of a kind real stacks have shipped with, on every path a client
+ * takes (the agent for OpenSSH, the JCA key for MINA), so the scenarios can prove they catch it. Which scenario
+ * must catch which fault is {@link FaultCatalogue}'s table.
  */
 final class FaultyStack implements StackAdapter {
 
     enum Fault {
         /** Signs the data with one byte appended. */
         SIGNS_WRONG_DATA,
-        /** ECDSA: returns r||s (fixed width) instead of SSH's two mpints. */
+        /** ECDSA: returns r||s (fixed width) instead of SSH's two mpints; through JCA, P1363 instead of DER. */
         RAW_R_S_ENCODING,
         /** RSA: asked for rsa-sha2-512, signs with SHA-256 and labels it rsa-sha2-512. */
         WRONG_HASH_FOR_RSA_SHA2_512,
+        /** RSA: signs rsa-sha2-512 whichever of rsa-sha2-256 and rsa-sha2-512 was asked for. */
+        IGNORES_REQUESTED_RSA_HASH,
         /** Signs whatever PIN it is given, using the token's real PIN. */
         IGNORES_PIN,
         /** Reports another key's public half than the one that signs. */
-        REPORTS_DIFFERENT_PUBLIC_KEY;
+        REPORTS_DIFFERENT_PUBLIC_KEY,
+        /** Its agent also offers a key of another token that nobody asked it to serve. */
+        LISTS_A_KEY_NOT_IN_THE_TOKEN,
+        /** Imports another key than the file's, and never compares the TPM object's public part with the file. */
+        IMPORTS_ANOTHER_KEY,
+        /** Reports the TPM's dictionary-attack lockout as one more wrong PIN. */
+        LOCKOUT_REPORTED_AS_WRONG_PIN,
+        /** Its agent drops the lifetime of {@code ssh-add -t} and keeps the key for ever. */
+        IGNORES_LIFETIME,
+        /** Its agent drops {@code ssh-add -c} and signs with the key without asking anyone. */
+        IGNORES_CONFIRM,
+        /** Its agent says yes to {@code ssh-add -x} and goes on signing. */
+        IGNORES_LOCK;
 
         String stackName() {
             return "faulty-" + name().toLowerCase().replace('_', '-');
+        }
+
+        /** Faults that change what a signature says, and so reach the JCA path too. */
+        boolean altersSignatures() {
+            return switch (this) {
+                case SIGNS_WRONG_DATA, RAW_R_S_ENCODING, WRONG_HASH_FOR_RSA_SHA2_512, IGNORES_REQUESTED_RSA_HASH,
+                        REPORTS_DIFFERENT_PUBLIC_KEY -> true;
+                default -> false;
+            };
+        }
+
+        /** Faults in the agent protocol, seeded by a proxy in front of the real agent. */
+        boolean inTheAgentProtocol() {
+            return this == IGNORES_LIFETIME || this == IGNORES_CONFIRM || this == IGNORES_LOCK;
         }
     }
 
@@ -60,26 +100,52 @@ final class FaultyStack implements StackAdapter {
         Key real = inner.createKey(backend, type, pinless, comment);
         Key decoy = fault == Fault.REPORTS_DIFFERENT_PUBLIC_KEY
                 ? inner.createKey(backend, type, pinless, comment + "-decoy") : null;
-        return new Faulty(real, decoy);
+        Key stranger = fault == Fault.LISTS_A_KEY_NOT_IN_THE_TOKEN
+                ? inner.createKey(backend, type, true, comment + "-stranger") : null;
+        return new Faulty(real, decoy, stranger);
     }
 
     @Override
     public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment) throws Exception {
-        return new Faulty(inner.importKey(backend, privateKeyFile, pinless, comment), null);
+        Path file = fault == Fault.IMPORTS_ANOTHER_KEY ? anotherKeyLike(privateKeyFile) : privateKeyFile;
+        return new Faulty(inner.importKey(backend, file, pinless, comment), null, null);
+    }
+
+    /** A fresh ssh-keygen key of the same type and size as {@code file}, beside it. */
+    private static Path anotherKeyLike(Path file) throws Exception {
+        PublicKey pub = PrivateKeyFiles.read(file, PassphraseSource.none()).getPublic();
+        String[] typeAndBits = pub instanceof ECPublicKey ec
+                ? new String[] {"ecdsa", String.valueOf(ec.getParams().getCurve().getField().getFieldSize())}
+                : new String[] {"rsa", String.valueOf(((RSAPublicKey) pub).getModulus().bitLength())};
+        Path other = Files.createTempDirectory(file.getParent(), "another").resolve("id");
+        CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", typeAndBits[0], "-b",
+                typeAndBits[1], "-N", "", "-f", other.toString()), Map.of(), Duration.ofSeconds(60));
+        if (!keygen.succeeded()) {
+            throw new IllegalStateException("ssh-keygen failed: " + keygen.describe());
+        }
+        return other;
     }
 
     @Override
     public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
-        return new Faulty(inner.loadKey(backend, stored), null);
+        return new Faulty(inner.loadKey(backend, stored), null, null);
     }
 
     @Override
     public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
         List<AgentKey> agentKeys = new ArrayList<>();
         for (Key k : keys) {
-            agentKeys.add(((Faulty) k).agentKey());
+            Faulty key = (Faulty) k;
+            agentKeys.add(key.agentKey());
+            if (key.stranger != null) {
+                agentKeys.add(((JavaStack.AgentBacked) key.stranger).agentKey());
+            }
         }
-        return JavaStack.serve(socket, agentKeys, pin);
+        if (!fault.inTheAgentProtocol()) {
+            return JavaStack.serve(socket, agentKeys, pin);
+        }
+        Agent real = JavaStack.serve(socket.resolveSibling("real-agent.sock"), agentKeys, pin);
+        return new FaultyAgentProxy(fault, real, socket);
     }
 
     /** One signing step of the real key, with or without a PIN. */
@@ -90,10 +156,12 @@ final class FaultyStack implements StackAdapter {
     private final class Faulty implements Key, JavaStack.AgentBacked {
         private final Key real;
         private final Key decoy;
+        private final Key stranger;
 
-        Faulty(Key real, Key decoy) {
+        Faulty(Key real, Key decoy, Key stranger) {
             this.real = real;
             this.decoy = decoy;
+            this.stranger = stranger;
         }
 
         @Override
@@ -111,9 +179,19 @@ final class FaultyStack implements StackAdapter {
             return real.stored();
         }
 
+        /** The JCA key a MINA client or a MINA host key signs with: the real one's, with the fault. */
         @Override
         public KeyPair keyPair(char[] pin) throws Exception {
-            return real.keyPair(pinFor(pin));
+            KeyPair pair;
+            try {
+                pair = real.keyPair(pinFor(pin));
+            } catch (PinLockedException e) {
+                throw lockoutAsWrongPin(e);
+            }
+            if (!fault.altersSignatures()) {
+                return pair;
+            }
+            return FaultyJca.pair(fault, SshPublicKeys.parse(publicKeyBlob()), pair.getPrivate());
         }
 
         private char[] pinFor(char[] pin) {
@@ -122,7 +200,19 @@ final class FaultyStack implements StackAdapter {
 
         @Override
         public byte[] sign(byte[] data, int flags, char[] pin) throws Exception {
-            return faulty((d, f) -> real.sign(d, f, pinFor(pin)), data, flags);
+            try {
+                return faulty((d, f) -> real.sign(d, f, pinFor(pin)), data, flags);
+            } catch (PinLockedException e) {
+                throw lockoutAsWrongPin(e);
+            }
+        }
+
+        /** The lockout to throw, or, with the fault, a wrong-PIN error in its place. */
+        private PinIncorrectException lockoutAsWrongPin(PinLockedException e) throws PinLockedException {
+            if (fault != Fault.LOCKOUT_REPORTED_AS_WRONG_PIN) {
+                throw e;
+            }
+            return new PinIncorrectException("the user PIN is incorrect");
         }
 
         /** The identity the agent serves: the real one's signatures, with the fault, under the reported key. */
@@ -152,7 +242,9 @@ final class FaultyStack implements StackAdapter {
                             throws AgentSignException, PinIncorrectException, PinLockedException {
                         try {
                             return faulty((d, f) -> pk.sign(d, f, pinFor(pin)), data, flags);
-                        } catch (AgentSignException | PinIncorrectException | PinLockedException e) {
+                        } catch (PinLockedException e) {
+                            throw lockoutAsWrongPin(e);
+                        } catch (AgentSignException | PinIncorrectException e) {
                             throw e;
                         } catch (Exception e) {
                             throw new AgentSignException("faulty stack: " + e.getMessage(), e);
@@ -198,6 +290,9 @@ final class FaultyStack implements StackAdapter {
                                 .toByteArray();
                     }
                     return real.sign(data, flags);
+                case IGNORES_REQUESTED_RSA_HASH:
+                    boolean rsa = (flags & (AgentKey.SSH_AGENT_RSA_SHA2_256 | AgentKey.SSH_AGENT_RSA_SHA2_512)) != 0;
+                    return real.sign(data, rsa ? AgentKey.SSH_AGENT_RSA_SHA2_512 : flags);
                 default:
                     return real.sign(data, flags);
             }
@@ -232,6 +327,9 @@ final class FaultyStack implements StackAdapter {
             real.close();
             if (decoy != null) {
                 decoy.close();
+            }
+            if (stranger != null) {
+                stranger.close();
             }
         }
     }

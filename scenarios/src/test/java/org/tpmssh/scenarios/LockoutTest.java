@@ -1,7 +1,7 @@
 package org.tpmssh.scenarios;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.DisplayName;
@@ -12,6 +12,8 @@ import org.tpmssh.axes.Server;
 import org.tpmssh.harness.matrix.MatrixRun;
 import org.tpmssh.harness.matrix.TpmMatrix;
 import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.stack.pin.PinIncorrectException;
+import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -41,15 +43,20 @@ class LockoutTest {
         try {
             byte[] data = "session id and userauth request".getBytes();
             // Two different wrong PINs: tpmssh puts each wrong PIN to the TPM only once (docs/SECURITY.md).
-            for (String wrong : new String[] {"lockout-wrong-1", "lockout-wrong-2"}) {
-                assertThatThrownBy(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256, wrong.toCharArray()))
-                        .as("a wrong PIN was accepted: the key signed although the PIN was wrong");
+            String[] wrongPins = {"lockout-wrong-1", "lockout-wrong-2"};
+            for (int i = 0; i < wrongPins.length; i++) {
+                String pin = wrongPins[i];
+                Throwable wrong = catchThrowable(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256,
+                        pin.toCharArray()));
+                assertThat(wrong).as("wrong PIN %d of 2: a wrong PIN was accepted unless the stack says the PIN is"
+                        + " incorrect", i + 1).isInstanceOf(PinIncorrectException.class)
+                        .hasMessageContaining("incorrect");
             }
             assertThat(GetCapability.property(tpm, PT_PERMANENT) & IN_LOCKOUT).as("TPMA_PERMANENT.inLockout")
                     .isNotZero();
-            assertThatThrownBy(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256, run.pin()))
-                    .as("signing with the right PIN during lockout")
-                    .hasMessageContaining("lockout");
+            Throwable locked = catchThrowable(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256, run.pin()));
+            assertThat(locked).as("the right PIN during lockout: the DA lockout was not surfaced unless the stack"
+                    + " says lockout").isInstanceOf(PinLockedException.class).hasMessageContaining("lockout");
         } finally {
             DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, Session.password()));
             DictionaryAttack.relaxForOwnSimulator(tpm);

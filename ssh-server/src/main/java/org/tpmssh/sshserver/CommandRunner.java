@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.tpmssh.emulators.ChildProcesses;
 
 /**
  * Runs a short-lived OpenSSH program (ssh, ssh-add, ssh-keygen) to completion with a hard deadline, and kills and reaps it
@@ -42,7 +43,7 @@ public final class CommandRunner {
         long started = System.nanoTime();
         Process process;
         try {
-            process = builder.start();
+            process = ChildProcesses.start(builder);
         } catch (IOException e) {
             throw new SshProcessException("cannot start " + command.get(0) + ": " + e.getMessage()
                     + "; is openssh-client installed?", e);

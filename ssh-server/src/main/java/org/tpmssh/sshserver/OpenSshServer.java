@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.tpmssh.emulators.ChildProcesses;
 
 /**
  * The real OpenSSH sshd as a server under test, with its own config, host key, authorized_keys
@@ -199,12 +200,13 @@ public final class OpenSshServer implements SshServerUnderTest {
                 + extraConfig.stream().map(line -> line + "\n").collect(Collectors.joining()));
         Path log = workDir.resolve("sshd.log");
         Files.deleteIfExists(log);
-        return new ProcessBuilder(SSHD.toString(), "-D", "-f", config.toString(), "-E", log.toString())
+        return ChildProcesses.start(new ProcessBuilder(SSHD.toString(), "-D", "-f", config.toString(), "-E",
+                log.toString())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 // Anything sshd prints before its log is open (config errors) lands here.
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("sshd.out").toFile()))
                 .redirectErrorStream(true)
-                .start();
+                );
     }
 
     static String config(Path workDir, Path hostKey, int port) {

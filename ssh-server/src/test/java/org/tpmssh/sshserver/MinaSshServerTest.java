@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.ChildProcesses;
 
 /**
  * MINA SSHD and the MINA client against the real OpenSSH programs, with software keys, so the
@@ -38,8 +39,8 @@ class MinaSshServerTest {
         assertThat(keygen.succeeded()).as(keygen.describe()).isTrue();
         agentKeyLine = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         agentSocket = dir.resolve("agent.sock");
-        agent = new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()).start();
+        agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!Files.exists(agentSocket) && System.nanoTime() < deadline) {
             Thread.sleep(10);

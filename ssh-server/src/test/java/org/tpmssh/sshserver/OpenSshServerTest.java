@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.ChildProcesses;
 
 /**
  * The server and client against each other, with OpenSSH's own ssh-agent holding a file key, so
@@ -32,8 +33,8 @@ class OpenSshServerTest {
         run("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "test-user-key", "-f", key.toString());
         userKeyLine = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         agentSocket = dir.resolve("agent.sock");
-        agent = new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()).start();
+        agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!Files.exists(agentSocket) && System.nanoTime() < deadline) {
             Thread.sleep(10);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
@@ -115,8 +116,8 @@ class AgentCommandTest extends SwtpmCliTest {
         Path upstream = upstreamDir.resolve("agent.sock");
         Path fileKey = dir.resolve("id_file");
         Cli.tool("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", "file key", "-f", fileKey.toString());
-        Process sshAgent = new ProcessBuilder("ssh-agent", "-D", "-a", upstream.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        Process sshAgent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", upstream.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()));
         try {
             for (int i = 0; i < 100 && !java.nio.file.Files.exists(upstream); i++) {
                 Thread.sleep(50);

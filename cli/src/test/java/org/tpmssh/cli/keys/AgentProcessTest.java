@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.tpmssh.cli.Main;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.commands.Tpm;
@@ -30,9 +31,10 @@ class AgentProcessTest extends SwtpmCliTest {
         Path socket = dir.resolve("agent/agent.sock");
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process agent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        Process agent = ChildProcesses.start(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(),
                 "agent", "--socket", socket.toString(), "--tcti", swtpm.tcti(), "--store", cli.store().toString())
-                .redirectError(dir.resolve("agent.err").toFile()).start();
+                .redirectError(dir.resolve("agent.err").toFile()));
         try {
             String first;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream(),

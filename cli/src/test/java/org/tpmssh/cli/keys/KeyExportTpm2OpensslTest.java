@@ -15,10 +15,12 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.LibraryPath;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
@@ -38,7 +40,7 @@ import org.tpmssh.tpm.transport.Tcti;
  * by openssl and the JDK (docs/cli.md). A fresh swtpm per test: tpm2-openssl leaves sessions behind.
  */
 class KeyExportTpm2OpensslTest {
-    private static final Path PROVIDER = Path.of("/usr/lib/x86_64-linux-gnu/ossl-modules/tpm2.so");
+    private static final Optional<Path> PROVIDER = LibraryPath.opensslProvider("tpm2.so");
     private static final String USER_PIN = "user-pin-2718";
     private static final String SO_PIN = "so-pin-3141";
 
@@ -49,7 +51,7 @@ class KeyExportTpm2OpensslTest {
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue(Files.exists(PROVIDER), "tpm2-openssl is not installed (apt-get install tpm2-openssl)");
+        assumeTrue(PROVIDER.isPresent(), "tpm2-openssl is not installed (apt-get install tpm2-openssl)");
         swtpm = Cli.relaxedSwtpm();
         cli = new Cli(swtpm, dir.resolve("store"));
     }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.LibraryPath;
 import org.tpmssh.emulators.SearchPath;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
@@ -24,7 +25,7 @@ import org.tpmssh.sshserver.CommandRunner;
  * that holds no store is one line.
  */
 class KeyListFromTpm2Pkcs11Test {
-    private static final Path MODULE = Path.of("/usr/lib/x86_64-linux-gnu/libtpm2_pkcs11.so.1");
+    private static final Path MODULE = LibraryPath.find("libtpm2_pkcs11.so.1").orElse(Path.of("libtpm2_pkcs11.so.1"));
 
     @TempDir
     Path dir;
@@ -33,7 +34,7 @@ class KeyListFromTpm2Pkcs11Test {
     void listsTokensFingerprintsAndAuthorizedKeysLinesOfARealStore() throws Exception {
         assumeTrue(SearchPath.system().find("tpm2_ptool").isPresent(), "tpm2_ptool is not installed");
         assumeTrue(SearchPath.system().find("tpm2-abrmd").isPresent(), "tpm2-abrmd is not installed");
-        assumeTrue(Files.exists(MODULE), MODULE + " is missing");
+        assumeTrue(Files.exists(MODULE), "libtpm2_pkcs11.so.1 is not installed (libtpm2-pkcs11-1)");
         Path store = dir.resolve("store");
         CommandResult fromModule;
         try (Swtpm sw = Cli.relaxedSwtpm(); Tpm2Abrmd abrmd = Tpm2Abrmd.start(sw.tcti())) {

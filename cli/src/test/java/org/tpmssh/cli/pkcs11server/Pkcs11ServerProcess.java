@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.tpmssh.cli.Main;
 import org.tpmssh.cli.keys.Cli;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.emulators.SearchPath;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
@@ -60,7 +61,7 @@ final class Pkcs11ServerProcess implements AutoCloseable {
                 .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName(), "pkcs11-server",
                 "--socket", socket.toString(), "--tcti", cli.tcti(), "--store", cli.store().toString(), "--verbose"));
         command.addAll(List.of(extra));
-        Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        Process p = ChildProcesses.start(new ProcessBuilder(command).redirectError(log.toFile()));
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String first = CompletableFuture.supplyAsync(() -> {

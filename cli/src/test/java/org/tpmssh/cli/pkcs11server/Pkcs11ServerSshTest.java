@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.cli.keys.Cli;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
@@ -132,7 +133,7 @@ class Pkcs11ServerSshTest {
                 .redirectOutput(dir.resolve("ssh-agent.log").toFile());
         // ssh-agent runs ssh-pkcs11-helper, which loads the module with the agent's environment.
         agentCommand.environment().putAll(server.environment());
-        Process agent = agentCommand.start();
+        Process agent = ChildProcesses.start(agentCommand);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!Files.exists(socket) && agent.isAlive() && System.nanoTime() < deadline) {

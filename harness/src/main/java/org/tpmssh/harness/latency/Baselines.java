@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.tpmssh.axes.Client;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
@@ -90,8 +91,8 @@ public final class Baselines {
             }
         }
         Path socket = dir.resolve("agent.sock");
-        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        Process agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()));
         try {
             for (int i = 0; i < 200 && !Files.exists(socket); i++) {
                 Thread.sleep(10);

@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
@@ -48,7 +49,7 @@ final class OpenSshAgent implements StackAdapter.Agent {
                 module + "," + module.toRealPath()).redirectErrorStream(true)
                 .redirectOutput(socket.getParent().resolve("ssh-agent.log").toFile());
         builder.environment().putAll(store.environment());
-        process = builder.start();
+        process = ChildProcesses.start(builder);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!Files.exists(socket)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tpmssh.axes.Backend;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.harness.stacks.JavaStack;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -176,7 +177,7 @@ class ContainerSwtpmTest {
     private static String docker(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("docker"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process p = ChildProcesses.start(new ProcessBuilder(command).redirectErrorStream(true));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
@@ -198,9 +199,9 @@ class ContainerSwtpmTest {
         static Child start(Path dir, String mode) throws Exception {
             Path output = dir.resolve("child.log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            Process p = ChildProcesses.start(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     ContainerSwtpmChild.class.getName(), ContainerSwtpm.images().get(0).name(), mode)
-                    .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(output.toFile()));
             return new Child(p, output);
         }
 

@@ -15,6 +15,9 @@ import org.tpmssh.harness.lab.LabSafetyException;
 import org.tpmssh.stack.keys.TpmSshKey;
 import org.tpmssh.stack.keys.TpmSshKeys;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.pin.PinIncorrectException;
+import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.CreatePrimary;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -107,9 +110,12 @@ class LabGuardTest {
             try (KeyRing ring = KeyRing.open(tpm)) {
                 TpmSshKey key = TpmSshKeys.create(ring, KeyType.ECC_P256, PIN, "lockout");
                 try (TpmSshKey wrong = TpmSshKeys.fromObject(ring, key.object(), "000000".toCharArray(), "wrong")) {
-                    for (int i = 0; i < 2; i++) {
-                        assertThatThrownBy(() -> wrong.sign(new byte[] {1}, 0)).isNotNull();
-                    }
+                    // One failure is counted and locks the TPM out; the next is refused as lockout.
+                    assertThatThrownBy(() -> wrong.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
+                            .hasCauseInstanceOf(PinIncorrectException.class).hasMessageContaining("is incorrect");
+                    assertThatThrownBy(() -> wrong.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
+                            .hasCauseInstanceOf(PinLockedException.class)
+                            .hasMessageContaining("dictionary-attack lockout");
                 }
                 key.close();
                 assertThatThrownBy(() -> LabGuard.begin(tpm, false))

@@ -138,6 +138,8 @@ final class KeyTable {
         added.entrySet().removeIf(e -> {
             if (e.getValue().expires() != null && !now.isBefore(e.getValue().expires())) {
                 close(e.getValue().key());
+                LOG.log(Level.INFO, "agent: key \"{0}\" reached its lifetime and was forgotten",
+                        e.getValue().key().comment());
                 return true;
             }
             return false;

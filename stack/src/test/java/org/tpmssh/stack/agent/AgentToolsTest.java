@@ -6,17 +6,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
@@ -133,12 +139,32 @@ class AgentToolsTest {
 
     @Test
     void lifetimeExpires() throws Exception {
-        SshAgentServer agent = agent(AgentOptions.defaults());
+        // The agent's clock decides whether a key is past its lifetime; this one moves only when told.
+        Instant start = Instant.now();
+        AtomicReference<Instant> now = new AtomicReference<>(start);
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        SshAgentServer agent = agent(AgentOptions.builder().clock(clock).build());
         Path key = keygen("ecdsa", "256", "short");
         run(sock(agent), "ssh-add", "-t", "2", key.toString()).assertOk();
-        assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).hasSize(1);
-        Thread.sleep(2600);
-        assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).isEmpty();
+        now.set(start.plusMillis(1999));
+        assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).as("just before its lifetime ends").hasSize(1);
+        now.set(start.plusSeconds(2));
+        assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).as("once its lifetime has passed").isEmpty();
         assertThat(log.messages()).anyMatch(m -> m.contains("reached its lifetime"));
     }
 
@@ -233,8 +259,8 @@ class AgentToolsTest {
     void proxiesToARealOpenSshAgent() throws Exception {
         Path upstreamSocket = dir.resolve("up/agent.sock");
         Files.createDirectories(upstreamSocket.getParent());
-        Process sshAgent = new ProcessBuilder("ssh-agent", "-D", "-a", upstreamSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()).start();
+        Process sshAgent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", upstreamSocket.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()));
         try {
             for (int i = 0; i < 100 && !Files.exists(upstreamSocket); i++) {
                 Thread.sleep(50);

@@ -167,26 +167,22 @@ class KeyImportTest {
         assertThat(Files.getLastModifiedTime(f.file())).isEqualTo(mtime);
     }
 
-    @ParameterizedTest(name = "[swtpm | import time | {0}]")
+    /** How long an import takes is KeyImportBenchmark's (bench/); here only that repeated imports stay right. */
+    @ParameterizedTest(name = "[swtpm | repeated import | {0}]")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"openssh-ecdsa-256", "openssh-rsa-2048"})
-    void oneImportTakesMillisecondsNotSeconds(String name) throws Exception {
+    void repeatedImportsEachMatchTheFileAndFreeTheirSlot(String name) throws Exception {
         KeyFile f = files.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
         KeyPair pair = PrivateKeyFiles.read(f.file(), PassphraseSource.none());
-        long[] nanos = new long[11];
+        // More imports than swtpm has object slots (3): each must give its slot back.
         try (KeyRing ring = KeyRing.open(new Tpm(Tcti.parse(swtpm.tcti()).open()), Templates.srkEcc())) {
-            for (int i = 0; i < nanos.length; i++) {
-                long t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
                 ImportedKey k = KeyImport.importKey(ring, pair, PinAuth.authValue("1".toCharArray()), false, name);
-                nanos[i] = System.nanoTime() - t0;
+                assertThat(SshPublicKeys.encode(k.key().object().publicArea().toPublicKey()))
+                        .as("import %d: the loaded key's public half is the file's", i)
+                        .isEqualTo(SshPublicKeys.encode(pair.getPublic()));
                 k.key().close();
                 ring.cache().release(k.key().object());
             }
         }
-        java.util.Arrays.sort(nanos);
-        double medianMs = nanos[nanos.length / 2] / 1e6;
-        // Import, load, ReadPublic and one proof signature (ECC SRK, salted HMAC session); the note quotes this.
-        System.out.printf("import median %s: %.2f ms (min %.2f, max %.2f)%n", name, medianMs, nanos[0] / 1e6,
-                nanos[nanos.length - 1] / 1e6);
-        assertThat(medianMs).isLessThan(2000);
     }
 }

@@ -123,14 +123,14 @@ class PrivateKeyFilesTest {
         String cut = String.join("\n", Arrays.copyOfRange(lines, 0, lines.length / 2)) + "\n" + lines[lines.length - 1];
         Path broken = dir.resolve("broken");
         Files.writeString(broken, cut);
+        byte[] before = Files.readAllBytes(broken);
         assertThatThrownBy(() -> PrivateKeyFiles.read(broken, PassphraseSource.none()))
                 .isInstanceOfSatisfying(KeyFileException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
                 .hasMessage(broken + " is damaged or truncated and does not parse as a private key;"
                         + " restore it from a backup")
                 .hasNoCause();
-        byte[] before = Files.readAllBytes(f);
-        assertThat(Files.readAllBytes(f)).isEqualTo(before);
+        assertThat(Files.readAllBytes(broken)).as("the damaged file, left alone").isEqualTo(before);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.tpmssh.stack.pkcs11;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.tpmssh.stack.pkcs11.Pkcs11SignTest.assertCkr;
 
 import java.nio.charset.StandardCharsets;
@@ -71,11 +72,10 @@ class LockoutTest {
                 TokenInfo locked = module.tokenInfo(slot);
                 assertThat(locked.inLockout()).isTrue();
                 assertThat(locked.has(Ck.CKF_USER_PIN_LOCKED)).isTrue();
-                try {
-                    s.login(Ck.CKU_USER, "2468".toCharArray());
-                } catch (Pkcs11Exception e) {
-                    assertThat(e.getMessage()).contains("lockout").contains("wait").doesNotContain("2468");
-                }
+                assertThatThrownBy(() -> s.login(Ck.CKU_USER, "2468".toCharArray()))
+                        .as("the right PIN during lockout").isInstanceOf(Pkcs11Exception.class)
+                        .hasMessageContaining("lockout").hasMessageContaining("wait")
+                        .message().doesNotContain("2468");
 
                 // A PIN-less key still loads and signs in lockout: it and its H-2 parent are both noDA.
                 byte[] robotMsg = "in lockout".getBytes(StandardCharsets.UTF_8);

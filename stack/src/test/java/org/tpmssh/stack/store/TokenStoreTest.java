@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.emulators.ChildProcesses;
 
 /** The store's files alone (no TPM): format, round trip, modes, atomicity, errors and two-process locking. */
 class TokenStoreTest {
@@ -146,8 +147,9 @@ class TokenStoreTest {
         List<Process> procs = new ArrayList<>();
         try {
             for (String who : List.of("left", "right")) {
-                procs.add(new ProcessBuilder(java, "-cp", cp, StoreWriterMain.class.getName(), store.toString(), who,
-                        "50").redirectErrorStream(true).redirectOutput(dir.resolve(who + ".log").toFile()).start());
+                procs.add(ChildProcesses.start(new ProcessBuilder(java, "-cp", cp, StoreWriterMain.class.getName(),
+                        store.toString(), who,
+                        "50").redirectErrorStream(true).redirectOutput(dir.resolve(who + ".log").toFile())));
             }
             for (Process p : procs) {
                 assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("writer finished").isTrue();

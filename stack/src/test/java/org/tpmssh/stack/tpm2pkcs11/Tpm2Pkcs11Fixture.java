@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.tpmssh.emulators.LibraryPath;
 import org.tpmssh.emulators.SearchPath;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
@@ -21,7 +22,8 @@ import org.tpmssh.tpm.transport.Tcti;
  * connection at a time, so our stack reaches the same TPM only while abrmd is paused.
  */
 final class Tpm2Pkcs11Fixture implements AutoCloseable {
-    static final Path MODULE = Path.of("/usr/lib/x86_64-linux-gnu/libtpm2_pkcs11.so.1");
+    /** Wherever this machine's multiarch triplet puts it; a path that cannot exist when the package is absent. */
+    static final Path MODULE = LibraryPath.find("libtpm2_pkcs11.so.1").orElse(Path.of("libtpm2_pkcs11.so.1"));
 
     private final Swtpm swtpm;
     private final Path store;
@@ -39,7 +41,7 @@ final class Tpm2Pkcs11Fixture implements AutoCloseable {
         assumeTrue(path.find("tpm2_ptool").isPresent(), "tpm2_ptool is not installed (libtpm2-pkcs11-tools)");
         assumeTrue(path.find("tpm2-abrmd").isPresent(), "tpm2-abrmd is not installed");
         assumeTrue(path.find("dbus-daemon").isPresent(), "dbus-daemon is not installed");
-        assumeTrue(Files.exists(MODULE), MODULE + " is missing (libtpm2-pkcs11-1)");
+        assumeTrue(Files.exists(MODULE), "libtpm2_pkcs11.so.1 is not installed (libtpm2-pkcs11-1)");
     }
 
     static Tpm2Pkcs11Fixture start(Path store) throws Exception {
