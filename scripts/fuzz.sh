@@ -9,6 +9,8 @@
 # allocation that follows a length field without a bound fails as OutOfMemoryError, a finding;
 # FUZZ_TIMEOUT (default 10, seconds) makes a slower input a finding (a hang); FUZZ_MAX_LEN caps an input's
 # size (libFuzzer's default otherwise); FUZZ_KEEP_GOING=N goes on until N distinct findings (default 1);
+# FUZZ_INSTRUMENT adds coverage of libraries' packages (globs, comma-separated, e.g. 'org.bouncycastle.asn1.**')
+# to that of tpmssh's own classes;
 # FUZZ_OFFLINE=0 lets Maven go online.
 # A finding is written to MODULE/target/fuzz/ as crash-*, timeout-* or oom-*: fix the code, then move the
 # file into the target's inputs directory (src/test/resources/<package>/<Class>Inputs/<method>/) with a name
@@ -62,6 +64,8 @@ args=(-Djazzer.internal.arg.0=fuzz "-Djazzer.internal.arg.1=-max_total_time=$sec
 n=4
 if [ -n "${FUZZ_RUNS:-}" ]; then args+=("-Djazzer.internal.arg.$n=-runs=$FUZZ_RUNS"); n=$((n + 1)); fi
 if [ -n "${FUZZ_MAX_LEN:-}" ]; then args+=("-Djazzer.internal.arg.$n=-max_len=$FUZZ_MAX_LEN"); n=$((n + 1)); fi
+# Every tpmssh module, also those the target's module uses as jars (Jazzer's default covers class directories).
+args+=("-Djazzer.instrument=org.tpmssh.**${FUZZ_INSTRUMENT:+,$FUZZ_INSTRUMENT}")
 offline=-o
 [ "${FUZZ_OFFLINE:-1}" = 0 ] && offline=
 
