@@ -3,6 +3,7 @@ package org.tpmssh.reports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +21,15 @@ import org.tpmssh.reports.model.RunReport;
 class ReportJsonFuzzTest {
     private static final Path DIR = scratch();
     private static final RunReport REAL = real();
+
+    @AfterAll
+    static void removeScratch() throws IOException {
+        try (var walk = Files.walk(DIR)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 
     @FuzzTest
     void read(byte[] json) throws IOException {

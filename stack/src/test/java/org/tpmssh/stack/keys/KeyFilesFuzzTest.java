@@ -3,6 +3,7 @@ package org.tpmssh.stack.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,15 @@ class KeyFilesFuzzTest {
     private static final TpmtPublic SRK = parent("tpm2-readpublic-srk-rsa");
 
     /** A private key file reads as a key pair a TPM can hold, whose import wrap matches it, or fails typed. */
+    @AfterAll
+    static void removeScratch() throws IOException {
+        try (var walk = Files.walk(FILE.getParent())) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     @FuzzTest
     void privateKey(byte[] file) throws IOException {
         Files.write(FILE, file);
@@ -100,11 +110,7 @@ class KeyFilesFuzzTest {
 
     private static Path scratchFile() {
         try {
-            Path dir = Files.createTempDirectory("key-files-fuzz");
-            dir.toFile().deleteOnExit();
-            Path file = dir.resolve("key");
-            file.toFile().deleteOnExit();
-            return file;
+            return Files.createTempDirectory("key-files-fuzz").resolve("key");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package org.tpmssh.stack.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +28,15 @@ class TokenStoreFuzzTest {
     private static final List<String> FILES = List.of("store.json", "tokens/" + TOKEN + "/token.json",
             "tokens/" + TOKEN + "/keys/" + keyId(HEALTHY[2]) + ".json");
     private static final Path ROOT = scratchStore();
+
+    @AfterAll
+    static void removeScratch() throws IOException {
+        try (var walk = Files.walk(ROOT)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 
     @FuzzTest
     void files(byte[] input) throws IOException {
