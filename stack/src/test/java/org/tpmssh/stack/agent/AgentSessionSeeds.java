@@ -11,7 +11,8 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
-import org.tpmssh.stack.socket.RecordingProxy;
+import org.tpmssh.stack.fuzz.RecordingProxy;
+import org.tpmssh.stack.fuzz.Seeds;
 
 /**
  * Writes the seed inputs of {@link AgentProtocolFuzzTest}: real ssh-add, ssh-keygen -Y sign and ssh logins talk to
@@ -24,10 +25,18 @@ public final class AgentSessionSeeds {
     private RecordingProxy proxy;
 
     public static void main(String[] args) throws Exception {
-        Path out = Path.of(args[0]).resolve("AgentProtocolFuzzTestInputs/connection");
-        Files.createDirectories(out);
         Path work = Files.createTempDirectory("agent-seeds", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
+        try {
+            record(args, work);
+        } finally {
+            Seeds.deleteTree(work);
+        }
+    }
+
+    private static void record(String[] args, Path work) throws Exception {
+        Path out = Path.of(args[0]).resolve("AgentProtocolFuzzTestInputs/connection");
+        Files.createDirectories(out);
         Path keys = work.resolve("keys");
         Files.createDirectories(keys);
         for (String name : List.of("ecdsa-p256", "rsa-2048", "added-ecdsa-p384", "added-rsa-2048")) {
@@ -87,9 +96,7 @@ public final class AgentSessionSeeds {
         }
         List<byte[]> mine = proxy.sentSince(before);
         for (int i = 0; i < mine.size(); i++) {
-            Path file = out.resolve(mine.size() == 1 ? name : name + "-" + (i + 1));
-            Files.write(file, mine.get(i));
-            System.out.println(file + ": " + Files.size(file) + " bytes");
+            Seeds.write(out, mine.size() == 1 ? name : name + "-" + (i + 1), null, mine.get(i));
         }
     }
 }

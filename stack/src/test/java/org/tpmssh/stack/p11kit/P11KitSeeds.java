@@ -10,7 +10,8 @@ import java.util.Map;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
-import org.tpmssh.stack.socket.RecordingProxy;
+import org.tpmssh.stack.fuzz.RecordingProxy;
+import org.tpmssh.stack.fuzz.Seeds;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 
 /**
@@ -22,10 +23,18 @@ public final class P11KitSeeds {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     public static void main(String[] args) throws Exception {
-        Path out = Path.of(args[0]).resolve("P11KitRpcFuzzTestInputs/connection");
-        Files.createDirectories(out);
         Path work = Files.createTempDirectory("p11kit-seeds", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
+        try {
+            record(args, work);
+        } finally {
+            Seeds.deleteTree(work);
+        }
+    }
+
+    private static void record(String[] args, Path work) throws Exception {
+        Path out = Path.of(args[0]).resolve("P11KitRpcFuzzTestInputs/connection");
+        Files.createDirectories(out);
         Path module = P11KitClientModule.find().orElseThrow(() -> new IllegalStateException(P11KitClientModule.missing()));
         Path data = work.resolve("data");
         Files.write(data, new byte[32]);
@@ -94,9 +103,7 @@ public final class P11KitSeeds {
         }
         List<byte[]> sent = proxy.sentSince(before);
         for (int i = 0; i < sent.size(); i++) {
-            Path file = out.resolve(sent.size() == 1 ? name : name + "-" + (i + 1));
-            Files.write(file, sent.get(i));
-            System.out.println(file + ": " + sent.get(i).length + " bytes");
+            Seeds.write(out, sent.size() == 1 ? name : name + "-" + (i + 1), null, sent.get(i));
         }
     }
 }

@@ -3,6 +3,7 @@ package org.tpmssh.stack.store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.stack.fuzz.Seeds;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Tpm;
@@ -37,16 +38,13 @@ public final class StoreSeeds {
                         dir.resolve("tokens/" + TokenStoreFuzzTest.TOKEN + "/keys/" + ecc.id() + ".json"));
                 write(out, "key-json-rsa-2048-pinless", 2, dir.resolve("tokens/free/keys/" + rsa.id() + ".json"));
             }
+        } finally {
+            Seeds.deleteTree(dir);
         }
     }
 
     private static void write(Path out, String name, int selector, Path file) throws Exception {
-        byte[] content = Files.readAllBytes(file);
-        byte[] seed = new byte[content.length + 1];
-        seed[0] = (byte) selector;
-        System.arraycopy(content, 0, seed, 1, content.length);
-        Files.write(out.resolve(name), seed);
-        System.out.println(out.resolve(name) + ": " + seed.length + " bytes");
+        Seeds.write(out, name, selector, Files.readAllBytes(file));
     }
 
     private StoreSeeds() {

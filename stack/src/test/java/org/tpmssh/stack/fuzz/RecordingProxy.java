@@ -1,4 +1,4 @@
-package org.tpmssh.stack.socket;
+package org.tpmssh.stack.fuzz;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
