@@ -107,7 +107,8 @@ final class AddHandler {
         buffer.rpos(buffer.rpos() - 4 - type.getBytes(StandardCharsets.UTF_8).length);
         try {
             return buffer.getKeyPair();
-        } catch (SshException e) {
+        } catch (SshException | RuntimeException e) {
+            // MINA's buffer throws unchecked exceptions (BufferException and others) on a short or bad key.
             throw new SshWireFormatException("ECDSA private key rejected: " + e.getMessage());
         }
     }

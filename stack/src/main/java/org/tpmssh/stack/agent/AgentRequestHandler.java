@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshWireFormatException;
@@ -30,6 +31,12 @@ final class AgentRequestHandler {
 
     AgentRequestHandler(Supplier<? extends Collection<? extends AgentKey>> supplier, AgentOptions options,
             ScheduledExecutorService timers) {
+        this(supplier, options, timers, LockHandler::sleepQuietly);
+    }
+
+    /** As above; {@code unlockDelay} serves the growing pause after a wrong unlock passphrase (in ms). */
+    AgentRequestHandler(Supplier<? extends Collection<? extends AgentKey>> supplier, AgentOptions options,
+            ScheduledExecutorService timers, LongConsumer unlockDelay) {
         this.options = options;
         this.timers = timers;
         this.keys = new KeyTable(supplier, options.clock(), timers);
@@ -37,7 +44,7 @@ final class AgentRequestHandler {
         this.signing = new SignHandler(keys, options);
         this.adding = new AddHandler(keys, options.addedKeys());
         this.removing = new RemoveHandler(keys);
-        this.lock = new LockHandler(options.pins());
+        this.lock = new LockHandler(options.pins(), unlockDelay);
     }
 
     /** The state of a new client connection; with {@code -A}, its own link to the upstream agent. */
@@ -53,9 +60,22 @@ final class AgentRequestHandler {
     byte[] handle(Connection connection, byte[] request) {
         try {
             return dispatch(connection, request);
+        } catch (SshWireFormatException e) {
+            LOG.log(Level.WARNING, "agent: malformed message of type {0} ({1} bytes): {2}",
+                    type(request), request.length, e.getMessage());
+            return failure();
+        } catch (RuntimeException e) {
+            // A bug of ours costs one failure, not the connection or the server; the fuzz target sees it.
+            LOG.log(Level.ERROR, "agent: message of type {0} ({1} bytes) failed unexpectedly: {2}",
+                    type(request), request.length, e.toString());
+            return failure();
         } finally {
             Arrays.fill(request, (byte) 0);
         }
+    }
+
+    private static int type(byte[] request) {
+        return request.length == 0 ? -1 : request[0] & 0xff;
     }
 
     /** Forgets every added key, cached PIN and lock; called when the agent closes. */
@@ -65,56 +85,49 @@ final class AgentRequestHandler {
         lock.forget();
     }
 
-    private byte[] dispatch(Connection connection, byte[] request) {
+    /**
+     * The answer to one request; a malformed one is an {@link SshWireFormatException}, and anything else that is
+     * thrown is a bug (the fuzz target calls this to find them).
+     */
+    byte[] dispatch(Connection connection, byte[] request) throws SshWireFormatException {
         if (request.length == 0) {
             return failure();
         }
         int type = request[0] & 0xff;
         SshWireReader reader = new SshWireReader(request, 1, request.length - 1);
-        try {
-            if (lock.locked() && type != SSH_AGENTC_UNLOCK) {
-                // As OpenSSH: a locked agent lists nothing and does nothing else.
-                if (type == SSH_AGENTC_REQUEST_IDENTITIES) {
-                    reader.requireEnd("identities request");
-                    return IdentitiesHandler.none();
-                }
-                LOG.log(Level.INFO, "agent: locked; refusing message type {0}", type);
+        if (lock.locked() && type != SSH_AGENTC_UNLOCK) {
+            // As OpenSSH: a locked agent lists nothing and does nothing else.
+            if (type == SSH_AGENTC_REQUEST_IDENTITIES) {
+                reader.requireEnd("identities request");
+                return IdentitiesHandler.none();
+            }
+            LOG.log(Level.INFO, "agent: locked; refusing message type {0}", type);
+            return failure();
+        }
+        switch (type) {
+            case SSH_AGENTC_REQUEST_IDENTITIES:
+                reader.requireEnd("identities request");
+                return identities.list(connection);
+            case SSH_AGENTC_SIGN_REQUEST:
+                return signing.sign(connection, reader, request);
+            case SSH_AGENTC_ADD_IDENTITY:
+            case SSH_AGENTC_ADD_ID_CONSTRAINED:
+                return adding.add(reader, type == SSH_AGENTC_ADD_ID_CONSTRAINED);
+            case SSH_AGENTC_REMOVE_IDENTITY:
+                return removing.remove(connection, reader, request);
+            case SSH_AGENTC_REMOVE_ALL_IDENTITIES:
+                reader.requireEnd("remove-all request");
+                return removing.removeAll(connection, request);
+            case SSH_AGENTC_LOCK:
+                return lock.lock(reader);
+            case SSH_AGENTC_UNLOCK:
+                return lock.unlock(reader);
+            case SSH_AGENTC_EXTENSION:
+                return extension(connection, reader, request);
+            default:
+                // Smartcard keys, protocol 1 and anything newer: the draft says answer FAILURE.
+                LOG.log(Level.DEBUG, "agent: unsupported message type {0}, answering failure", type);
                 return failure();
-            }
-            switch (type) {
-                case SSH_AGENTC_REQUEST_IDENTITIES:
-                    reader.requireEnd("identities request");
-                    return identities.list(connection);
-                case SSH_AGENTC_SIGN_REQUEST:
-                    return signing.sign(connection, reader, request);
-                case SSH_AGENTC_ADD_IDENTITY:
-                case SSH_AGENTC_ADD_ID_CONSTRAINED:
-                    return adding.add(reader, type == SSH_AGENTC_ADD_ID_CONSTRAINED);
-                case SSH_AGENTC_REMOVE_IDENTITY:
-                    return removing.remove(connection, reader, request);
-                case SSH_AGENTC_REMOVE_ALL_IDENTITIES:
-                    reader.requireEnd("remove-all request");
-                    return removing.removeAll(connection, request);
-                case SSH_AGENTC_LOCK:
-                    return lock.lock(reader);
-                case SSH_AGENTC_UNLOCK:
-                    return lock.unlock(reader);
-                case SSH_AGENTC_EXTENSION:
-                    return extension(connection, reader, request);
-                default:
-                    // Smartcard keys, protocol 1 and anything newer: the draft says answer FAILURE.
-                    LOG.log(Level.DEBUG, "agent: unsupported message type {0}, answering failure", type);
-                    return failure();
-            }
-        } catch (SshWireFormatException e) {
-            LOG.log(Level.WARNING, "agent: malformed message of type {0} ({1} bytes): {2}",
-                    type, request.length, e.getMessage());
-            return failure();
-        } catch (RuntimeException e) {
-            // MINA's parsers throw unchecked exceptions on bad input; one bad message costs one failure.
-            LOG.log(Level.WARNING, "agent: malformed message of type {0} ({1} bytes): {2}",
-                    type, request.length, e.toString());
-            return failure();
         }
     }
 

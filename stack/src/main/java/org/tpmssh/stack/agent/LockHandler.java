@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.function.LongConsumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.tpmssh.stack.pin.Secrets;
@@ -17,14 +18,19 @@ import org.tpmssh.stack.ssh.SshWireReader;
 final class LockHandler {
 
     private final PinResolver pins;
+    private final LongConsumer delay;
     private final SecureRandom random = new SecureRandom();
     private byte[] lockSalt;
     private byte[] lockMac;
     private int failedUnlocks;
 
-    /** @param pins whose cached PINs locking wipes */
-    LockHandler(PinResolver pins) {
+    /**
+     * @param pins whose cached PINs locking wipes
+     * @param delay pauses for the given milliseconds after a wrong passphrase
+     */
+    LockHandler(PinResolver pins, LongConsumer delay) {
         this.pins = pins;
+        this.delay = delay;
     }
 
     synchronized boolean locked() {
@@ -73,7 +79,7 @@ final class LockHandler {
             }
             LOG.log(Level.WARNING, "agent: wrong passphrase to unlock ({0} so far)", fails);
             // As OpenSSH: each wrong guess costs a little more time.
-            sleepQuietly(Math.min(100L * fails, 1000L));
+            delay.accept(Math.min(100L * fails, 1000L));
             return AgentMessages.failure();
         } finally {
             Secrets.wipe(passphrase);
@@ -98,7 +104,7 @@ final class LockHandler {
         }
     }
 
-    private static void sleepQuietly(long millis) {
+    static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -189,13 +189,13 @@ public final class PrivateKeyFiles {
 
     /** The unencrypted part of an OpenSSH key (PROTOCOL.key): cipher name and the public key's type. */
     private static Header openSshHeader(Path file, String text) throws KeyFileException {
-        int start = text.indexOf("-----BEGIN OPENSSH PRIVATE KEY-----");
-        int end = text.indexOf("-----END OPENSSH PRIVATE KEY-----", start);
+        String begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+        int start = text.indexOf(begin) + begin.length();
+        int end = text.indexOf("-----END OPENSSH PRIVATE KEY-----", start); // after BEGIN, which may share its dashes
         if (end < 0) {
             throw malformed(file);
         }
-        String body = text.substring(start + "-----BEGIN OPENSSH PRIVATE KEY-----".length(), end)
-                .replaceAll("\\s", "");
+        String body = text.substring(start, end).replaceAll("\\s", "");
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(body);

@@ -35,9 +35,8 @@ final class RpcDispatcher {
     byte[] handle(Application app, byte[] request) {
         RpcCall call = null;
         try {
-            RpcReader in = RpcReader.request(request);
-            call = in.call();
-            return table.get(call).handle(app, in);
+            call = RpcReader.request(request).call();
+            return dispatch(app, request);
         } catch (RpcFormatException e) {
             LOG.log(Level.WARNING, "p11-kit server: refused a malformed request: {0}", e.getMessage());
             return RpcWriter.error(Ckr.DEVICE_ERROR);
@@ -50,6 +49,16 @@ final class RpcDispatcher {
             LOG.log(Level.ERROR, "p11-kit server: {0} failed unexpectedly: {1}", call, e.toString());
             return RpcWriter.error(Ckr.GENERAL_ERROR);
         }
+    }
+
+    /**
+     * The response to one request body, without the safety net of {@link #handle}: a malformed request is an
+     * {@link RpcFormatException}, a failed call a {@link Pkcs11Exception}, and anything else is a bug (the fuzz
+     * target calls this to find them).
+     */
+    byte[] dispatch(Application app, byte[] request) throws RpcFormatException, Pkcs11Exception {
+        RpcReader in = RpcReader.request(request);
+        return table.get(in.call()).handle(app, in);
     }
 
     private static byte[] unsupported(Application app, RpcReader in) throws Pkcs11Exception, RpcFormatException {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.sqlite.SQLiteConfig;
 import org.tpmssh.stack.tpm2pkcs11.Tpm2Pkcs11StoreException.Reason;
@@ -111,23 +112,27 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
         try (PreparedStatement s = c.prepareStatement("SELECT id, hierarchy, config, objauth FROM pobjects ORDER BY id");
                 ResultSet r = s.executeQuery()) {
             while (r.next()) {
-                int id = r.getInt(1);
-                Map<Object, Object> conf = yamlMap(r.getString(3), "primary object " + id + " config");
-                boolean isTransient = Boolean.TRUE.equals(conf.get("transient"));
-                String template = conf.get("template-name") instanceof String t ? t : null;
-                Integer handle = null;
-                TpmtPublic pub = null;
-                if (conf.get("esys-tr") instanceof String hex) {
-                    EsysTr tr = EsysTr.parse(hex(hex, "primary object " + id + " esys-tr"));
-                    handle = tr.handle();
-                    pub = tr.publicArea();
-                }
-                String auth = r.getString(4);
-                out.add(new Tpm2Pkcs11Primary(id, r.getString(2), isTransient, template, handle, pub,
-                        auth != null && !auth.isEmpty()));
+                out.add(primary(r.getInt(1), r.getString(2), r.getString(3), r.getString(4)));
             }
         }
         return out;
+    }
+
+    /** One {@code pobjects} row: its id, hierarchy, YAML config and objauth columns. */
+    static Tpm2Pkcs11Primary primary(int id, String hierarchy, String config, String objauth)
+            throws Tpm2Pkcs11StoreException {
+        Map<Object, Object> conf = yamlMap(config, "primary object " + id + " config");
+        boolean isTransient = Boolean.TRUE.equals(conf.get("transient"));
+        String template = conf.get("template-name") instanceof String t ? t : null;
+        Integer handle = null;
+        TpmtPublic pub = null;
+        if (conf.get("esys-tr") instanceof String hex) {
+            EsysTr tr = EsysTr.parse(hex(hex, "primary object " + id + " esys-tr"));
+            handle = tr.handle();
+            pub = tr.publicArea();
+        }
+        return new Tpm2Pkcs11Primary(id, hierarchy, isTransient, template, handle, pub,
+                objauth != null && !objauth.isEmpty());
     }
 
     private static List<Tpm2Pkcs11Token> tokens(Connection c) throws SQLException, Tpm2Pkcs11StoreException {
@@ -138,8 +143,7 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
                 ResultSet r = s.executeQuery()) {
             while (r.next()) {
                 int id = r.getInt(1);
-                Map<Object, Object> conf = yamlMap(r.getString(4), "token " + id + " config");
-                boolean emptyUserPin = Boolean.TRUE.equals(conf.get("empty-user-pin"));
+                boolean emptyUserPin = emptyUserPin(id, r.getString(4));
                 boolean userPinSet = r.getBytes(5) != null;
                 out.add(new Tpm2Pkcs11Token(id, r.getInt(2), r.getString(3), emptyUserPin, userPinSet,
                         keys(c, id)));
@@ -154,31 +158,40 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
             s.setInt(1, tokenId);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    int id = r.getInt(1);
-                    String what = "object " + id + " of token " + tokenId;
-                    Map<Long, Object> attrs = attributes(yamlMap(r.getString(2), what + " attributes"), what);
-                    if (!(attrs.get(CKA_CLASS) instanceof Number cls) || cls.longValue() != CKO_PRIVATE_KEY) {
-                        continue; // public halves and certificates repeat what the private object's TPM blob says
-                    }
-                    if (!(attrs.get(CKA_TPM2_PUB_BLOB) instanceof String pubHex)) {
-                        continue; // not a TPM key (tpm2-pkcs11 makes none such; skip rather than guess)
-                    }
-                    TpmtPublic pub = tpm2bPublic(hex(pubHex, what + " CKA_TPM2_PUB_BLOB"), what);
-                    PublicKey key;
-                    try {
-                        key = pub.toPublicKey();
-                    } catch (TpmFormatException | RuntimeException e) {
-                        throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " holds a TPM public area that"
-                                + " is not an RSA or ECC signing key", e);
-                    }
-                    String label = attrs.get(CKA_LABEL) instanceof String l ? utf8(hex(l, what + " CKA_LABEL")) : "";
-                    byte[] ckaId = attrs.get(CKA_ID) instanceof String i ? hex(i, what + " CKA_ID") : new byte[0];
-                    out.add(new Tpm2Pkcs11Key(id, label, ckaId, pub, key, attrs.containsKey(CKA_TPM2_PRIV_BLOB),
-                            attrs.containsKey(CKA_TPM2_OBJAUTH_ENC)));
+                    key(r.getInt(1), tokenId, r.getString(2)).ifPresent(out::add);
                 }
             }
         }
         return out;
+    }
+
+    /** A token's YAML config: whether tpm2_ptool addtoken was given an empty user PIN. */
+    static boolean emptyUserPin(int tokenId, String config) throws Tpm2Pkcs11StoreException {
+        return Boolean.TRUE.equals(yamlMap(config, "token " + tokenId + " config").get("empty-user-pin"));
+    }
+
+    /** One {@code tobjects} row: the private TPM key its YAML attributes describe, or empty for any other object. */
+    static Optional<Tpm2Pkcs11Key> key(int id, int tokenId, String attributesYaml) throws Tpm2Pkcs11StoreException {
+        String what = "object " + id + " of token " + tokenId;
+        Map<Long, Object> attrs = attributes(yamlMap(attributesYaml, what + " attributes"), what);
+        if (!(attrs.get(CKA_CLASS) instanceof Number cls) || cls.longValue() != CKO_PRIVATE_KEY) {
+            return Optional.empty(); // public halves and certificates repeat what the private object's TPM blob says
+        }
+        if (!(attrs.get(CKA_TPM2_PUB_BLOB) instanceof String pubHex)) {
+            return Optional.empty(); // not a TPM key (tpm2-pkcs11 makes none such; skip rather than guess)
+        }
+        TpmtPublic pub = tpm2bPublic(hex(pubHex, what + " CKA_TPM2_PUB_BLOB"), what);
+        PublicKey key;
+        try {
+            key = pub.toPublicKey();
+        } catch (TpmFormatException | RuntimeException e) {
+            throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " holds a TPM public area that"
+                    + " is not an RSA or ECC signing key", e);
+        }
+        String label = attrs.get(CKA_LABEL) instanceof String l ? utf8(hex(l, what + " CKA_LABEL")) : "";
+        byte[] ckaId = attrs.get(CKA_ID) instanceof String i ? hex(i, what + " CKA_ID") : new byte[0];
+        return Optional.of(new Tpm2Pkcs11Key(id, label, ckaId, pub, key, attrs.containsKey(CKA_TPM2_PRIV_BLOB),
+                attrs.containsKey(CKA_TPM2_OBJAUTH_ENC)));
     }
 
     private static Map<Long, Object> attributes(Map<Object, Object> yaml, String what) throws Tpm2Pkcs11StoreException {

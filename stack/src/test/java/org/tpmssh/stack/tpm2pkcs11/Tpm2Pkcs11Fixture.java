@@ -60,6 +60,19 @@ final class Tpm2Pkcs11Fixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills the store with tpm2_ptool as a user would: a PIN token "withpin" (user PIN 1234) with keys "ecc" and
+     * "rsa", and a PIN-less token "pinless" with key "ecc2".
+     */
+    void addSampleTokens() throws Exception {
+        int pid = ptool.init();
+        ptool.addToken(pid, "withpin", "so-secret", "1234");
+        ptool.addKey("withpin", "ecc", "1234", "ecc256");
+        ptool.addKey("withpin", "rsa", "1234", "rsa2048");
+        ptool.addToken(pid, "pinless", "so-secret", "");
+        ptool.addKey("pinless", "ecc2", "", "ecc256");
+    }
+
     Swtpm swtpm() {
         return swtpm;
     }

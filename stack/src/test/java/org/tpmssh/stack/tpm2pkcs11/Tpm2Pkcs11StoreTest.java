@@ -42,13 +42,7 @@ class Tpm2Pkcs11StoreTest {
         home = HomeSnapshot.take();
         store = dir.resolve("store");
         fixture = Tpm2Pkcs11Fixture.start(store);
-        var ptool = fixture.ptool();
-        int pid = ptool.init();
-        ptool.addToken(pid, "withpin", "so-secret", "1234");
-        ptool.addKey("withpin", "ecc", "1234", "ecc256");
-        ptool.addKey("withpin", "rsa", "1234", "rsa2048");
-        ptool.addToken(pid, "pinless", "so-secret", "");
-        ptool.addKey("pinless", "ecc2", "", "ecc256");
+        fixture.addSampleTokens();
     }
 
     @AfterAll

@@ -36,6 +36,7 @@ public final class Tpm implements AutoCloseable {
     private final TpmTransport transport;
     private final ReentrantLock lock = new ReentrantLock();
     private final SecureRandom random;
+    private final Backoff backoff;
     /** Sessions this Tpm started, with the transport generation they belong to. */
     private final Map<HmacSession, Long> sessions = Collections.synchronizedMap(new IdentityHashMap<>());
     private volatile boolean closed;
@@ -45,8 +46,19 @@ public final class Tpm implements AutoCloseable {
     }
 
     public Tpm(TpmTransport transport, SecureRandom random) {
+        this(transport, random, Tpm::sleepBackoff);
+    }
+
+    /** How long to wait before retrying after the TPM's {@code attempt}-th TPM_RC_RETRY (or YIELDED, TESTING). */
+    interface Backoff {
+        void pause(int attempt) throws TpmException;
+    }
+
+    /** As above; tests that drive many retries (the fuzz targets) count the pauses instead of sleeping them. */
+    Tpm(TpmTransport transport, SecureRandom random, Backoff backoff) {
         this.transport = transport;
         this.random = random;
+        this.backoff = backoff;
     }
 
     public SecureRandom random() {
@@ -77,7 +89,7 @@ public final class Tpm implements AutoCloseable {
                     if (!transientRc || attempt >= MAX_RETRIES) {
                         throw e;
                     }
-                    sleepBackoff(attempt);
+                    backoff.pause(attempt);
                 }
             }
         } finally {

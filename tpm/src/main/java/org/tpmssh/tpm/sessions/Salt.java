@@ -3,6 +3,7 @@ package org.tpmssh.tpm.sessions;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
@@ -42,6 +43,9 @@ public record Salt(byte[] secret, byte[] encrypted) {
             oaep.init(Cipher.ENCRYPT_MODE, key.toPublicKey(), new OAEPParameterSpec(hash, "MGF1",
                     new MGF1ParameterSpec(hash), new PSource.PSpecified(labelZ)), random);
             return new Salt(secret, oaep.doFinal(secret));
+        } catch (InvalidKeyException e) {
+            // The key came from the TPM (or a file) and is not one: a point off its curve, a modulus too short.
+            throw new TpmFormatException("the storage key is unusable for encrypting a secret: " + e.getMessage());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot encrypt a secret to the TPM's storage key: " + e.getMessage(), e);
         }

@@ -32,6 +32,16 @@ public final class Alg {
     public static final int ECC_NIST_P384 = 0x0004;
     public static final int ECC_NIST_P521 = 0x0005;
 
+    /** Whether {@code alg} is a hash this layer computes (SHA-1, SHA-256, SHA-384, SHA-512). */
+    public static boolean isHash(int alg) {
+        return alg == SHA1 || alg == SHA256 || alg == SHA384 || alg == SHA512;
+    }
+
+    /** Whether {@code curve} is one of the NIST curves this layer speaks. */
+    public static boolean isCurve(int curve) {
+        return curve == ECC_NIST_P256 || curve == ECC_NIST_P384 || curve == ECC_NIST_P521;
+    }
+
     public static String hashName(int alg) {
         switch (alg) {
             case SHA1: return "SHA-1";

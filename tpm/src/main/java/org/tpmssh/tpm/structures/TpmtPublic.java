@@ -141,6 +141,11 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
     public static TpmtPublic read(TpmReader r) throws TpmFormatException {
         int type = r.u16();
         int nameAlg = r.u16();
+        if (!Alg.isHash(nameAlg)) {
+            // Its Name could not be computed, so no command could refer to the object.
+            throw new TpmFormatException("unsupported name algorithm 0x" + Integer.toHexString(nameAlg)
+                    + " in a public area");
+        }
         int attributes = r.u32();
         byte[] policy = r.tpm2b();
         if (type == Alg.RSA) {
@@ -149,6 +154,10 @@ public record TpmtPublic(int type, int nameAlg, int attributes, byte[] authPolic
         }
         if (type == Alg.ECC) {
             EccParms p = new EccParms(SymDef.read(r), Scheme.read(r), r.u16(), Scheme.read(r));
+            if (!Alg.isCurve(p.curve())) {
+                throw new TpmFormatException("unsupported ECC curve 0x" + Integer.toHexString(p.curve())
+                        + " in a public area");
+            }
             return new TpmtPublic(type, nameAlg, attributes, policy, p, EccPoint.read(r));
         }
         if (type == Alg.KEYEDHASH) {
