@@ -18,8 +18,6 @@ import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
-import org.tpmssh.tpm.transport.Tcti;
-import org.tpmssh.tpm.transport.TransportException;
 
 /**
  * One verb's hold on the TPM: the connection, the key ring under the storage key a token lives
@@ -96,13 +94,7 @@ public final class TokenSession implements AutoCloseable {
 
     public static TokenSession forParent(TpmOption tpm, TokenStore store, ParentKind parent)
             throws StoreException, TpmException {
-        Tcti target = tpm.resolve();
-        Tpm connection;
-        try {
-            connection = new Tpm(target.open());
-        } catch (TransportException e) {
-            throw new TpmException(e.getMessage(), e);
-        }
+        Tpm connection = new Tpm(tpm.open());
         KeyRing ring;
         try {
             ring = KeyRing.open(connection, parent.template());
