@@ -65,6 +65,36 @@ class Tpm2AbrmdTest {
     }
 
     @Test
+    void twoOnOneBusHaveTheirOwnNamesAndTheBusOutlivesThem() throws Exception {
+        try (SessionBus bus = SessionBus.start(); Swtpm a = Swtpm.start(); Swtpm b = Swtpm.start()) {
+            String manufacturerA;
+            try (Tpm2Abrmd ra = Tpm2Abrmd.builder(a.tcti()).bus(bus).start();
+                    Tpm2Abrmd rb = Tpm2Abrmd.builder(b.tcti()).bus(bus).start()) {
+                assertThat(ra.busAddress()).isEqualTo(bus.address()).isEqualTo(rb.busAddress());
+                assertThat(ra.busName()).isNotEqualTo(rb.busName());
+                assertThat(ra.dbusPid()).isEqualTo(bus.pid());
+                manufacturerA = getcap(ra);
+                assertThat(getcap(rb)).contains("TPM2_PT_MANUFACTURER");
+                ra.close();
+                assertThat(bus.isAlive()).isTrue();
+                assertThat(getcap(rb)).as("the other tpm2-abrmd on the same bus").contains("TPM2_PT_MANUFACTURER");
+            }
+            assertThat(manufacturerA).contains("TPM2_PT_MANUFACTURER");
+            assertThat(bus.isAlive()).isTrue();
+        }
+    }
+
+    private static String getcap(Tpm2Abrmd rm) throws Exception {
+        ProcessBuilder getcap = new ProcessBuilder("tpm2_getcap", "properties-fixed").redirectErrorStream(true);
+        getcap.environment().putAll(rm.environment());
+        Process process = getcap.start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
     void aMissingDaemonIsNamedWithItsPackage(@TempDir Path empty) throws IOException {
         // Everything but tpm2-abrmd: the directories of the other programs, without the sbin it lives in.
         SearchPath withoutAbrmd = SearchPath.only(List.of(empty,

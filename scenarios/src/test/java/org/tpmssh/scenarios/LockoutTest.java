@@ -32,8 +32,8 @@ class LockoutTest {
     @DisplayName("lockout is reported after too many wrong PINs")
     void lockoutIsReported(MatrixRun run) throws Exception {
         assumeTrue(run.backend().owned(), "locking out a TPM this run does not own is never allowed");
-        assumeTrue(!run.stack().name().equals("tpm2-pkcs11"), "lockout is read on the run's TPM, and the"
-                + " tpm2-pkcs11 stack runs on a companion swtpm behind tpm2-abrmd (swtpm serves one connection)");
+        run.stack().elsewhere(run.backend()).ifPresent(why -> assumeTrue(false, "lockout is read on the run's TPM,"
+                + " and " + why));
         var tpm = run.backend().tpm();
         StackAdapter.Key key = run.key("tpmssh-lockout");
         // Two failures lock out, and only a reset (below) ends it within the test.
@@ -46,9 +46,10 @@ class LockoutTest {
             }
             assertThat(GetCapability.property(tpm, PT_PERMANENT) & IN_LOCKOUT).as("TPMA_PERMANENT.inLockout")
                     .isNotZero();
+            // Our stack says "lockout"; a PKCS#11 stack says CKR_PIN_LOCKED rather than CKR_PIN_INCORRECT again.
             assertThatThrownBy(() -> key.sign(data, AgentKey.SSH_AGENT_RSA_SHA2_256, run.pin()))
                     .as("signing with the right PIN during lockout")
-                    .hasMessageContaining("lockout");
+                    .hasMessageMatching("(?s).*(lockout|CKR_PIN_LOCKED).*");
         } finally {
             DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, Session.password()));
             DictionaryAttack.relaxForOwnSimulator(tpm);

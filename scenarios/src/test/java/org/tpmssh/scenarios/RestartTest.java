@@ -22,7 +22,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 @DisplayName("A stored key after a TPM restart")
 class RestartTest {
 
-    @TpmMatrix(backends = {Backend.SWTPM_TCP, Backend.SWTPM_UNIX}, clients = Client.SSH_AGENT,
+    @TpmMatrix(backends = {Backend.SWTPM_TCP, Backend.SWTPM_UNIX, Backend.SWTPM_ABRMD}, clients = Client.SSH_AGENT,
             origins = {Origin.CREATED, Origin.PINLESS})
     @DisplayName("after a backend restart with persisted state, a stored key still logs in")
     void storedKeyLogsInAfterRestart(MatrixRun run) throws Exception {
