@@ -27,7 +27,7 @@ class AxisTest {
     @DisplayName("values are spelled as the README's matrix table spells them, and unset filters take the defaults")
     void valuesAndDefaults() {
         assertThat(Axis.BACKEND.known()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device", "container",
-                "swtpm-as-device");
+                "swtpm-as-device", "swtpm-abrmd");
         assertThat(Axis.BACKEND.defaults()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device",
                 "container");
         assertThat(Axis.STACK.parse(Optional.empty())).containsExactly("java");

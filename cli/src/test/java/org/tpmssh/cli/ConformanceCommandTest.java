@@ -186,6 +186,23 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void theThreeReportsNameThePackageVersionsPublishedAndFoundHere() throws Exception {
+        conformance("--scenarios", "Matrix fixture");
+
+        RunReport report = ReportJson.read(reports.resolve("report.json"));
+        assertThat(report.environment().packages()).containsEntry("libtpm2-pkcs11-1", "1.9.0-0.1+fixture1");
+        assertThat(reports.resolve("junit.xml")).content()
+                .contains("<property name=\"package.libtpm2-pkcs11-1\" value=\"1.9.0-0.1+fixture1\"");
+        assertThat(reports.resolve("report.html")).content()
+                .contains("<tr><th>package libtpm2-pkcs11-1</th><td>1.9.0-0.1+fixture1</td></tr>");
+        // And what dpkg says here about the platform beneath, in the same exact form.
+        report.environment().packages().forEach((name, version) -> {
+            assertThat(reports.resolve("junit.xml")).content()
+                    .contains("<property name=\"package." + name + "\" value=\"" + version + "\"");
+        });
+    }
+
+    @Test
     void showsProgressWithTheScenarioBeingRunAndWhatRemains() {
         Run run = conformance("--scenarios", "Matrix fixture|MixedOutcomes");
 

@@ -175,7 +175,7 @@ public final class ConformanceCommand implements Callable<Integer> {
         }
 
         String runId = reports.toAbsolutePath().normalize().getFileName().toString();
-        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms()), latency.snapshot());
+        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms(), collector.packages()), latency.snapshot());
         SummaryTable.print(out, report);
         progress.printSummary();
         if (progress.noneRan()) {

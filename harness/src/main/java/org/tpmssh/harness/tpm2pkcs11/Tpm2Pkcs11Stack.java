@@ -27,6 +27,7 @@ import org.tpmssh.axes.Backend;
 import org.tpmssh.axes.BuiltInStack;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
+import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
@@ -63,7 +64,7 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         Map<String, String> entries = new java.util.TreeMap<>();
         try {
             Tpm2Pkcs11Installation found = installed();
-            found.packages().forEach((name, version) -> entries.put("tpmssh.package." + name, version));
+            found.packages().forEach((name, version) -> entries.put(ReportKeys.PACKAGE_PREFIX + name, version));
             entries.put("tpmssh.tpm2-pkcs11.module", found.module().toString());
             entries.put("tpmssh.tpm2-pkcs11.ptool", found.ptool().toString());
         } catch (Tpm2Pkcs11Exception e) {
