@@ -18,6 +18,9 @@ public final class Tpm2Abrmd implements AutoCloseable {
     /** The TCTI library that clients load to reach tpm2-abrmd; Debian ships it apart from the daemon. */
     public static final String TCTI_LIBRARY = "libtss2-tcti-tabrmd.so.0";
 
+    /** The name tpm2-abrmd registers, and its TCTI looks for, when none is given. */
+    public static final String DEFAULT_BUS_NAME = "com.intel.tss2.Tabrmd";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String backendTcti;
@@ -40,7 +43,8 @@ public final class Tpm2Abrmd implements AutoCloseable {
         // Short, so the bus socket path stays far below the 108-byte limit of a unix socket address.
         this.home = EmulatorProcess.tempDir("tabrmd-");
         // A bus name element must not start with a digit.
-        this.busName = "org.tpmssh.Tabrmd.i" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
+        this.busName = builder.busName != null ? builder.busName
+                : "org.tpmssh.Tabrmd.i" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
     }
 
     /** A tpm2-abrmd in front of {@code backendTcti} (e.g. {@code swtpm:host=127.0.0.1,port=2321}), ready to use. */
@@ -83,6 +87,7 @@ public final class Tpm2Abrmd implements AutoCloseable {
         private List<Path> libraryDirectories = LibraryPath.directories();
         private Duration readyTimeout = EmulatorProcess.READY_TIMEOUT;
         private SessionBus bus;
+        private String busName;
 
         private Builder(String backendTcti) {
             this.backendTcti = backendTcti;
@@ -111,6 +116,16 @@ public final class Tpm2Abrmd implements AutoCloseable {
          */
         public Builder bus(SessionBus bus) {
             this.bus = bus;
+            return this;
+        }
+
+        /**
+         * The D-Bus name to register, e.g. {@link #DEFAULT_BUS_NAME} so that a client's {@code --tcti
+         * tabrmd:bus_type=session} finds it as it would a system's; default: a random name, so that several share
+         * one bus.
+         */
+        public Builder busName(String busName) {
+            this.busName = busName;
             return this;
         }
 
