@@ -13,8 +13,8 @@ public enum Backend implements AxisValue {
     /** A swtpm run under every device rule, to test the lab safety logic without a lab. */
     SWTPM_AS_DEVICE(Use.OPT_IN),
     /**
-     * swtpm (TCP) behind a private tpm2-abrmd on a private D-Bus: one TPM that every stack of the run shares, as
-     * on a machine with a resource manager.
+     * swtpm (on a unix socket) behind a private tpm2-abrmd on a private D-Bus: one TPM that every stack of the run
+     * shares, as on a machine with a resource manager.
      */
     SWTPM_ABRMD(Use.ON_REQUEST);
 

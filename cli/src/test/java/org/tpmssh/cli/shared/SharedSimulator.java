@@ -17,13 +17,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.tpmssh.cli.Main;
-import org.tpmssh.cli.keys.Cli;
 import org.tpmssh.emulators.LibraryPath;
 import org.tpmssh.emulators.SearchPath;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.tpm.commands.DictionaryAttack;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * One swtpm behind tpm2-abrmd, registered under its default name on a private D-Bus, and its clients as a user
@@ -64,13 +66,19 @@ final class SharedSimulator implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** A relaxed swtpm (DA limits for a test), then tpm2-abrmd in front of it. */
+    /**
+     * A swtpm on a unix socket with DA limits relaxed for a test, then tpm2-abrmd in front of it. Not TCP: there
+     * tpm2-abrmd's swtpm TCTI opens a connection per command, and thousands of TIME_WAIT sockets would be left.
+     */
     static SharedSimulator start(Path dir) throws Exception {
-        Swtpm swtpm = Cli.relaxedSwtpm();
+        Swtpm swtpm = Swtpm.builder().unixSocket(true).start();
         try {
+            try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
+                DictionaryAttack.relaxForOwnSimulator(tpm);
+            }
             Tpm2Abrmd abrmd = Tpm2Abrmd.builder(swtpm.tcti()).busName(Tpm2Abrmd.DEFAULT_BUS_NAME).start();
             return new SharedSimulator(dir, swtpm, abrmd);
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             swtpm.close();
             throw e;
         }

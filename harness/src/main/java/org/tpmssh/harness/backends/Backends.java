@@ -54,7 +54,7 @@ public final class Backends {
                 ContainerSwtpm c = ContainerSwtpm.start();
                 yield Launch.process(backend, c.tcti(), c);
             }
-            case SWTPM_ABRMD -> behindAbrmd(Swtpm.start());
+            case SWTPM_ABRMD -> behindAbrmd(Swtpm.builder().unixSocket(true).start());
             case DEVICE -> {
                 String tcti = config.tcti().orElseGet(() -> TpmDevice.probe().device()
                         .orElseThrow(() -> new IllegalStateException(TpmDevice.probe().reason())).tcti());
@@ -69,14 +69,16 @@ public final class Backends {
      * keep their token stores in {@code stackDir}, which outlives the backend so a restart finds them again.
      */
     public static TpmBackend startWithState(Backend backend, Path stateDir, Path stackDir) throws Exception {
-        Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX).stateDir(stateDir).start();
+        Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX || backend == Backend.SWTPM_ABRMD)
+                .stateDir(stateDir).start();
         Launch launch = backend == Backend.SWTPM_ABRMD ? behindAbrmd(sw) : Launch.swtpm(backend, sw);
         return TpmBackend.open(launch.withStackDir(stackDir), Config.none());
     }
 
     /**
      * {@code swtpm} behind a tpm2-abrmd of its own on this JVM's session bus, which our stack reaches through the
-     * TCTI loader like every other client; a failed start stops the swtpm.
+     * TCTI loader like every other client; a failed start stops the swtpm. On a unix socket: tpm2-abrmd's swtpm TCTI
+     * opens a connection per command, and over TCP each would leave a TIME_WAIT socket (docs/shared-tpm.md).
      */
     private static Launch behindAbrmd(Swtpm swtpm) {
         try {
