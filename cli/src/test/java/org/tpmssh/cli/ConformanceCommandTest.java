@@ -256,6 +256,18 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void tpm2Pkcs11RunsOnTheSharedBackendUnlessABackendIsGiven() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--stack", "all");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-abrmd ");
+        conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-abrmd ");
+        conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11", "--backend", "swtpm-tcp");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp ");
+        conformance("--scenarios", "Echo configuration", "--stack", "java");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp ");
+    }
+
+    @Test
     void aTctiAloneIsTestedAsADeviceAndDeviceColonNamesItsTcti() throws Exception {
         conformance("--scenarios", "Echo configuration", "--tcti", "swtpm:host=127.0.0.1,port=2321");
         assertThat(skipReason()).contains("tpmssh.backend=device ")
