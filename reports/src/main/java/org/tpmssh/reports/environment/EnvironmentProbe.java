@@ -59,7 +59,7 @@ public final class EnvironmentProbe {
         List<String> dpkg = new java.util.ArrayList<>(List.of("dpkg-query", "-W",
                 "-f=${Package}\t${Version}\t${db:Status-Status}\n"));
         dpkg.addAll(DEBIAN_PACKAGES);
-        for (String line : stdout(dpkg).orElse("").lines().toList()) {
+        for (String line : run(dpkg, false).map(Output::text).orElse("").lines().toList()) {
             String[] f = line.split("\t");
             if (f.length == 3 && f[2].equals("installed") && !f[1].isBlank()) {
                 found.put(f[0], f[1]);
@@ -70,7 +70,7 @@ public final class EnvironmentProbe {
         }
         List<String> rpm = new java.util.ArrayList<>(List.of("rpm", "-q", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"));
         rpm.addAll(RPM_PACKAGES);
-        for (String line : stdout(rpm).orElse("").lines().toList()) {
+        for (String line : run(rpm, false).map(Output::text).orElse("").lines().toList()) {
             String[] f = line.split("\t");
             if (f.length == 2 && RPM_PACKAGES.contains(f[0])) {
                 found.put(f[0], f[1]);
@@ -107,52 +107,40 @@ public final class EnvironmentProbe {
         return firstLine("pkg-config", "--modversion", "tss2-esys");
     }
 
-    /** What a command prints on stdout, whatever its exit status, if it ends in time; empty if it cannot run. */
-    private static Optional<String> stdout(List<String> command) {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        try (InputStream in = p.getInputStream()) {
-            p.getOutputStream().close();
-            // Waited for first, as in firstLine: a few lines fit the pipe, and a hung tool cannot block the read.
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                return Optional.empty();
-            }
-            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
+    /** A command's exit status and what it printed. */
+    private record Output(int exit, String text) {
     }
 
     /** The first non-blank line a command prints on stdout or stderr, if it exits 0 in time. */
     static Optional<String> firstLine(String... command) {
+        return run(List.of(command), true).filter(o -> o.exit() == 0)
+                .flatMap(o -> o.text().lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst());
+    }
+
+    /**
+     * Runs {@code command} with its stdin closed, waiting at most {@link #TIMEOUT_SECONDS}: its exit status and its
+     * stdout (with stderr too if {@code withStderr}); empty if it cannot run or does not end in time.
+     */
+    private static Optional<Output> run(List<String> command, boolean withStderr) {
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE);
+            if (withStderr) {
+                builder.redirectErrorStream(true);
+            } else {
+                builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+            }
+            p = builder.start();
         } catch (IOException e) {
             return Optional.empty();
         }
         try (InputStream in = p.getInputStream()) {
             p.getOutputStream().close();
+            // Waited for first: a few lines fit the pipe, and a hung tool cannot block the read.
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 return Optional.empty();
             }
-            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                return Optional.empty();
-            }
-            return out.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst();
+            return Optional.of(new Output(p.exitValue(), new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
