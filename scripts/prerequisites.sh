@@ -13,11 +13,12 @@ TPMSSH_OS_PACKAGES=(swtpm swtpm-tools tpm2-tools tpm2-openssl openssh-server ope
 # The system's tpm2-pkcs11 stack, tested beside ours: its PKCS#11 module, tpm2_ptool, and the resource
 # manager (on a private D-Bus) that it needs on swtpm. Debian splits tpm2_ptool into -tools (bug #968310),
 # and the tabrmd TCTI that clients load into libtss2-tcti-tabrmd0, which tpm2-abrmd does not pull in.
-TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus)
+# OpenSC's pkcs11-tool signs with a tpm2-pkcs11 key outside ssh (the lockout scenario reads its CKR code).
+TPMSSH_TPM2_PKCS11_PACKAGES=(libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd libtss2-tcti-tabrmd0 dbus opensc)
 
 # Only the test suite needs these: headless Chromium renders report.html in a test; OpenSC's pkcs11-tool
-# drives tpm2-pkcs11 through the TPM wire proxy (harness/.../wire) and checks the p11-kit server, and p11-kit
-# has the reference RPC server its recorded replies came from.
+# also drives tpm2-pkcs11 through the TPM wire proxy (harness/.../wire) and checks the p11-kit server, and
+# p11-kit has the reference RPC server its recorded replies came from.
 TPMSSH_TEST_PACKAGES=(chromium opensc p11-kit)
 
 # The container backend runs swtpm images (scripts/images/build.sh) in Debian's Docker engine.

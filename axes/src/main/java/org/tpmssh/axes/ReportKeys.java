@@ -9,6 +9,11 @@ public final class ReportKeys {
     public static final String TPM_MANUFACTURER = PREFIX + "tpm.manufacturer";
     public static final String TPM_FIRMWARE = PREFIX + "tpm.firmware";
     public static final String TPM_SPEC = PREFIX + "tpm.spec";
+    /**
+     * Prefix of an installed package's version, e.g. {@code tpmssh.package.libtpm2-pkcs11-1=1.9.0-0.1+deb12u1}
+     * (dpkg's or rpm's exact string); the reports add it to the run's environment.
+     */
+    public static final String PACKAGE_PREFIX = PREFIX + "package.";
     /** Prefix of files kept for a test, named after what follows it. */
     public static final String ATTACHMENT_PREFIX = PREFIX + "attachment.";
     /** The path of a failed test's sshd DEBUG3 log. */

@@ -27,7 +27,7 @@ class AxisTest {
     @DisplayName("values are spelled as the README's matrix table spells them, and unset filters take the defaults")
     void valuesAndDefaults() {
         assertThat(Axis.BACKEND.known()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device", "container",
-                "swtpm-as-device");
+                "swtpm-as-device", "swtpm-abrmd");
         assertThat(Axis.BACKEND.defaults()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device",
                 "container");
         assertThat(Axis.STACK.parse(Optional.empty())).containsExactly("java");
@@ -67,7 +67,7 @@ class AxisTest {
     @DisplayName("a scenario that names no value applies to every value but the opt-in ones")
     void applicable() {
         assertThat(AxisValue.applicable(new Backend[0], Backend.values())).containsExactly(Backend.SWTPM_TCP,
-                Backend.SWTPM_UNIX, Backend.MSSIM, Backend.DEVICE, Backend.CONTAINER);
+                Backend.SWTPM_UNIX, Backend.MSSIM, Backend.DEVICE, Backend.CONTAINER, Backend.SWTPM_ABRMD);
         assertThat(AxisValue.applicable(new Client[0], Client.values())).containsExactly(Client.SSH_AGENT,
                 Client.MINA_JCA);
         assertThat(AxisValue.applicable(new Client[] {Client.SSH_PKCS11}, Client.values()))

@@ -60,7 +60,11 @@ final class BenchTpm implements AutoCloseable {
 
     /** Sends a prepared raw command and fails unless the TPM answered TPM_RC_SUCCESS. */
     byte[] transmitChecked(byte[] command) throws Exception {
-        byte[] r = transport.transmit(command);
+        return checked(transport.transmit(command));
+    }
+
+    /** A raw TPM2_Sign's response, if its rc is TPM_RC_SUCCESS. */
+    static byte[] checked(byte[] r) {
         int rc = ((r[6] & 0xFF) << 24) | ((r[7] & 0xFF) << 16) | ((r[8] & 0xFF) << 8) | (r[9] & 0xFF);
         if (rc != 0) {
             throw new IllegalStateException("the raw TPM2_Sign failed with rc 0x" + Integer.toHexString(rc));

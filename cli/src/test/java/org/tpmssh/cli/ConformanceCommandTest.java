@@ -186,6 +186,23 @@ class ConformanceCommandTest {
     }
 
     @Test
+    void theThreeReportsNameThePackageVersionsPublishedAndFoundHere() throws Exception {
+        conformance("--scenarios", "Matrix fixture");
+
+        RunReport report = ReportJson.read(reports.resolve("report.json"));
+        assertThat(report.environment().packages()).containsEntry("libtpm2-pkcs11-1", "1.9.0-0.1+fixture1");
+        assertThat(reports.resolve("junit.xml")).content()
+                .contains("<property name=\"package.libtpm2-pkcs11-1\" value=\"1.9.0-0.1+fixture1\"");
+        assertThat(reports.resolve("report.html")).content()
+                .contains("<tr><th>package libtpm2-pkcs11-1</th><td>1.9.0-0.1+fixture1</td></tr>");
+        // And what dpkg says here about the platform beneath, in the same exact form.
+        report.environment().packages().forEach((name, version) -> {
+            assertThat(reports.resolve("junit.xml")).content()
+                    .contains("<property name=\"package." + name + "\" value=\"" + version + "\"");
+        });
+    }
+
+    @Test
     void showsProgressWithTheScenarioBeingRunAndWhatRemains() {
         Run run = conformance("--scenarios", "Matrix fixture|MixedOutcomes");
 
@@ -236,6 +253,18 @@ class ConformanceCommandTest {
         assertThat(skipReason()).contains("tpmssh.client=ssh-agent,ssh-pkcs11 ");
         conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11", "--client", "ssh-agent");
         assertThat(skipReason()).contains("tpmssh.client=ssh-agent ");
+    }
+
+    @Test
+    void tpm2Pkcs11RunsOnTheSharedBackendUnlessABackendIsGiven() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--stack", "all");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-abrmd ");
+        conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-abrmd ");
+        conformance("--scenarios", "Echo configuration", "--stack", "tpm2-pkcs11", "--backend", "swtpm-tcp");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp ");
+        conformance("--scenarios", "Echo configuration", "--stack", "java");
+        assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp ");
     }
 
     @Test

@@ -1,23 +1,25 @@
 package org.tpmssh.emulators;
 
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * tpm2-abrmd, the resource manager tpm2-pkcs11 and tpm2-tools need on a simulator, on a private
- * D-Bus session bus of its own (docs/emulators.md).
+ * D-Bus session bus of its own or a given one (docs/emulators.md).
  */
 public final class Tpm2Abrmd implements AutoCloseable {
 
     /** The TCTI library that clients load to reach tpm2-abrmd; Debian ships it apart from the daemon. */
     public static final String TCTI_LIBRARY = "libtss2-tcti-tabrmd.so.0";
+
+    /** The name tpm2-abrmd registers, and its TCTI looks for, when none is given. */
+    public static final String DEFAULT_BUS_NAME = "com.intel.tss2.Tabrmd";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -27,7 +29,8 @@ public final class Tpm2Abrmd implements AutoCloseable {
     private final Duration readyTimeout;
     private final Path home;
     private final String busName;
-    private EmulatorProcess dbus;
+    private SessionBus bus;
+    private boolean ownBus;
     private EmulatorProcess abrmd;
     private boolean closed;
 
@@ -36,15 +39,41 @@ public final class Tpm2Abrmd implements AutoCloseable {
         this.searchPath = builder.searchPath;
         this.libraryDirectories = builder.libraryDirectories;
         this.readyTimeout = builder.readyTimeout;
+        this.bus = builder.bus;
         // Short, so the bus socket path stays far below the 108-byte limit of a unix socket address.
         this.home = EmulatorProcess.tempDir("tabrmd-");
         // A bus name element must not start with a digit.
-        this.busName = "org.tpmssh.Tabrmd.i" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
+        this.busName = builder.busName != null ? builder.busName
+                : "org.tpmssh.Tabrmd.i" + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE);
     }
 
     /** A tpm2-abrmd in front of {@code backendTcti} (e.g. {@code swtpm:host=127.0.0.1,port=2321}), ready to use. */
     public static Tpm2Abrmd start(String backendTcti) {
         return builder(backendTcti).start();
+    }
+
+    /**
+     * Why no tpm2-abrmd can be started here (a program or the tabrmd TCTI is not installed, named with its Debian
+     * package), or empty when it can.
+     */
+    public static Optional<String> availability() {
+        return missing(SearchPath.system(), LibraryPath.directories(), true);
+    }
+
+    private static Optional<String> missing(SearchPath searchPath, List<Path> libraryDirectories, boolean needBus) {
+        for (String[] program : new String[][] {{"tpm2-abrmd", "tpm2-abrmd"}, {"dbus-daemon", "dbus-daemon"},
+            {"tpm2_getcap", "tpm2-tools"}}) {
+            if ((needBus || !program[0].equals("dbus-daemon")) && searchPath.find(program[0]).isEmpty()) {
+                return Optional.of(program[0] + " is not installed (package " + program[1] + "); looked in "
+                        + searchPath);
+            }
+        }
+        if (LibraryPath.find(TCTI_LIBRARY, libraryDirectories).isEmpty()) {
+            return Optional.of("the tabrmd TCTI " + TCTI_LIBRARY + " is not installed (package "
+                    + "libtss2-tcti-tabrmd0): without it no client can reach tpm2-abrmd. Looked in "
+                    + libraryDirectories);
+        }
+        return Optional.empty();
     }
 
     public static Builder builder(String backendTcti) {
@@ -57,6 +86,8 @@ public final class Tpm2Abrmd implements AutoCloseable {
         private SearchPath searchPath = SearchPath.system();
         private List<Path> libraryDirectories = LibraryPath.directories();
         private Duration readyTimeout = EmulatorProcess.READY_TIMEOUT;
+        private SessionBus bus;
+        private String busName;
 
         private Builder(String backendTcti) {
             this.backendTcti = backendTcti;
@@ -79,43 +110,47 @@ public final class Tpm2Abrmd implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Registers on {@code bus} (which stays up when this tpm2-abrmd stops) instead of a bus of its own, e.g.
+         * {@link SessionBus#shared()}, the one this JVM's own tabrmd connections use.
+         */
+        public Builder bus(SessionBus bus) {
+            this.bus = bus;
+            return this;
+        }
+
+        /**
+         * The D-Bus name to register, e.g. {@link #DEFAULT_BUS_NAME} so that a client's {@code --tcti
+         * tabrmd:bus_type=session} finds it as it would a system's; default: a random name, so that several share
+         * one bus.
+         */
+        public Builder busName(String busName) {
+            this.busName = busName;
+            return this;
+        }
+
         public Tpm2Abrmd start() {
             // Checked before anything runs, so a missing package is named rather than seen as a start failure.
-            Path abrmdBinary = require("tpm2-abrmd", "tpm2-abrmd");
-            Path dbusBinary = require("dbus-daemon", "dbus-daemon");
-            Path getcap = require("tpm2_getcap", "tpm2-tools");
-            if (LibraryPath.find(TCTI_LIBRARY, libraryDirectories).isEmpty()) {
-                throw new EmulatorException("the tabrmd TCTI " + TCTI_LIBRARY + " is not installed (package "
-                        + "libtss2-tcti-tabrmd0): without it no client can reach tpm2-abrmd. Looked in "
-                        + libraryDirectories);
-            }
+            missing(searchPath, libraryDirectories, bus == null).ifPresent(reason -> {
+                throw new EmulatorException(reason);
+            });
             Tpm2Abrmd rm = new Tpm2Abrmd(this);
             try {
-                rm.launch(dbusBinary, abrmdBinary, getcap);
+                rm.launch(searchPath.find("tpm2-abrmd").orElseThrow(), searchPath.find("tpm2_getcap").orElseThrow());
                 return rm;
             } catch (RuntimeException e) {
                 rm.close();
                 throw e;
             }
         }
-
-        private Path require(String program, String debianPackage) {
-            return searchPath.find(program).orElseThrow(() -> new EmulatorException(program
-                    + " is not installed (package " + debianPackage + "); looked in " + searchPath));
-        }
     }
 
-    private void launch(Path dbusBinary, Path abrmdBinary, Path getcap) {
+    private void launch(Path abrmdBinary, Path getcap) {
         long deadline = System.nanoTime() + readyTimeout.toNanos();
-        Path config = home.resolve("bus.conf");
-        try {
-            Files.writeString(config, busConfig(socketPath()));
-        } catch (IOException e) {
-            throw new EmulatorException("cannot write the D-Bus config " + config + ": " + e.getMessage(), e);
+        if (bus == null) {
+            bus = SessionBus.start(searchPath, remaining(deadline));
+            ownBus = true;
         }
-        dbus = EmulatorProcess.start("dbus-daemon",
-                List.of(dbusBinary.toString(), "--config-file=" + config, "--nofork", "--nopidfile"),
-                home, home.resolve("dbus.log"), List.of(UnixDomainSocketAddress.of(socketPath())), remaining(deadline));
         abrmd = EmulatorProcess.start("tpm2-abrmd",
                 List.of(abrmdBinary.toString(), "--session", "--allow-root", "--flush-all",
                         "--logger=stdout", "--dbus-name=" + busName, "--tcti=" + backendTcti),
@@ -147,28 +182,6 @@ public final class Tpm2Abrmd implements AutoCloseable {
         }
     }
 
-    /**
-     * A session bus that only its own user reaches, listening on one socket in our temp dir. Written out in
-     * full rather than including the system's session.conf, which would add service activation and the
-     * user's own bus settings to a test.
-     */
-    private static String busConfig(Path socket) {
-        return """
-                <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-                 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-                <busconfig>
-                  <type>session</type>
-                  <listen>unix:path=%s</listen>
-                  <auth>EXTERNAL</auth>
-                  <policy context="default">
-                    <allow send_destination="*" eavesdrop="true"/>
-                    <allow eavesdrop="true"/>
-                    <allow own="*"/>
-                  </policy>
-                </busconfig>
-                """.formatted(socket);
-    }
-
     private static Duration remaining(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
@@ -184,11 +197,7 @@ public final class Tpm2Abrmd implements AutoCloseable {
 
     /** The private bus, as clients find it in DBUS_SESSION_BUS_ADDRESS. */
     public String busAddress() {
-        return "unix:path=" + socketPath();
-    }
-
-    private Path socketPath() {
-        return home.resolve("bus.sock");
+        return bus.address();
     }
 
     /** The TPM tpm2-abrmd serves, as given. */
@@ -209,11 +218,11 @@ public final class Tpm2Abrmd implements AutoCloseable {
     }
 
     public long dbusPid() {
-        return dbus.pid();
+        return bus.pid();
     }
 
     public boolean isAlive() {
-        return abrmd != null && abrmd.isAlive() && dbus != null && dbus.isAlive();
+        return abrmd != null && abrmd.isAlive() && bus != null && bus.isAlive();
     }
 
     /** What tpm2-abrmd logged so far, for a failure message. */
@@ -221,7 +230,7 @@ public final class Tpm2Abrmd implements AutoCloseable {
         return abrmd == null ? "(not started)" : abrmd.logText();
     }
 
-    /** Stops and reaps tpm2-abrmd, then its bus, and deletes the temp files. Idempotent. */
+    /** Stops and reaps tpm2-abrmd, then its bus if it is its own, and deletes the temp files. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -233,8 +242,8 @@ public final class Tpm2Abrmd implements AutoCloseable {
                 abrmd.stop();
             }
         } finally {
-            if (dbus != null) {
-                dbus.stop();
+            if (ownBus && bus != null) {
+                bus.close();
             }
             EmulatorProcess.deleteTree(home);
         }

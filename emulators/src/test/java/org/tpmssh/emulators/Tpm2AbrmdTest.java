@@ -40,13 +40,7 @@ class Tpm2AbrmdTest {
             home = Path.of(rm.busAddress().substring("unix:path=".length())).getParent();
 
             // An independent client: tpm2-tools reads the manufacturer through the resource manager.
-            ProcessBuilder getcap = new ProcessBuilder("tpm2_getcap", "properties-fixed").redirectErrorStream(true);
-            getcap.environment().putAll(rm.environment());
-            Process process = getcap.start();
-            String out = new String(process.getInputStream().readAllBytes());
-            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).as(out).isZero();
-            assertThat(out).contains("TPM2_PT_MANUFACTURER");
+            assertThat(getcap(rm)).contains("TPM2_PT_MANUFACTURER");
         }
         assertThat(ProcessHandle.of(abrmdPid).filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(ProcessHandle.of(dbusPid).filter(ProcessHandle::isAlive)).isEmpty();
@@ -62,6 +56,34 @@ class Tpm2AbrmdTest {
             assertThat(ra.isAlive()).isTrue();
             assertThat(rb.isAlive()).isTrue();
         }
+    }
+
+    @Test
+    void twoOnOneBusHaveTheirOwnNamesAndTheBusOutlivesThem() throws Exception {
+        try (SessionBus bus = SessionBus.start(); Swtpm a = Swtpm.start(); Swtpm b = Swtpm.start()) {
+            try (Tpm2Abrmd ra = Tpm2Abrmd.builder(a.tcti()).bus(bus).start();
+                    Tpm2Abrmd rb = Tpm2Abrmd.builder(b.tcti()).bus(bus).start()) {
+                assertThat(ra.busAddress()).isEqualTo(bus.address()).isEqualTo(rb.busAddress());
+                assertThat(ra.busName()).isNotEqualTo(rb.busName());
+                assertThat(ra.dbusPid()).isEqualTo(bus.pid());
+                assertThat(getcap(ra)).contains("TPM2_PT_MANUFACTURER");
+                assertThat(getcap(rb)).contains("TPM2_PT_MANUFACTURER");
+                ra.close();
+                assertThat(bus.isAlive()).isTrue();
+                assertThat(getcap(rb)).as("the other tpm2-abrmd on the same bus").contains("TPM2_PT_MANUFACTURER");
+            }
+            assertThat(bus.isAlive()).isTrue();
+        }
+    }
+
+    private static String getcap(Tpm2Abrmd rm) throws Exception {
+        ProcessBuilder getcap = new ProcessBuilder("tpm2_getcap", "properties-fixed").redirectErrorStream(true);
+        getcap.environment().putAll(rm.environment());
+        Process process = getcap.start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(out).isZero();
+        return out;
     }
 
     @Test

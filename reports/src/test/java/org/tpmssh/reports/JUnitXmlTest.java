@@ -43,6 +43,21 @@ class JUnitXmlTest {
     }
 
     @Test
+    void thePackageVersionsAreProperties() throws Exception {
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(
+                JUnitXml.toBytes(SampleReports.realistic("run", 1, 1.0))));
+        Map<String, String> properties = new java.util.HashMap<>();
+        var nodes = doc.getElementsByTagName("property");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            var a = nodes.item(i).getAttributes();
+            properties.put(a.getNamedItem("name").getNodeValue(), a.getNamedItem("value").getNodeValue());
+        }
+        assertThat(properties).containsEntry("package.libtpm2-pkcs11-1", "1.9.0-0.1+deb12u1")
+                .containsEntry("package.tpm2-abrmd", "3.0.0-1").containsEntry("package.libtss2-esys-3.0.2-0", "3.2.1-3")
+                .containsEntry("package.openssh-client", "1:9.2p1-2+deb12u10");
+    }
+
+    @Test
     void hostileTextStaysWellFormedAndValid() throws Exception {
         Result r = new Result(null, Map.of(), "C", "s", "<script>alert(1)</script> \u0001 & \"q\"", Status.FAIL,
                 "]]> <b>\u0000", null, "trace \u001b[31m", 0, Map.of());

@@ -84,4 +84,22 @@ class LatencyRecorderTest {
         rec.reset();
         assertThat(rec.snapshot()).isEmpty();
     }
+
+    @Test
+    void theSameCombinationOnAnotherBackendSitsBesideIt() {
+        LatencyRecorder rec = new LatencyRecorder();
+        for (String backend : List.of("swtpm-tcp", "swtpm-abrmd", "swtpm-unix")) {
+            for (String key : List.of("rsa-2048", "ecc-p256")) {
+                String c = backend + "|java|openssh|" + key + "|created";
+                rec.record(c, LatencyRecorder.TPM_SIGN, 1_000_000L);
+                rec.record(c, LatencyRecorder.LOGIN, 100_000_000L);
+            }
+        }
+        assertThat(rec.snapshot()).extracting(s -> s.operation() + " " + s.combination()).startsWith(
+                "login swtpm-abrmd|java|openssh|ecc-p256|created",
+                "login swtpm-tcp|java|openssh|ecc-p256|created",
+                "login swtpm-unix|java|openssh|ecc-p256|created",
+                "tpm-sign swtpm-abrmd|java|openssh|ecc-p256|created",
+                "tpm-sign swtpm-tcp|java|openssh|ecc-p256|created");
+    }
 }

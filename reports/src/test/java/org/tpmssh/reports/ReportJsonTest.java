@@ -23,8 +23,26 @@ class ReportJsonTest {
 
         assertThat(ReportJson.read(file)).isEqualTo(report);
         assertThat(ReportJson.read(dir)).as("a run directory reads its report.json").isEqualTo(report);
-        assertThat(Files.readString(file)).contains("\"schemaVersion\" : 1").contains("\"ratioToBaseline\"");
+        assertThat(Files.readString(file)).contains("\"schemaVersion\" : 2").contains("\"ratioToBaseline\"")
+                .contains("\"libtpm2-pkcs11-1\" : \"1.9.0-0.1+deb12u1\"");
+        assertThat(ReportJson.read(file).environment().packages()).isEqualTo(SampleReports.PACKAGES);
         assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
+    }
+
+    @Test
+    void aVersionOneReportReadsWithoutPackages() throws Exception {
+        RunReport v2 = SampleReports.realistic("old", 1, 1.0);
+        // Version 1 had no environment.packages: remove it and mark the file as version 1.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(ReportJson.toBytes(v2));
+        tree.put("schemaVersion", 1);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("environment")).remove("packages");
+        Path file = Files.write(dir.resolve("report.json"), mapper.writeValueAsBytes(tree));
+
+        RunReport read = ReportJson.read(file);
+        assertThat(read.schemaVersion()).isEqualTo(1);
+        assertThat(read.environment().packages()).isEmpty();
+        assertThat(read.environment().tpms()).isEqualTo(v2.environment().tpms());
     }
 
     @Test

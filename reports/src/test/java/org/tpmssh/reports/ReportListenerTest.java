@@ -44,6 +44,7 @@ class ReportListenerTest {
                     "tpmssh.client", "openssh", "tpmssh.key", key));
             reporter.publishEntry("tpmssh.origin", "created");
             reporter.publishEntry("unrelated", "ignored");
+            reporter.publishEntry("tpmssh.package.libtpm2-pkcs11-1", "1.9.0-0.1+deb12u1");
             Assumptions.assumeFalse(key.equals("ecc-p521"), "swtpm lacks ecc-p521 here");
             if (key.equals("rsa-2048")) {
                 reporter.publishEntry("tpmssh.attachment.sshd-log", "/tmp/sshd-rsa.log");
@@ -96,6 +97,7 @@ class ReportListenerTest {
         assertThat(skip.reason()).as("without JUnit's 'Assumption failed: '").isEqualTo("swtpm lacks ecc-p521 here");
 
         assertThat(listener.tpms()).containsExactly(new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131", "1.59"));
+        assertThat(listener.packages()).containsExactly(Map.entry("libtpm2-pkcs11-1", "1.9.0-0.1+deb12u1"));
         RunReport report = listener.report("run", SampleReports.environment(), List.of());
         assertThat(report.schemaVersion()).isEqualTo(RunReport.SCHEMA_VERSION);
         assertThat(report.count(Status.FAIL)).isEqualTo(1);

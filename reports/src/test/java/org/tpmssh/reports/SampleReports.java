@@ -13,6 +13,9 @@ import org.tpmssh.reports.model.Status;
 final class SampleReports {
     static final String P256 = "swtpm-tcp|java|openssh|ecc-p256|created";
     static final String RSA = "swtpm-tcp|java|mina|rsa-2048|created";
+    /** Versions as Debian 12's dpkg prints them. */
+    static final Map<String, String> PACKAGES = Map.of("libtpm2-pkcs11-1", "1.9.0-0.1+deb12u1", "tpm2-abrmd",
+            "3.0.0-1", "libtss2-esys-3.0.2-0", "3.2.1-3", "openssh-client", "1:9.2p1-2+deb12u10");
 
     private SampleReports() {}
 
@@ -20,7 +23,7 @@ final class SampleReports {
         return new Environment("Debian GNU/Linux 12 (bookworm)", "6.1.0-18-amd64", "Eclipse Adoptium 17.0.12+7",
                 "OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024", "TPM emulator version 0.7.3",
                 "3.2.1-3 (libtss2-esys-3.0.2-0)",
-                List.of(new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131.22.13.0", "1.59")));
+                List.of(new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131.22.13.0", "1.59")), PACKAGES);
     }
 
     static Result result(String combination, String scenario, Status status, String reason) {

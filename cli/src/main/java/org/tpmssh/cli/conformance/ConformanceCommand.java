@@ -69,7 +69,8 @@ public final class ConformanceCommand implements Callable<Integer> {
             description = {
                 "The TPM backends to run, comma-separated: ${COMPLETION-CANDIDATES} (the device also as"
                         + " device:/dev/tpmrm0). Default: ${DEFAULT-VALUE} (an auto-started swtpm); with --tcti"
-                        + " alone, device."
+                        + " alone, device; with tpm2-pkcs11 in --stack, swtpm-abrmd (one swtpm behind tpm2-abrmd"
+                        + " that every stack shares, so tpm2-pkcs11's wrong-PIN, lockout and restart rows run)."
             })
     String backend;
 
@@ -175,7 +176,7 @@ public final class ConformanceCommand implements Callable<Integer> {
         }
 
         String runId = reports.toAbsolutePath().normalize().getFileName().toString();
-        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms()), latency.snapshot());
+        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms(), collector.packages()), latency.snapshot());
         SummaryTable.print(out, report);
         progress.printSummary();
         if (progress.noneRan()) {
@@ -208,13 +209,15 @@ public final class ConformanceCommand implements Callable<Integer> {
         } else if (tcti != null && !backendGiven()) {
             // A TPM given with --tcti is tested as it is, under the lab rules of the device backend.
             backends = Backend.DEVICE.label();
+        } else if (!backendGiven() && withTpm2Pkcs11()) {
+            // tpm2-pkcs11 on the run's own TPM, not a companion swtpm: its security rows run, at no extra cost.
+            backends = Backend.SWTPM_ABRMD.label();
         }
         put(p, Axis.BACKEND.property(), backends);
         put(p, Axis.STACK.property(), stack);
         put(p, Axis.SERVER.property(), server);
         String clients = client;
-        if (clients == null && stack != null && (stack.contains(BuiltInStack.TPM2_PKCS11.label())
-                || stack.strip().equals(Axis.ALL))) {
+        if (clients == null && withTpm2Pkcs11()) {
             // tpm2-pkcs11 is used through `ssh -I` as often as through ssh-add -s: test both unless told otherwise.
             clients = Client.SSH_AGENT.label() + "," + Client.SSH_PKCS11.label();
         }
@@ -227,6 +230,10 @@ public final class ConformanceCommand implements Callable<Integer> {
             p.put(RunProperty.ALLOW_LAB_WRITES.key(), "true");
         }
         return p;
+    }
+
+    private boolean withTpm2Pkcs11() {
+        return stack != null && (stack.contains(BuiltInStack.TPM2_PKCS11.label()) || stack.strip().equals(Axis.ALL));
     }
 
     private boolean backendGiven() {

@@ -15,7 +15,6 @@ import org.tpmssh.tpm.commands.Startup;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.structures.Alg;
 import org.tpmssh.tpm.transport.Tcti;
-import org.tpmssh.tpm.transport.TransportException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,7 +51,7 @@ public final class ProbeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Tcti target = tpmOption.resolve();
         PrintWriter out = spec.commandLine().getOut();
-        try (Tpm tpm = new Tpm(target.open())) {
+        try (Tpm tpm = new Tpm(tpmOption.open(target))) {
             if (startup) {
                 Startup.ensureStarted(tpm);
             }
@@ -74,8 +73,6 @@ public final class ProbeCommand implements Callable<Integer> {
             row(out, "ECC curves", names(info.eccCurves(), CURVES));
             row(out, "algorithms", names(info.algorithms(), NAMES));
             row(out, "object slots", info.transientSlotsMin() + " guaranteed (TPM_PT_HR_TRANSIENT_MIN)");
-        } catch (TransportException e) {
-            throw new TpmException(e.getMessage(), e);
         }
         out.flush();
         return 0;

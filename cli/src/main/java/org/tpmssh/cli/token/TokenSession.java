@@ -21,7 +21,6 @@ import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.Leftovers;
 import org.tpmssh.tpm.objects.SessionScope;
 import org.tpmssh.tpm.transport.Tcti;
-import org.tpmssh.tpm.transport.TransportException;
 
 /**
  * One verb's hold on the TPM: the connection, the key ring under the storage key a token lives
@@ -113,12 +112,7 @@ public final class TokenSession implements AutoCloseable {
             throws StoreException, TpmException {
         Tcti target = tpm.resolve();
         Leftovers leftovers = Leftovers.forTcti(target, store.tpmNames());
-        Tpm connection;
-        try {
-            connection = new Tpm(target.open());
-        } catch (TransportException e) {
-            throw new TpmException(e.getMessage(), e);
-        }
+        Tpm connection = new Tpm(tpm.open(target));
         KeyRing ring;
         try {
             ring = KeyRing.open(connection, parent.template(), leftovers, scope);

@@ -4,10 +4,13 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.IbmSimulator;
+import org.tpmssh.emulators.SessionBus;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.emulators.TpmDevice;
 import org.tpmssh.harness.backends.TpmBackend.Launch;
 import org.tpmssh.tpm.transport.Tcti;
+import org.tpmssh.tpm.transport.TctiLoaderTransport;
 
 /** Says whether each backend can run here, and starts it. */
 public final class Backends {
@@ -29,6 +32,7 @@ public final class Backends {
             case MSSIM -> IbmSimulator.availability().map(r -> r + " (see README, \"The IBM simulator\")");
             case DEVICE -> config.tcti().isPresent() ? Optional.empty() : deviceMissing();
             case CONTAINER -> ContainerSwtpm.availability();
+            case SWTPM_ABRMD -> Tpm2Abrmd.availability().or(() -> TctiLoaderTransport.availability());
         };
     }
 
@@ -50,6 +54,7 @@ public final class Backends {
                 ContainerSwtpm c = ContainerSwtpm.start();
                 yield Launch.process(backend, c.tcti(), c);
             }
+            case SWTPM_ABRMD -> behindAbrmd(Swtpm.builder().unixSocket(true).start());
             case DEVICE -> {
                 String tcti = config.tcti().orElseGet(() -> TpmDevice.probe().device()
                         .orElseThrow(() -> new IllegalStateException(TpmDevice.probe().reason())).tcti());
@@ -64,8 +69,26 @@ public final class Backends {
      * keep their token stores in {@code stackDir}, which outlives the backend so a restart finds them again.
      */
     public static TpmBackend startWithState(Backend backend, Path stateDir, Path stackDir) throws Exception {
-        Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX).stateDir(stateDir).start();
-        return TpmBackend.open(Launch.swtpm(backend, sw).withStackDir(stackDir), Config.none());
+        Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX || backend == Backend.SWTPM_ABRMD)
+                .stateDir(stateDir).start();
+        Launch launch = backend == Backend.SWTPM_ABRMD ? behindAbrmd(sw) : Launch.swtpm(backend, sw);
+        return TpmBackend.open(launch.withStackDir(stackDir), Config.none());
+    }
+
+    /**
+     * {@code swtpm} behind a tpm2-abrmd of its own on this JVM's session bus, which our stack reaches through the
+     * TCTI loader like every other client; a failed start stops the swtpm. On a unix socket: tpm2-abrmd's swtpm TCTI
+     * opens a connection per command, and over TCP each would leave a TIME_WAIT socket (docs/shared-tpm.md).
+     */
+    private static Launch behindAbrmd(Swtpm swtpm) {
+        try {
+            SessionBus bus = SessionBus.shared();
+            TctiLoaderTransport.useSessionBus(bus.address());
+            return Launch.behindAbrmd(Backend.SWTPM_ABRMD, swtpm, Tpm2Abrmd.builder(swtpm.tcti()).bus(bus).start());
+        } catch (RuntimeException | Error e) {
+            swtpm.close();
+            throw e;
+        }
     }
 
     /** Whether the lab rules apply: a device, or a swtpm pretending to be one; any other backend is ours. */

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.Swtpm;
+import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.harness.lab.LabGuard;
 import org.tpmssh.harness.lab.LabSafetyException;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -48,24 +49,37 @@ public final class TpmBackend implements AutoCloseable {
 
     /**
      * A backend to open: its axis value, its TCTI, the process we started (null for a device), the swtpm behind it
-     * for restart and fault tests (null for others), and where stacks keep their stores (null: a temp dir deleted
-     * with the backend).
+     * for restart and fault tests (null for others), where stacks keep their stores (null: a temp dir deleted
+     * with the backend), and the tpm2-abrmd in front of the TPM that every stack shares (null: none).
      */
-    public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir) {
+    public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir,
+            Tpm2Abrmd abrmd) {
         static Launch swtpm(Backend backend, Swtpm swtpm) {
-            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null);
+            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null, null);
+        }
+
+        /** {@code swtpm} behind {@code abrmd}: both are stopped with the backend, the resource manager first. */
+        static Launch behindAbrmd(Backend backend, Swtpm swtpm, Tpm2Abrmd abrmd) {
+            AutoCloseable both = () -> {
+                try {
+                    abrmd.close();
+                } finally {
+                    swtpm.close();
+                }
+            };
+            return new Launch(backend, abrmd.tcti(), both, swtpm, null, abrmd);
         }
 
         static Launch process(Backend backend, String tcti, AutoCloseable process) {
-            return new Launch(backend, tcti, process, null, null);
+            return new Launch(backend, tcti, process, null, null, null);
         }
 
         static Launch device(String tcti) {
-            return new Launch(Backend.DEVICE, tcti, null, null, null);
+            return new Launch(Backend.DEVICE, tcti, null, null, null, null);
         }
 
         Launch withStackDir(Path dir) {
-            return new Launch(backend, tcti, process, swtpm, dir);
+            return new Launch(backend, tcti, process, swtpm, dir, abrmd);
         }
     }
 
@@ -136,6 +150,14 @@ public final class TpmBackend implements AutoCloseable {
     /** The swtpm behind this backend, for restart and fault tests; empty for other backends. */
     public Optional<Swtpm> swtpm() {
         return Optional.ofNullable(launch.swtpm());
+    }
+
+    /**
+     * The tpm2-abrmd in front of this backend's TPM, which other processes (tpm2-tools, tpm2-pkcs11, a second
+     * agent) reach through its {@link Tpm2Abrmd#environment()}; empty when the run holds the TPM alone.
+     */
+    public Optional<Tpm2Abrmd> abrmd() {
+        return Optional.ofNullable(launch.abrmd());
     }
 
     /**

@@ -33,6 +33,14 @@ public interface StackAdapter {
         return Optional.empty();
     }
 
+    /**
+     * Why this stack's keys do not live in {@code backend}'s own TPM, so that reading that TPM (its
+     * dictionary-attack counter, a restart of it) says nothing about them; empty when they do.
+     */
+    default Optional<String> elsewhere(TpmBackend backend) {
+        return Optional.empty();
+    }
+
     /** What the report should say about this stack's installation, e.g. package versions; published per invocation. */
     default java.util.Map<String, String> reportEntries() {
         return java.util.Map.of();

@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
@@ -20,6 +21,7 @@ final class OpenSshAgent implements StackAdapter.Agent {
     final char[] pin;
     final List<String> keys;
     private Process process;
+    private CommandResult refused;
 
     OpenSshAgent(PtoolStore store, Path socket, char[] pin, List<String> keys) {
         this.store = store;
@@ -38,7 +40,41 @@ final class OpenSshAgent implements StackAdapter.Agent {
                 throw new IllegalStateException(e.getMessage(), e);
             }
         }
+        if (refused != null) {
+            throw new IllegalStateException(refusalMessage());
+        }
         return socket;
+    }
+
+    /**
+     * Starts the agent if it is not running; the failed {@code ssh-add -s} when the module refused to hand over
+     * the token's keys (a wrong PIN, lockout), which is this client's failed login, or empty when it loaded them.
+     */
+    synchronized Optional<CommandResult> refusal() throws Exception {
+        if (process == null) {
+            try {
+                start();
+            } catch (Exception e) {
+                close();
+                throw e;
+            }
+        }
+        return refused == null ? Optional.empty() : Optional.of(new CommandResult(refused.exitCode(),
+                refused.stdout(), refusalMessage() + "\n" + agentLog(), refused.wallNanos()));
+    }
+
+    private String refusalMessage() {
+        return "ssh-add -s " + store.installation().module() + " failed (exit " + refused.exitCode() + "): "
+                + refused.stderr().strip();
+    }
+
+    /** What ssh-agent said, e.g. "C_Login failed: 164" (CKR_PIN_LOCKED) for a token in lockout. */
+    private String agentLog() {
+        try {
+            return "ssh-agent: " + Files.readString(socket.getParent().resolve("ssh-agent.log")).strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private void start() throws Exception {
@@ -63,8 +99,8 @@ final class OpenSshAgent implements StackAdapter.Agent {
             return store.run(List.of("ssh-add", "-s", module.toString()), env);
         });
         if (!add.succeeded()) {
-            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "ssh-add -s " + module
-                    + " failed (exit " + add.exitCode() + "): " + add.stderr().strip());
+            refused = add;
+            return;
         }
         // ssh-add -s loads every key of every token; keep only the run's, as a user would with ssh-add -d,
         // so a client does not exhaust the server's MaxAuthTries on the class's other keys.

@@ -32,34 +32,35 @@ public final class PtoolStore implements AutoCloseable {
     private final Map<String, String> environment;
 
     private PtoolStore(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, Tpm2Abrmd abrmd,
-            String tcti) {
+            Map<String, String> tpm) {
         this.installation = installation;
         this.dir = dir;
         this.store = dir.resolve("store");
         this.companion = companion;
         this.abrmd = abrmd;
-        Map<String, String> env = new HashMap<>();
-        if (abrmd != null) {
-            env.putAll(abrmd.environment());
-        } else {
-            env.put("TPM2TOOLS_TCTI", tcti);
-            env.put("TPM2_PKCS11_TCTI", tcti);
-        }
+        Map<String, String> env = new HashMap<>(tpm);
         env.put("TPM2_PKCS11_STORE", store.toString());
         env.put("PATH", installation.searchPath().asPathVariable());
         this.environment = Map.copyOf(env);
     }
 
+    /** What tpm2-tools and the module need to reach a device ({@code device:/dev/tpmrm0}) directly. */
+    public static Map<String, String> tctiEnvironment(String tcti) {
+        return Map.of("TPM2TOOLS_TCTI", tcti, "TPM2_PKCS11_TCTI", tcti);
+    }
+
     /**
-     * A store in {@code dir} on a TPM: {@code deviceTcti} (a kernel resource manager) directly, or, when null,
-     * a swtpm of its own behind a private tpm2-abrmd (see {@link Tpm2Pkcs11Stack} for why not the run's swtpm).
+     * A store in {@code dir} on a TPM: the one {@code sharedTpm} reaches (the TCTIs and bus of a kernel resource
+     * manager or of the run's tpm2-abrmd), or, when null, a swtpm of its own behind a private tpm2-abrmd (see
+     * {@link Tpm2Pkcs11Stack} for why). A store already in {@code dir} is opened again as it is, so a stack dir
+     * that outlives a TPM restart finds its tokens and keys.
      */
-    public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, String deviceTcti,
+    public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, Map<String, String> sharedTpm,
             boolean unixSocket) throws Exception {
         Swtpm swtpm = null;
         Tpm2Abrmd abrmd = null;
         try {
-            if (deviceTcti == null) {
+            if (sharedTpm == null) {
                 swtpm = Swtpm.builder().unixSocket(unixSocket).start();
                 try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
                     DictionaryAttack.relaxForOwnSimulator(tpm);
@@ -72,8 +73,13 @@ public final class PtoolStore implements AutoCloseable {
                             + e.getMessage(), e);
                 }
             }
+            boolean existing = Files.isRegularFile(dir.resolve("store").resolve("tpm2_pkcs11.sqlite3"));
             Files.createDirectories(dir.resolve("store"));
-            PtoolStore s = new PtoolStore(installation, dir, swtpm, abrmd, deviceTcti);
+            PtoolStore s = new PtoolStore(installation, dir, swtpm, abrmd,
+                    sharedTpm != null ? sharedTpm : abrmd.environment());
+            if (existing) {
+                return s;
+            }
             s.ptool("init", List.of("init"));
             s.ptool("addtoken (PIN token)", List.of("addtoken", "--pid=1", "--label=" + StackAdapter.PIN_TOKEN,
                     "--userpin=" + StackAdapter.PIN, "--sopin=" + StackAdapter.SO_PIN));

@@ -25,11 +25,13 @@ public record Tpm2Pkcs11Installation(Path ptool, Path module, SearchPath searchP
 
     public static final String MODULE_VARIABLE = "TPMSSH_TPM2_PKCS11_MODULE";
     public static final String MODULE_PREFIX = "libtpm2_pkcs11.so";
-    /** Debian's package names; Fedora's are tpm2-pkcs11, tpm2-pkcs11-tools, tpm2-abrmd. */
-    static final List<String> DEBIAN_PACKAGES = List.of("libtpm2-pkcs11-1", "libtpm2-pkcs11-tools", "tpm2-abrmd",
-            "libtss2-tcti-tabrmd0", "tpm2-tools", "swtpm", "openssh-client", "openssh-server");
-    static final List<String> RPM_PACKAGES = List.of("tpm2-pkcs11", "tpm2-pkcs11-tools", "tpm2-abrmd", "tpm2-tools",
-            "swtpm", "openssh-clients", "openssh-server");
+    /**
+     * The stack's own packages, Debian's names, then Fedora's: the module, tpm2_ptool, and OpenSC's pkcs11-tool that
+     * signs outside ssh. The reports' environment probe names the platform beneath (tpm2-tss, tpm2-abrmd, swtpm,
+     * OpenSSH).
+     */
+    static final List<String> DEBIAN_PACKAGES = List.of("libtpm2-pkcs11-1", "libtpm2-pkcs11-tools", "opensc");
+    static final List<String> RPM_PACKAGES = List.of("tpm2-pkcs11", "tpm2-pkcs11-tools", "opensc");
 
     public Tpm2Pkcs11Installation {
         packages = Map.copyOf(packages);

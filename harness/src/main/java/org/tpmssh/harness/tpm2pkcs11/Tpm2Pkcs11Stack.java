@@ -27,6 +27,7 @@ import org.tpmssh.axes.Backend;
 import org.tpmssh.axes.BuiltInStack;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
+import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
@@ -63,7 +64,7 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         Map<String, String> entries = new java.util.TreeMap<>();
         try {
             Tpm2Pkcs11Installation found = installed();
-            found.packages().forEach((name, version) -> entries.put("tpmssh.package." + name, version));
+            found.packages().forEach((name, version) -> entries.put(ReportKeys.PACKAGE_PREFIX + name, version));
             entries.put("tpmssh.tpm2-pkcs11.module", found.module().toString());
             entries.put("tpmssh.tpm2-pkcs11.ptool", found.ptool().toString());
         } catch (Tpm2Pkcs11Exception e) {
@@ -87,20 +88,38 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     @Override
     public Optional<String> unavailable(Combination c) {
         return switch (c.backend()) {
-            case SWTPM_TCP, SWTPM_UNIX, DEVICE -> Optional.empty();
-            case MSSIM, CONTAINER, SWTPM_AS_DEVICE -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind tpm2-abrmd) or a kernel resource"
-                    + " manager device, not on " + c.backend().label());
+            case SWTPM_TCP, SWTPM_UNIX, DEVICE, SWTPM_ABRMD -> Optional.empty();
+            case MSSIM, CONTAINER, SWTPM_AS_DEVICE -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind"
+                    + " tpm2-abrmd) or a kernel resource manager device, not on " + c.backend().label());
         };
     }
 
-    /** The backend's store and tokens, made on first use and closed with the backend. */
+    @Override
+    public Optional<String> elsewhere(TpmBackend backend) {
+        return sharedTpm(backend).isPresent() ? Optional.empty() : Optional.of("on " + backend.kind().label()
+                + " the tpm2-pkcs11 stack runs on a companion swtpm behind tpm2-abrmd, since swtpm serves one"
+                + " connection and the run holds it; " + Backend.SWTPM_ABRMD.label() + " shares the run's TPM");
+    }
+
+    /**
+     * The backend's store and tokens, made on first use (or found again in a stack dir that outlived a restart)
+     * and closed with the backend. It lives on the run's own TPM where other clients can share it: behind the
+     * run's tpm2-abrmd, or a device's kernel resource manager; on a bare swtpm, which the run's connection holds,
+     * on a companion swtpm.
+     */
     public static PtoolStore store(TpmBackend backend) throws Exception {
-        return backend.shared("tpm2-pkcs11-store", () -> {
-            Tpm2Pkcs11Installation installation = installed();
-            String device = backend.kind() == Backend.DEVICE ? backend.tcti() : null;
-            return PtoolStore.open(installation, Files.createTempDirectory(backend.stackDir(), "tpm2-pkcs11-"),
-                    device, backend.kind() == Backend.SWTPM_UNIX);
-        });
+        return backend.shared("tpm2-pkcs11-store", () -> PtoolStore.open(installed(),
+                backend.stackDir().resolve("tpm2-pkcs11"), sharedTpm(backend).orElse(null),
+                backend.kind() == Backend.SWTPM_UNIX));
+    }
+
+    /** How another process reaches the run's own TPM, or empty when only the run's connection can. */
+    private static Optional<Map<String, String>> sharedTpm(TpmBackend backend) {
+        if (backend.abrmd().isPresent()) {
+            return Optional.of(backend.abrmd().get().environment());
+        }
+        return backend.kind() == Backend.DEVICE ? Optional.of(PtoolStore.tctiEnvironment(backend.tcti()))
+                : Optional.empty();
     }
 
     private static String algorithm(KeyType type) {
@@ -142,10 +161,10 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
 
     @Override
     public Key loadKey(TpmBackend backend, Stored stored) throws Exception {
-        if (backend.kind() != Backend.DEVICE) {
+        Optional<String> elsewhere = elsewhere(backend);
+        if (elsewhere.isPresent()) {
             // The restart scenario restarts the run's swtpm, which this stack's companion swtpm never sees.
-            throw new TestAbortedException("the tpm2-pkcs11 stack keeps its store on a companion swtpm, so a"
-                    + " restart of the run's swtpm does not test it");
+            throw new TestAbortedException(elsewhere.get() + ", so a restart of the run's swtpm does not test it");
         }
         PtoolStore store = store(backend);
         return new Tpm2Key(store, stored, publicLine(store, stored.label()));
@@ -224,6 +243,10 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         if (!(agent instanceof OpenSshAgent a)) {
             return Optional.empty();
         }
+        if (client == Client.SSH_AGENT) {
+            // ssh-add -s refusing the token (a wrong PIN, lockout) is this client's failed login.
+            return a.refusal();
+        }
         if (client == Client.SSH_PKCS11) {
             return Optional.of(sshPkcs11(a, server, algorithm, knownHostsLines, dir));
         }
@@ -289,12 +312,10 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
             return blob(line);
         }
 
+        /** Signs through OpenSC's {@code pkcs11-tool} on the module, as ssh does (see {@link Pkcs11ToolSigner}). */
         @Override
-        public byte[] sign(byte[] data, int flags, char[] pin) {
-            // A skip with the reason, not a failure: the scenario needs a path this stack does not have.
-            throw new TestAbortedException("the tpm2-pkcs11 stack signs only through its real clients"
-                    + " (ssh-agent after ssh-add -s, ssh -I, SunPKCS11 in a child JVM): libtpm2_pkcs11 reads its"
-                    + " store and TCTI from the process environment, which this JVM cannot set");
+        public byte[] sign(byte[] data, int flags, char[] pin) throws Exception {
+            return Pkcs11ToolSigner.sign(store, stored, line, data, flags, pin);
         }
 
         @Override

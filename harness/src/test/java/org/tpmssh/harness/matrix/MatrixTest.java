@@ -67,8 +67,8 @@ class MatrixTest {
         MatrixFilter all = filter(Map.of("tpmssh.backend", "all", "tpmssh.stack", "all", "tpmssh.client", "all",
                 "tpmssh.keys", "all"));
         var combinations = TpmMatrixProvider.combinations(annotation("everything"), all);
-        // 5 backends (not swtpm-as-device) x 2 stacks x 2 servers x 2 clients (not ssh-pkcs11) x 5 keys x 3 origins
-        assertThat(combinations).hasSize(5 * 2 * 2 * 2 * 5 * 3);
+        // 6 backends (not swtpm-as-device) x 2 stacks x 2 servers x 2 clients (not ssh-pkcs11) x 5 keys x 3 origins
+        assertThat(combinations).hasSize(6 * 2 * 2 * 2 * 5 * 3);
         assertThat(combinations).extracting(Combination::backend).doesNotContain(Backend.SWTPM_AS_DEVICE);
         assertThat(combinations).extracting(Combination::displayName)
                 .contains("[swtpm-tcp | tpm2-pkcs11 | mina | mina-jca | ecc-p521 | imported]")
@@ -92,7 +92,7 @@ class MatrixTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown key \"ecc-p999\"; choose one of ecc-p256, ecc-p384, ecc-p521, rsa-2048, rsa-3072");
         assertThatThrownBy(() -> filter(Map.of("tpmssh.backend", "swtpm")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown backend \"swtpm\"; choose one of swtpm-tcp, swtpm-unix, mssim, device, container,"
-                        + " swtpm-as-device");
+                        + " swtpm-as-device, swtpm-abrmd");
     }
 
     @Test

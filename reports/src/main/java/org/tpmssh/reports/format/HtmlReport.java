@@ -76,6 +76,7 @@ public final class HtmlReport {
             row(h, "TPM (" + t.backend() + ")", "manufacturer " + orNone(t.manufacturer()) + ", firmware "
                     + orNone(t.firmware()) + ", spec " + orNone(t.spec()));
         }
+        e.packages().forEach((name, version) -> row(h, "package " + name, version));
         h.append("</table>\n");
     }
 

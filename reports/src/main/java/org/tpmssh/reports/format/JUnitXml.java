@@ -112,6 +112,7 @@ public final class JUnitXml {
         put(p, "openssh", e.openssh());
         put(p, "swtpm", e.swtpm());
         put(p, "tpm2-tss", e.tpm2Tss());
+        e.packages().forEach((name, version) -> put(p, "package." + name, version));
         for (Environment.TpmInfo t : e.tpms()) {
             put(p, "tpm." + t.backend() + ".manufacturer", t.manufacturer());
             put(p, "tpm." + t.backend() + ".firmware", t.firmware());

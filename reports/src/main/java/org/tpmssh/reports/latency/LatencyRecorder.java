@@ -67,13 +67,18 @@ public final class LatencyRecorder {
         histograms.clear();
     }
 
-    /** Every series recorded so far, sorted by combination then operation, with baselines resolved. */
+    /**
+     * Every series recorded so far, with baselines resolved, sorted so that one combination on different backends
+     * sits together: by the combination without its backend, then operation, then backend (a sign through
+     * tpm2-abrmd, swtpm-abrmd, next to the same sign straight on swtpm, swtpm-tcp).
+     */
     public List<LatencySeries> snapshot() {
         Map<Key, Histogram> copies = new java.util.HashMap<>();
         histograms.forEach((k, h) -> copies.put(k, h.copy()));
         List<LatencySeries> series = new ArrayList<>();
         copies.forEach((key, h) -> series.add(series(key, h, copies)));
-        series.sort(Comparator.comparing(LatencySeries::combination).thenComparing(LatencySeries::operation));
+        series.sort(Comparator.comparing((LatencySeries s) -> withoutBackend(s.combination()))
+                .thenComparing(LatencySeries::operation).thenComparing(s -> backend(s.combination())));
         return series;
     }
 
@@ -114,6 +119,11 @@ public final class LatencyRecorder {
             }
         }
         return Optional.ofNullable(sum);
+    }
+
+    private static String withoutBackend(String combination) {
+        int bar = combination.indexOf('|');
+        return bar < 0 ? "" : combination.substring(bar + 1);
     }
 
     private static String backend(String combination) {

@@ -38,6 +38,7 @@ public final class ReportListener implements TestExecutionListener {
     private final Map<String, Map<String, String>> entries = new HashMap<>();
     private final Map<String, Long> startNanos = new HashMap<>();
     private final Map<String, TpmInfo> tpms = new LinkedHashMap<>();
+    private final Map<String, String> packages = new java.util.TreeMap<>();
     private final List<Result> results = new ArrayList<>();
     private TestPlan plan;
     private Instant started;
@@ -67,6 +68,9 @@ public final class ReportListener implements TestExecutionListener {
         entry.getKeyValuePairs().forEach((k, v) -> {
             if (k.startsWith(ReportKeys.PREFIX)) {
                 mine.put(k, v);
+            }
+            if (k.startsWith(ReportKeys.PACKAGE_PREFIX)) {
+                packages.put(k.substring(ReportKeys.PACKAGE_PREFIX.length()), v);
             }
         });
         Map<String, String> all = inherited(id);
@@ -119,7 +123,12 @@ public final class ReportListener implements TestExecutionListener {
         return List.copyOf(tpms.values());
     }
 
-    /** The run as a report; {@code environment} should carry {@link #tpms()}. */
+    /** The package versions the harness published ({@code tpmssh.package.<name>}), by name. */
+    public synchronized Map<String, String> packages() {
+        return Map.copyOf(packages);
+    }
+
+    /** The run as a report; {@code environment} should carry {@link #tpms()} and {@link #packages()}. */
     public synchronized RunReport report(String runId, Environment environment, List<LatencySeries> latency) {
         long end = finishedNanos != 0 ? finishedNanos : System.nanoTime();
         return new RunReport(RunReport.SCHEMA_VERSION, runId,

@@ -1,11 +1,16 @@
 package org.tpmssh.reports.model;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Where a run happened: the versions that decide whether a combination works, null where a tool did not answer.
  *
  * @param tpms one entry per backend that reported its GetCapability identity
+ * @param packages installed package name to its version, exactly as dpkg (or rpm) prints it, sorted by name; only
+ *     packages that were found (or that the harness reported as "not installed")
  */
 public record Environment(
         String os,
@@ -14,10 +19,18 @@ public record Environment(
         String openssh,
         String swtpm,
         String tpm2Tss,
-        List<TpmInfo> tpms) {
+        List<TpmInfo> tpms,
+        Map<String, String> packages) {
 
     public Environment {
         tpms = tpms == null ? List.of() : List.copyOf(tpms);
+        packages = packages == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(packages));
+    }
+
+    /** An environment with no package versions. */
+    public Environment(String os, String kernel, String java, String openssh, String swtpm, String tpm2Tss,
+            List<TpmInfo> tpms) {
+        this(os, kernel, java, openssh, swtpm, tpm2Tss, tpms, Map.of());
     }
 
     /** A TPM's identity as GetCapability reports it, for one backend of the matrix. */

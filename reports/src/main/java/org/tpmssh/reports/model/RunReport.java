@@ -20,8 +20,11 @@ public record RunReport(
         List<Result> results,
         List<LatencySeries> latency) {
 
-    /** Version 1: the first published shape. Bump on any change a version-1 reader could misread. */
-    public static final int SCHEMA_VERSION = 1;
+    /**
+     * Version 2 adds {@code environment.packages}; version 1 was the first published shape, and reads as version 2
+     * without packages. Bump on any change an older reader could misread.
+     */
+    public static final int SCHEMA_VERSION = 2;
 
     public RunReport {
         Objects.requireNonNull(environment, "environment");

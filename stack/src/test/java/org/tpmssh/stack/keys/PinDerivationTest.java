@@ -65,7 +65,7 @@ class PinDerivationTest {
         // 0x98E: TPM_RC_AUTH_FAIL for session 1; 0x9A2: TPM_RC_BAD_AUTH for session 1.
         for (int rc : new int[] {0x98E, 0x9A2, ResponseCodes.AUTH_FAIL}) {
             TpmResponseException refused = new TpmResponseException(SIGN, rc);
-            assertThatThrownBy(() -> PinAttempts.attempt("the PIN for key \"k\"", () -> {
+            assertThatThrownBy(() -> PinAttempts.attempt("the PIN for key \"k\"", freshObject(), AUTH, () -> {
                 throw refused;
             })).isInstanceOf(PinIncorrectException.class).hasCause(refused)
                     .hasMessage("the PIN for key \"k\" is incorrect; each wrong PIN counts toward the TPM's"
@@ -76,7 +76,7 @@ class PinDerivationTest {
     @Test
     void lockoutIsLockoutNotAnotherWrongPin() {
         TpmResponseException lockout = new TpmResponseException(SIGN, ResponseCodes.LOCKOUT);
-        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", () -> {
+        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", freshObject(), AUTH, () -> {
             throw lockout;
         })).isInstanceOf(PinLockedException.class).hasCause(lockout)
                 .hasMessageStartingWith("the TPM is in dictionary-attack lockout and refuses every PIN for now;");
@@ -85,14 +85,25 @@ class PinDerivationTest {
     @Test
     void otherFailuresPassUnchangedAndSuccessReturnsTheResult() throws Exception {
         TpmResponseException memory = new TpmResponseException(SIGN, 0x902);
-        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", () -> {
+        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", freshObject(), AUTH, () -> {
             throw memory;
         })).isSameAs(memory);
         TpmTransportException gone = new TpmTransportException(
                 new org.tpmssh.tpm.transport.TransportException("the TPM went away"));
-        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", () -> {
+        assertThatThrownBy(() -> PinAttempts.attempt("the PIN", freshObject(), AUTH, () -> {
             throw gone;
         })).isSameAs(gone);
-        assertThat(PinAttempts.attempt("the PIN", () -> "signed")).isEqualTo("signed");
+        assertThat(PinAttempts.attempt("the PIN", freshObject(), AUTH, () -> "signed")).isEqualTo("signed");
+    }
+
+    /** Stands for an authValue; never a real PIN's. */
+    private static final byte[] AUTH = {1, 2, 3};
+
+    /**
+     * A target no other test used, since PinAttempts remembers every refusal for the life of the JVM and answers a
+     * repeated one itself.
+     */
+    private static byte[] freshObject() {
+        return java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

@@ -6,6 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.tpmssh.tpm.transport.TransportException.Reason;
 
 /**
  * Talks to swtpm's raw data channel (TCP or a unix socket), where a command goes out as is and the response
@@ -52,7 +53,36 @@ public final class SwtpmTransport implements TpmTransport {
     /** Connects with explicit data and control addresses, for a swtpm started with unusual ports or paths. */
     public static SwtpmTransport open(SocketAddress data, SocketAddress ctrl, TransportTimeouts timeouts)
             throws TransportException {
-        return new SwtpmTransport(Wire.connect(data, "swtpm", HINT, timeouts), data, ctrl, timeouts);
+        return new SwtpmTransport(connectData(data, ctrl, timeouts), data, ctrl, timeouts);
+    }
+
+    /**
+     * swtpm listens with a backlog of one, so while another client holds it, a connection or two wait in the
+     * kernel's queue and later ones are not taken at all: over TCP the SYN is dropped and connect() waits, on a
+     * unix socket it fails with EAGAIN. A connect that is not through within the first-answer bound, or that the
+     * kernel turns away, therefore asks the control channel, as a silent first command does.
+     */
+    private static Wire connectData(SocketAddress data, SocketAddress ctrl, TransportTimeouts timeouts)
+            throws TransportException {
+        long start = System.nanoTime();
+        Duration first = min(timeouts.connect(), timeouts.firstAnswer());
+        try {
+            return Wire.connect(data, "swtpm", HINT, new TransportTimeouts(first, timeouts.firstAnswer(),
+                    timeouts.answer()));
+        } catch (TransportException e) {
+            if (e.reason() != Reason.TIMEOUT && e.reason() != Reason.OTHER) {
+                throw e;
+            }
+            if (controlAnswers(ctrl, timeouts, timeouts.firstAnswer())) {
+                throw busy(data);
+            }
+            Duration left = timeouts.connect().minusNanos(System.nanoTime() - start);
+            if (e.reason() != Reason.TIMEOUT || left.isNegative() || left.isZero()) {
+                throw e;
+            }
+            return Wire.connect(data, "swtpm", HINT, new TransportTimeouts(left, timeouts.firstAnswer(),
+                    timeouts.answer()));
+        }
     }
 
     /** Changes the response deadline for later commands. */
@@ -78,22 +108,24 @@ public final class SwtpmTransport implements TpmTransport {
      * swtpm is idle in its main loop and not serving us: another client holds it.
      */
     private void checkServedUs() throws TransportException {
-        if (data.awaitReadable(timeouts.firstAnswer()) || !controlAnswers() || data.awaitReadable(GRACE)) {
+        if (data.awaitReadable(timeouts.firstAnswer())
+                || !(control != null ? ping(control) : controlAnswers(ctrlAddress, timeouts, data.remaining()))
+                || data.awaitReadable(GRACE)) {
             return; // an answer is on its way, or we cannot tell: wait for it until the deadline
         }
-        throw new TransportException(TransportException.Reason.BUSY, "swtpm at " + Wire.describe(dataAddress)
-                + " is serving another client: swtpm serves one connection at a time and another process holds it"
-                + " (is `tpmssh agent` running?); to share it, put tpm2-abrmd in front (`tpm2-abrmd --session"
-                + " --tcti=" + backendTcti() + "`) and use --tcti tabrmd:bus_type=session");
+        throw busy(dataAddress);
     }
 
-    /** Whether swtpm answers on its control channel before our deadline; false when that cannot be told. */
-    private boolean controlAnswers() {
-        if (control != null) {
-            return ping(control);
-        }
-        Duration left = data.remaining();
-        if (left.isZero()) {
+    private static TransportException busy(SocketAddress dataAddress) {
+        return new TransportException(Reason.BUSY, "swtpm at " + Wire.describe(dataAddress)
+                + " is serving another client: swtpm serves one connection at a time and another process holds it"
+                + " (is `tpmssh agent` running?); to share it, put tpm2-abrmd in front (`tpm2-abrmd --session"
+                + " --tcti=" + backendTcti(dataAddress) + "`) and use --tcti tabrmd:bus_type=session");
+    }
+
+    /** Whether swtpm answers on its control channel within {@code left}; false when that cannot be told. */
+    private static boolean controlAnswers(SocketAddress ctrlAddress, TransportTimeouts timeouts, Duration left) {
+        if (left.isZero() || left.isNegative()) {
             return false;
         }
         try (Control probe = Control.connect(ctrlAddress, new TransportTimeouts(
@@ -113,7 +145,7 @@ public final class SwtpmTransport implements TpmTransport {
         }
     }
 
-    private String backendTcti() {
+    private static String backendTcti(SocketAddress dataAddress) {
         return dataAddress instanceof InetSocketAddress inet
                 ? "swtpm:host=" + inet.getHostString() + ",port=" + inet.getPort()
                 : "swtpm:path=" + Wire.describe(dataAddress);

@@ -10,6 +10,7 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.PointerByReference;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -102,6 +103,36 @@ public final class TctiLoaderTransport implements TpmTransport {
                     + " unknown version " + header.version + "; it does not follow tpm2-tss's TCTI interface");
         }
         return new TctiLoaderTransport(loader, tcti, timeouts, context);
+    }
+
+    private static String sessionBus;
+
+    /** Why no TCTI module can be loaded here (the loader is not installed, named with its package), or empty. */
+    public static Optional<String> availability() {
+        try {
+            loader("tabrmd", LOADER);
+            return Optional.empty();
+        } catch (TransportException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /**
+     * Points this process's tabrmd connections ({@code bus_type=session}) at {@code address}: the module reads
+     * DBUS_SESSION_BUS_ADDRESS from the C environment, which Java cannot write, and GLib keeps the first session
+     * bus it connected to for the life of the process. So a process names its bus once, before its first tabrmd
+     * connection, as a harness that runs tpm2-abrmd on a private bus does; naming another one later is refused.
+     */
+    public static synchronized void useSessionBus(String address) {
+        if (address.equals(sessionBus)) {
+            return;
+        }
+        if (sessionBus != null) {
+            throw new IllegalStateException("this process already uses the session bus " + sessionBus
+                    + "; GLib keeps its first session bus, so " + address + " cannot replace it");
+        }
+        NativeEnvironment.set("DBUS_SESSION_BUS_ADDRESS", address, true);
+        sessionBus = address;
     }
 
     /** The Debian package that ships a TCTI module, e.g. {@code libtss2-tcti-tabrmd0} for {@code tabrmd}. */

@@ -33,9 +33,14 @@ public record TransportTimeouts(Duration connect, Duration firstAnswer, Duration
         }
     }
 
-    /** The defaults with {@code answer} as the response bound; connect and first-answer bounds never exceed it. */
+    /**
+     * The defaults with {@code answer} as the response bound; the connect bound never exceeds it, and the first-answer
+     * bound leaves half of it for asking swtpm's control channel whether it is busy.
+     */
     public static TransportTimeouts of(Duration answer) {
-        return new TransportTimeouts(min(DEFAULT.connect, answer), min(DEFAULT.firstAnswer, answer), answer);
+        Duration half = answer.dividedBy(2);
+        return new TransportTimeouts(min(DEFAULT.connect, answer), min(DEFAULT.firstAnswer,
+                half.isZero() ? answer : half), answer);
     }
 
     /** {@link #DEFAULT}, or the answer bound that {@value #ENVIRONMENT_VARIABLE} sets. */

@@ -4,9 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.tpm.TpmTransportException;
 import org.tpmssh.tpm.commands.GetRandom;
@@ -60,6 +68,46 @@ class NeverHangTest {
                         .isInstanceOfSatisfying(TransportException.class,
                                 e -> assertThat(e.reason()).isEqualTo(Reason.BUSY))
                         .hasMessageContaining("--tcti=swtpm:path=" + swtpm.socketPath());
+            }
+        }
+    }
+
+    /**
+     * swtpm listens with a backlog of one: clients that gave up (or still wait) fill the kernel's queue, and a new
+     * connect is then not even accepted. That is still a busy swtpm, not an unreachable one.
+     */
+    @ParameterizedTest(name = "unix socket: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSwtpmWhoseQueueIsFullOfWaitingClientsIsBusyToo(boolean unix) throws Exception {
+        try (Swtpm swtpm = Swtpm.builder().unixSocket(unix).start();
+                TpmTransport holder = Tcti.parse(swtpm.tcti()).connect(SHORT)) {
+            Tpm2.assertEightRandomBytes(holder.transmit(Tpm2.getRandom8()));
+            List<SocketChannel> waiting = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    SocketChannel c = unix ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+                    waiting.add(c);
+                    c.configureBlocking(false);
+                    try {
+                        c.connect(unix ? UnixDomainSocketAddress.of(swtpm.socketPath())
+                                : new InetSocketAddress("127.0.0.1", swtpm.port()));
+                    } catch (IOException full) {
+                        // EAGAIN on a unix socket whose queue is full: what we wanted
+                    }
+                }
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> Tcti.parse(swtpm.tcti()).open(TransportTimeouts.DEFAULT))
+                        .isInstanceOfSatisfying(TransportException.class,
+                                e -> assertThat(e.reason()).isEqualTo(Reason.BUSY))
+                        .hasMessageContaining("is serving another client: swtpm serves one connection at a time");
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                System.out.printf("busy swtpm with a full queue (%s) detected after %d ms%n", unix ? "unix" : "tcp",
+                        took.toMillis());
+                assertThat(took).isLessThan(TransportTimeouts.DEFAULT.connect());
+            } finally {
+                for (SocketChannel c : waiting) {
+                    c.close();
+                }
             }
         }
     }
