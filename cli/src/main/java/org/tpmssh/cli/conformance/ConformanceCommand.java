@@ -69,7 +69,10 @@ public final class ConformanceCommand implements Callable<Integer> {
             description = {
                 "The TPM backends to run, comma-separated: ${COMPLETION-CANDIDATES} (the device also as"
                         + " device:/dev/tpmrm0). Default: ${DEFAULT-VALUE} (an auto-started swtpm); with --tcti"
-                        + " alone, device."
+                        + " alone, device.",
+                "container-* run swtpm in Docker: this machine's (host) or a Debian suite's, from images that"
+                        + " scripts/images/build.sh makes; container: this machine's swtpm and Debian"
+                        + " testing's side by side (container-host, container-testing)."
             })
     String backend;
 

@@ -28,8 +28,13 @@ public final class Backends {
             case SWTPM_TCP, SWTPM_UNIX, SWTPM_AS_DEVICE -> Optional.empty();
             case MSSIM -> IbmSimulator.availability().map(r -> r + " (see README, \"The IBM simulator\")");
             case DEVICE -> config.tcti().isPresent() ? Optional.empty() : deviceMissing();
-            case CONTAINER -> ContainerSwtpm.availability();
+            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> ContainerSwtpm.availability(image(backend));
         };
+    }
+
+    private static String image(Backend container) {
+        return container.image().orElseThrow(() -> new IllegalArgumentException(container.label()
+                + " is not a container backend"));
     }
 
     private static Optional<String> deviceMissing() {
@@ -46,8 +51,8 @@ public final class Backends {
                 IbmSimulator sim = IbmSimulator.start();
                 yield Launch.process(backend, sim.tcti(), sim);
             }
-            case CONTAINER -> {
-                ContainerSwtpm c = ContainerSwtpm.start();
+            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> {
+                ContainerSwtpm c = ContainerSwtpm.start(image(backend));
                 yield Launch.process(backend, c.tcti(), c);
             }
             case DEVICE -> {
