@@ -20,8 +20,11 @@ public record RunReport(
         List<Result> results,
         List<LatencySeries> latency) {
 
-    /** Version 1: the first published shape. Bump on any change a version-1 reader could misread. */
-    public static final int SCHEMA_VERSION = 1;
+    /**
+     * Version 1: the first published shape; 2: a TPM's container image ({@code environment.tpms[].image}). Bump on
+     * any change an older reader could misread or refuse.
+     */
+    public static final int SCHEMA_VERSION = 2;
 
     public RunReport {
         Objects.requireNonNull(environment, "environment");
