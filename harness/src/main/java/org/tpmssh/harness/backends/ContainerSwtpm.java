@@ -41,6 +41,8 @@ final class ContainerSwtpm implements AutoCloseable {
     static final String RELEASE_LABEL = "org.tpmssh.debian.release";
     /** The build.sh argument that made an image: {@code host}, or the Debian suite it was bootstrapped from. */
     static final String SOURCE_LABEL = "org.tpmssh.image.source";
+    /** The build.sh argument of the image that holds this machine's swtpm; it needs no root to build. */
+    static final String HOST = "host";
     /** Marks our containers with the JVM that started them: host, boot id, PID and start time. */
     static final String OWNER_LABEL = "org.tpmssh.owner";
 
@@ -93,11 +95,11 @@ final class ContainerSwtpm implements AutoCloseable {
         }
         return image(source).isPresent() ? Optional.empty()
                 : Optional.of("no " + REPOSITORY + " image of " + describe(source) + " is here; build it with "
-                        + BUILD_SCRIPT + " " + source + ("host".equals(source) ? "" : " (as root, about a minute)"));
+                        + BUILD_SCRIPT + " " + source + (HOST.equals(source) ? "" : " (as root, about a minute)"));
     }
 
     private static String describe(String source) {
-        return "host".equals(source) ? "this machine's swtpm" : "Debian " + source;
+        return HOST.equals(source) ? "this machine's swtpm" : "Debian " + source;
     }
 
     /**

@@ -105,7 +105,7 @@ class ContainerSwtpmTest {
         if (why.isPresent()) {
             assertThat(why.get()).as("the image is missing, so the reason says how to build it")
                     .endsWith("build it with scripts/images/build.sh " + source
-                            + (source.equals("host") ? "" : " (as root, about a minute)"));
+                            + (source.equals(ContainerSwtpm.HOST) ? "" : " (as root, about a minute)"));
             assertThat(images()).noneMatch(i -> source.equals(i.source()));
             return;
         }
@@ -113,7 +113,7 @@ class ContainerSwtpmTest {
             SwtpmImage image = started.image().orElseThrow();
             assertThat(image.source()).isEqualTo(source);
             assertThat(started.kind()).isEqualTo(backend);
-            if (source.equals("host")) {
+            if (source.equals(ContainerSwtpm.HOST)) {
                 assertThat(image.debianRelease()).as("this machine's release").isEqualTo(hostRelease());
                 assertThat(image.swtpmVersion()).as("this machine's swtpm package").isEqualTo(hostSwtpm());
             } else if (source.equals("testing")) {
