@@ -80,11 +80,12 @@ tpmssh_testcontainers_environment() {
 }
 
 # Makes the container backend ready: a Docker engine and the swtpm images, built once per machine by
-# scripts/images/build.sh. Returns non-zero, having said why, when it cannot: the container row is then skipped.
+# scripts/images/build.sh, given its arguments (none: the images of the container backends run by default).
+# Returns non-zero, having said why, when it cannot: the container rows are then skipped.
 tpmssh_container_backend() {
   local started=$SECONDS
   tpmssh_docker_engine || return 1
-  if ! "$(dirname "${BASH_SOURCE[0]}")/images/build.sh" >/dev/null; then
+  if ! "$(dirname "${BASH_SOURCE[0]}")/images/build.sh" "$@" >/dev/null; then
     echo "tpmssh: not every swtpm image could be built (see above); the container row runs on those that were." >&2
     return 1
   fi

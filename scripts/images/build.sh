@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the container backend's swtpm images from Debian packages only, with no registry: `host` packs this
-# machine's swtpm with the libraries ldd finds; a Debian release name (trixie, forky…) packs the swtpm that
-# debootstrap installs from Debian's archive. Each image holds only swtpm, its libraries and an empty state
-# dir, is named tpmssh/swtpm:<swtpm version>-deb<N> and labelled with its swtpm and libtpms versions.
-# An image that exists is kept (--rebuild replaces it). Prints the image names on stdout, progress on stderr.
+# machine's swtpm with the libraries ldd finds; a Debian suite or release name (testing, trixie…) packs the
+# swtpm that debootstrap installs from Debian's archive. Each image holds only swtpm, its libraries and an
+# empty state dir, is named tpmssh/swtpm:<swtpm version>-deb<N> and labelled with the argument that made it
+# and its swtpm and libtpms versions. An image that exists is kept (--rebuild replaces it). Prints the image
+# names on stdout, progress on stderr.
 #
-# Usage: scripts/images/build.sh [--rebuild] [host|RELEASE]...    (default: host trixie forky)
+# Usage: scripts/images/build.sh [--rebuild] [default|host|SUITE]...    (default: host testing)
 # Env:   TPMSSH_IMAGE_CACHE (default /var/tmp/tpmssh-images: debootstrap's packages and the work dirs)
 #        TPMSSH_DEBIAN_MIRROR (default http://deb.debian.org/debian)
 set -euo pipefail
@@ -15,15 +16,18 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../prerequisites.sh"
 
 REPOSITORY=tpmssh/swtpm
-DEFAULT_RELEASES=(host trixie forky)
+# The images of the container backends a run takes by default (axes' Backend: container-host, container-testing;
+# ContainerSwtpmTest checks the two lists agree). Others, such as trixie, are built when named.
+DEFAULT_RELEASES=(host testing)
+SOURCE_LABEL=org.tpmssh.image.source
 cache=${TPMSSH_IMAGE_CACHE:-/var/tmp/tpmssh-images}
 mirror=${TPMSSH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { echo "build.sh: $*" >&2; }
 
-# The image labelled with this Debian release (and swtpm version, when given), if any.
+# The image that the build.sh argument $1 made (with swtpm version $2, when given), if any.
 existing_image() {
-  local -a filter=(--filter "label=org.tpmssh.debian.release=$1")
+  local -a filter=(--filter "label=$SOURCE_LABEL=$1")
   [ -n "${2:-}" ] && filter+=(--filter "label=org.tpmssh.swtpm.version=$2")
   docker images "${filter[@]}" --format '{{.Repository}}:{{.Tag}}' | grep "^$REPOSITORY:" | head -n 1 || true
 }
@@ -59,10 +63,11 @@ pack_rootfs() {
   rm -rf "$stage"
 }
 
-# Loads tarball $2 as the image of root filesystem $1, named by its swtpm version and Debian release, with
-# ENTRYPOINT, EXPOSE and USER from the Dockerfile beside this script. Prints the image name.
+# Loads tarball $2 as the image of root filesystem $1, made for build.sh argument $3, named by its swtpm
+# version and Debian release, with ENTRYPOINT, EXPOSE and USER from the Dockerfile beside this script. Prints
+# the image name.
 import_image() {
-  local root=$1 tarball=$2 swtpm libtpms release number upstream tag line
+  local root=$1 tarball=$2 source=$3 swtpm libtpms release number upstream tag line
   swtpm=$(package_version "$root" /usr/bin/swtpm)
   libtpms=$(package_version "$root" libtpms.so.0)
   # shellcheck disable=SC1091
@@ -75,15 +80,20 @@ import_image() {
   # Debian's testing has no VERSION_ID until it is released: name it by its codename then.
   if [ -n "$number" ]; then tag="$REPOSITORY:$upstream-deb$number"; else tag="$REPOSITORY:$upstream-$release"; fi
   local -a changes=(--change "LABEL org.tpmssh.swtpm.version=$swtpm org.tpmssh.libtpms.version=$libtpms \
-org.tpmssh.debian.release=$release")
+org.tpmssh.debian.release=$release $SOURCE_LABEL=$source")
   while IFS= read -r line; do
     changes+=(--change "$line")
   done < <(grep -E '^(ENTRYPOINT|EXPOSE|USER) ' "$here/Dockerfile")
   local old new
-  old=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  # The images this argument made before (another swtpm version when testing moved on, or the same tag), and
+  # one of the same tag made before images carried $SOURCE_LABEL: all ours, replaced by the new one.
+  old=$( (docker images -q --no-trunc --filter "label=$SOURCE_LABEL=$source" "$REPOSITORY"
+    docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) | sort -u || true)
   new=$(docker import "${changes[@]}" --message "swtpm $swtpm, libtpms $libtpms, Debian $release" "$tarball" "$tag")
-  # A rebuild moves the tag; the image it leaves untagged was ours, so it goes too (unless a container uses it).
-  if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
+  # Each is removed unless a container uses it.
+  for line in $old; do
+    if [ "$line" != "$new" ]; then docker rmi "$line" >/dev/null 2>&1 || true; fi
+  done
   say "$tag: swtpm $swtpm, libtpms $libtpms ($(du -k "$tarball" | cut -f1) KiB)"
   echo "$tag"
 }
@@ -94,7 +104,7 @@ build_host() {
   release=$(. /etc/os-release && echo "$VERSION_CODENAME")
   swtpm=$(dpkg-query -W -f='${Version}' swtpm 2>/dev/null) ||
     { say "this machine has no swtpm package; install it (apt-get install swtpm) or build a release instead"; return 1; }
-  found=$(existing_image "$release" "$swtpm")
+  found=$(existing_image host "$swtpm")
   if [ -n "$found" ] && [ "$rebuild" = no ]; then
     say "$found exists (this machine's swtpm $swtpm); keeping it"
     echo "$found"
@@ -102,7 +112,7 @@ build_host() {
   fi
   say "packing this machine's swtpm $swtpm and its libraries"
   pack_rootfs / "$work/rootfs.tar"
-  import_image / "$work/rootfs.tar"
+  import_image / "$work/rootfs.tar" host
 }
 
 build_release() {
@@ -124,7 +134,7 @@ build_release() {
     "$script" \
     >"$work/debootstrap.log" 2>&1 || { tail -n 20 "$work/debootstrap.log" >&2; say "debootstrap failed"; return 1; }
   pack_rootfs "$work/root" "$work/rootfs.tar"
-  import_image "$work/root" "$work/rootfs.tar"
+  import_image "$work/root" "$work/rootfs.tar" "$release"
 }
 
 rebuild=no
@@ -132,12 +142,15 @@ releases=()
 for arg in "$@"; do
   case $arg in
     --rebuild) rebuild=yes ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) say "unknown option $arg"; exit 2 ;;
+    default) releases+=("${DEFAULT_RELEASES[@]}") ;;
     *) releases+=("$arg") ;;
   esac
 done
 [ ${#releases[@]} -gt 0 ] || releases=("${DEFAULT_RELEASES[@]}")
+# Each once, in the order given.
+mapfile -t releases < <(printf '%s\n' "${releases[@]}" | awk '!seen[$0]++')
 
 tpmssh_docker_engine || exit 1
 mkdir -p "$cache"

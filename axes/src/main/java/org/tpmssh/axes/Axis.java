@@ -1,8 +1,11 @@
 package org.tpmssh.axes;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,14 +52,34 @@ public enum Axis {
         return values.stream().map(AxisValue::label).toList();
     }
 
+    /**
+     * The families of this axis's values, each with the values its name stands for in a filter: all its members (e.g.
+     * {@code container}: {@code container-host, container-testing}).
+     */
+    public Map<String, List<String>> families() {
+        Map<String, List<String>> families = new LinkedHashMap<>();
+        for (AxisValue v : values) {
+            v.family().ifPresent(f -> families.computeIfAbsent(f, k -> new ArrayList<>()).add(v.label()));
+        }
+        families.replaceAll((f, members) -> List.copyOf(members));
+        return families;
+    }
+
+    /** What a filter may name: every value, then every family. */
+    public List<String> choices() {
+        List<String> choices = new ArrayList<>(known());
+        choices.addAll(families().keySet());
+        return List.copyOf(choices);
+    }
+
     /** The values a run takes when the filter is not set. */
     public List<String> defaults() {
         return values.stream().filter(v -> v.use() == AxisValue.Use.DEFAULT).map(AxisValue::label).toList();
     }
 
     /**
-     * The values a filter chooses: a comma list, {@code all} for every known value, or, when absent or blank,
-     * {@link #defaults()}.
+     * The values a filter chooses: a comma list of values and families (each standing for its members), {@code all}
+     * for every known value, or, when absent or blank, {@link #defaults()}.
      *
      * @throws IllegalArgumentException naming the first unknown value and the known ones
      */
@@ -65,15 +88,23 @@ public enum Axis {
         if (chosen.equals(List.of(ALL))) {
             return known();
         }
-        chosen.forEach(this::check);
-        return chosen;
+        List<String> values = new ArrayList<>();
+        for (String entry : chosen) {
+            for (String value : families().getOrDefault(entry, List.of(entry))) {
+                check(value);
+                if (!values.contains(value)) {
+                    values.add(value);
+                }
+            }
+        }
+        return List.copyOf(values);
     }
 
     /** Checks {@code value} is known; the stack axis takes any name, since stacks may register later. */
     public void check(String value) {
         if (this != STACK && !known().contains(value)) {
             throw new IllegalArgumentException("unknown " + label() + " \"" + value + "\"; choose one of "
-                    + String.join(", ", known()));
+                    + String.join(", ", choices()));
         }
     }
 

@@ -3,6 +3,7 @@ package org.tpmssh.axes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A value of one matrix axis, implemented by each axis's enum: its label (as users, display names and reports
@@ -18,6 +19,14 @@ public interface AxisValue {
     /** {@code swtpm-tcp} for {@code SWTPM_TCP}. */
     default String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * The family a value belongs to, e.g. {@code container}: a filter that names the family takes all its members,
+     * whatever their {@link Use}. Empty for a value of no family.
+     */
+    default Optional<String> family() {
+        return Optional.empty();
     }
 
     /** How a value takes part in a run or a scenario that does not name it. */

@@ -14,6 +14,11 @@ public final class ReportKeys {
      * (dpkg's or rpm's exact string); the reports add it to the run's environment.
      */
     public static final String PACKAGE_PREFIX = PREFIX + "package.";
+    /** A container backend's image, and what its labels say: Debian release, swtpm and libtpms package versions. */
+    public static final String TPM_IMAGE = PREFIX + "tpm.image";
+    public static final String TPM_IMAGE_DEBIAN = TPM_IMAGE + ".debian";
+    public static final String TPM_IMAGE_SWTPM = TPM_IMAGE + ".swtpm";
+    public static final String TPM_IMAGE_LIBTPMS = TPM_IMAGE + ".libtpms";
     /** Prefix of files kept for a test, named after what follows it. */
     public static final String ATTACHMENT_PREFIX = PREFIX + "attachment.";
     /** The path of a failed test's sshd DEBUG3 log. */

@@ -26,10 +26,10 @@ class AxisTest {
     @Test
     @DisplayName("values are spelled as the README's matrix table spells them, and unset filters take the defaults")
     void valuesAndDefaults() {
-        assertThat(Axis.BACKEND.known()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device", "container",
-                "swtpm-as-device", "swtpm-abrmd");
+        assertThat(Axis.BACKEND.known()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device",
+                "container-host", "container-testing", "container-trixie", "swtpm-as-device", "swtpm-abrmd");
         assertThat(Axis.BACKEND.defaults()).containsExactly("swtpm-tcp", "swtpm-unix", "mssim", "device",
-                "container");
+                "container-testing");
         assertThat(Axis.STACK.parse(Optional.empty())).containsExactly("java");
         assertThat(Axis.STACK.parse(Optional.of("all"))).containsExactly("java", "tpm2-pkcs11");
         assertThat(Axis.SERVER.parse(Optional.of(" "))).containsExactly("openssh", "mina");
@@ -47,7 +47,31 @@ class AxisTest {
         assertThatThrownBy(() -> axis.parse(Optional.of(axis.known().get(0) + ",nonsense-9")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown " + axis.label() + " \"nonsense-9\"; choose one of "
-                        + String.join(", ", axis.known()));
+                        + String.join(", ", axis.choices()));
+    }
+
+    @Test
+    @DisplayName("container names this machine's swtpm and Debian testing's side by side; trixie is named alone")
+    void containerFamily() {
+        assertThat(Axis.BACKEND.families()).containsExactly(
+                java.util.Map.entry("container", java.util.List.of("container-host", "container-testing")));
+        assertThat(Axis.BACKEND.parse(Optional.of("container"))).containsExactly("container-host", "container-testing");
+        assertThat(Axis.BACKEND.parse(Optional.of("container-trixie,container,container-host")))
+                .containsExactly("container-trixie", "container-host", "container-testing");
+        assertThat(Axis.BACKEND.parse(Optional.of("all"))).contains("container-trixie").doesNotContain("container");
+        assertThat(Axis.BACKEND.choices()).endsWith("swtpm-as-device", "container");
+        assertThat(Axis.KEY.families()).isEmpty();
+        assertThatThrownBy(() -> Axis.BACKEND.parse(Optional.of("containers")))
+                .hasMessageEndingWith("container-trixie, swtpm-as-device, container");
+    }
+
+    @Test
+    @DisplayName("each container backend names the image scripts/images/build.sh makes for it; no other backend has one")
+    void containerImages() {
+        assertThat(java.util.Arrays.stream(Backend.values()).filter(b -> b.image().isPresent()))
+                .extracting(b -> b.label() + "=" + b.image().get())
+                .containsExactly("container-host=host", "container-testing=testing", "container-trixie=trixie");
+        assertThat(Backend.SWTPM_TCP.family()).isEmpty();
     }
 
     @Test
@@ -67,7 +91,8 @@ class AxisTest {
     @DisplayName("a scenario that names no value applies to every value but the opt-in ones")
     void applicable() {
         assertThat(AxisValue.applicable(new Backend[0], Backend.values())).containsExactly(Backend.SWTPM_TCP,
-                Backend.SWTPM_UNIX, Backend.MSSIM, Backend.DEVICE, Backend.CONTAINER, Backend.SWTPM_ABRMD);
+                Backend.SWTPM_UNIX, Backend.MSSIM, Backend.DEVICE, Backend.CONTAINER_HOST, Backend.CONTAINER_TESTING,
+                Backend.CONTAINER_TRIXIE, Backend.SWTPM_ABRMD);
         assertThat(AxisValue.applicable(new Client[0], Client.values())).containsExactly(Client.SSH_AGENT,
                 Client.MINA_JCA);
         assertThat(AxisValue.applicable(new Client[] {Client.SSH_PKCS11}, Client.values()))

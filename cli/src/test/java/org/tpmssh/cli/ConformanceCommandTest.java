@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.Backend;
 import org.tpmssh.reports.format.ReportJson;
 import org.tpmssh.reports.model.Result;
 import org.tpmssh.reports.model.RunReport;
@@ -297,6 +299,21 @@ class ConformanceCommandTest {
         assertThat(run.err())
                 .startsWith("tpmssh: cannot create the reports directory")
                 .doesNotContain("\tat ");
+    }
+
+    @Test
+    void helpListsEveryBackendAndWhatTheContainerFamilyStandsFor() {
+        String help = String.join(" ", tpmssh("conformance", "--help").out()).replaceAll("\\s+", " ");
+
+        assertThat(help).contains(String.join(", ", Axis.BACKEND.choices()))
+                .contains("container: this machine's swtpm and Debian testing's side by side ("
+                        + String.join(", ", Axis.BACKEND.families().get(Backend.CONTAINER_FAMILY)) + ")");
+    }
+
+    @Test
+    void theContainerFamilyReachesTheHarnessAsItIsWritten() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--backend", "container,container-trixie");
+        assertThat(skipReason()).contains("tpmssh.backend=container,container-trixie ");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -32,6 +33,11 @@ final class EmulatorProcess {
     static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration GRACE = Duration.ofSeconds(5);
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+    /** Where {@link #freePortPair()} looks: from here up to the ephemeral range. */
+    static final int PAIRS_FROM = 20000;
+    private static final int PAIR_ATTEMPTS = 100;
+    private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly),
@@ -183,19 +189,42 @@ final class EmulatorProcess {
         }
     }
 
-    /** Two consecutive free loopback ports, P and P + 1, as swtpm and tpm_server want for data and control. */
+    /**
+     * Two consecutive free loopback ports, P and P + 1, as swtpm and tpm_server want for data and control, chosen
+     * at random below the kernel's ephemeral range. Inside it, one port of every pair is of the parity connect()
+     * takes, and a client's TIME_WAIT socket blocks a listener on its port, SO_REUSEADDR or not: with another
+     * build making thousands of loopback connections a minute, 50 ephemeral pairs in a row were seen blocked.
+     * Below the range connect() never picks a port, so only listeners (checked here) can hold one.
+     */
     static int freePortPair() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket first = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-                int port = first.getLocalPort();
-                if (port < 65535 && free(port + 1)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        int top = ephemeralLow() - 2;
+        int span = top - PAIRS_FROM;
+        for (int attempt = 0; attempt < PAIR_ATTEMPTS; attempt++) {
+            int port = span > 0 ? PAIRS_FROM + RANDOM.nextInt(span) : ephemeralPort();
+            if (port < 65535 && free(port) && free(port + 1)) {
+                return port;
             }
         }
-        throw new EmulatorException("found no two consecutive free ports on " + LOOPBACK + " in 50 tries");
+        throw new EmulatorException("found no two consecutive free ports on " + LOOPBACK + " in " + PAIR_ATTEMPTS
+                + " tries");
+    }
+
+    /** The first port of the kernel's ephemeral range ({@code ip_local_port_range}); Linux's default if unknown. */
+    static int ephemeralLow() {
+        try {
+            // Files.readString saw one byte of this sysctl here; a line reader sees it whole.
+            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).get(0).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32768;
+        }
+    }
+
+    private static int ephemeralPort() {
+        try (ServerSocket any = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            return any.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static boolean free(int port) {

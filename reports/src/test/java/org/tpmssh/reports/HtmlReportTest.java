@@ -23,10 +23,15 @@ class HtmlReportTest {
                 .contains("not an RSA key")
                 .contains("signature did not verify with the key in authorized_keys")
                 .contains("OpenSSH_9.2p1").contains("manufacturer IBM, firmware 8217.4131.22.13.0, spec 1.59")
+                .contains("<th>TPM (container-testing)</th><td>manufacturer IBM, firmware 8228.293.18.0, spec 1.59;"
+                        + " swtpm 0.10.2-2, libtpms 0.10.2-5 (Debian forky, image tpmssh/swtpm:0.10.2-forky)</td>")
+                .contains("swtpm 0.7.1-1.3, libtpms 0.9.2-3.1+deb12u1 (Debian bookworm, image tpmssh/swtpm:0.7.1-deb12)")
+                .contains("<th>TPM (swtpm-tcp)</th><td>manufacturer IBM, firmware 8217.4131.22.13.0, spec 1.59</td>")
                 .contains("raw-tpm-sign").contains("file-key-login").contains("×")
                 .contains("<tr><th>package libtpm2-pkcs11-1</th><td>1.9.0-0.1+deb12u1</td></tr>")
                 .contains("<tr><th>package tpm2-abrmd</th><td>3.0.0-1</td></tr>")
                 .contains("<tr><th>package libtss2-esys-3.0.2-0</th><td>3.2.1-3</td></tr>");
+
         // One CDF per measured operation and combination (3 operations x 2 combinations), each with a baseline.
         assertThat(html.split("<svg ", -1)).hasSize(7);
         assertThat(html.split("stroke-dasharray=\"5,4\" points=", -1)).hasSize(7);

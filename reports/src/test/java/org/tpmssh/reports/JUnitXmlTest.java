@@ -39,7 +39,22 @@ class JUnitXmlTest {
         assertThat(doc.getElementsByTagName("failure").item(0).getAttributes().getNamedItem("message").getNodeValue())
                 .isEqualTo("signature did not verify with the key in authorized_keys");
         assertThat(new String(xml, "UTF-8")).contains("[[ATTACHMENT|/tmp/run/sshd.log]]")
-                .contains("name=\"tpm.swtpm-tcp.manufacturer\" value=\"IBM\"");
+                .contains("name=\"tpm.swtpm-tcp.manufacturer\" value=\"IBM\"")
+                .doesNotContain("tpm.swtpm-tcp.image");
+        Map<String, String> properties = new java.util.HashMap<>();
+        var nodes = doc.getElementsByTagName("property");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            var a = nodes.item(i).getAttributes();
+            properties.put(a.getNamedItem("name").getNodeValue(), a.getNamedItem("value").getNodeValue());
+        }
+        assertThat(properties).as("each container TPM's image and emulator versions, beside its firmware")
+                .containsEntry("tpm.container-testing.firmware", "8228.293.18.0")
+                .containsEntry("tpm.container-testing.image", "tpmssh/swtpm:0.10.2-forky")
+                .containsEntry("tpm.container-testing.image.debian", "forky")
+                .containsEntry("tpm.container-testing.image.swtpm", "0.10.2-2")
+                .containsEntry("tpm.container-testing.image.libtpms", "0.10.2-5")
+                .containsEntry("tpm.container-host.image.swtpm", "0.7.1-1.3")
+                .containsEntry("tpm.container-host.image.libtpms", "0.9.2-3.1+deb12u1");
     }
 
     @Test

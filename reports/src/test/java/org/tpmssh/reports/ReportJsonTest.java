@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.reports.format.ReportFormatException;
@@ -23,8 +27,8 @@ class ReportJsonTest {
 
         assertThat(ReportJson.read(file)).isEqualTo(report);
         assertThat(ReportJson.read(dir)).as("a run directory reads its report.json").isEqualTo(report);
-        assertThat(Files.readString(file)).contains("\"schemaVersion\" : 2").contains("\"ratioToBaseline\"")
-                .contains("\"libtpm2-pkcs11-1\" : \"1.9.0-0.1+deb12u1\"");
+        assertThat(Files.readString(file)).contains("\"schemaVersion\" : " + RunReport.SCHEMA_VERSION)
+                .contains("\"ratioToBaseline\"").contains("\"libtpm2-pkcs11-1\" : \"1.9.0-0.1+deb12u1\"");
         assertThat(ReportJson.read(file).environment().packages()).isEqualTo(SampleReports.PACKAGES);
         assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
     }
@@ -43,6 +47,41 @@ class ReportJsonTest {
         assertThat(read.schemaVersion()).isEqualTo(1);
         assertThat(read.environment().packages()).isEmpty();
         assertThat(read.environment().tpms()).isEqualTo(v2.environment().tpms());
+    }
+
+    @Test
+    @DisplayName("a container TPM's image and emulator versions are written beside its identity, and read back")
+    void containerImagesBesideTheirTpm() throws Exception {
+        RunReport report = SampleReports.realistic("run", 1, 1.0);
+        Path file = dir.resolve("report.json");
+        ReportJson.write(report, file);
+
+        JsonNode tpms = new ObjectMapper().readTree(file.toFile()).get("environment").get("tpms");
+        assertThat(tpms).hasSize(3);
+        assertThat(tpms.get(0).get("image").isNull()).as("swtpm-tcp ran in no container").isTrue();
+        JsonNode testing = tpms.get(2);
+        assertThat(testing.get("backend").asText()).isEqualTo("container-testing");
+        assertThat(testing.get("firmware").asText()).isEqualTo("8228.293.18.0");
+        assertThat(testing.get("image").get("name").asText()).isEqualTo("tpmssh/swtpm:0.10.2-forky");
+        assertThat(testing.get("image").get("debianRelease").asText()).isEqualTo("forky");
+        assertThat(testing.get("image").get("swtpm").asText()).isEqualTo("0.10.2-2");
+        assertThat(testing.get("image").get("libtpms").asText()).isEqualTo("0.10.2-5");
+        assertThat(ReportJson.read(file).environment().tpms().get(1).image().libtpms())
+                .isEqualTo("0.9.2-3.1+deb12u1");
+    }
+
+    @Test
+    @DisplayName("a version-1 report, written before TPMs had images, still reads")
+    void versionOneStillReads() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode tree = (ObjectNode) mapper.readTree(ReportJson.toBytes(SampleReports.realistic("old", 1, 1.0)));
+        tree.put("schemaVersion", 1);
+        tree.get("environment").get("tpms").forEach(t -> ((ObjectNode) t).remove("image"));
+        Path file = Files.write(dir.resolve("report.json"), mapper.writeValueAsBytes(tree));
+
+        RunReport old = ReportJson.read(file);
+        assertThat(old.schemaVersion()).isEqualTo(1);
+        assertThat(old.environment().tpms()).hasSize(3).allSatisfy(t -> assertThat(t.image()).isNull());
     }
 
     @Test

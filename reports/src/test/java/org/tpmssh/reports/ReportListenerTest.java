@@ -17,6 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
+import org.tpmssh.axes.Axis;
+import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.reports.listener.ReportListener;
 import org.tpmssh.reports.model.Environment;
 import org.tpmssh.reports.model.Result;
@@ -51,6 +53,22 @@ class ReportListenerTest {
                 throw new AssertionError("signature did not verify with the key in authorized_keys\nsecond line");
             }
         }
+    }
+
+    /** A container backend publishes its image's labels beside the TPM identity, as the harness's ClassResources does. */
+    @Tag("fixture")
+    static class ContainerFixture {
+        @BeforeAll
+        static void tpm(TestReporter reporter) {
+            reporter.publishEntry(Map.of(Axis.BACKEND.reportKey(), "container-testing",
+                    ReportKeys.TPM_MANUFACTURER, "IBM", ReportKeys.TPM_FIRMWARE, "8228.293.18.0",
+                    ReportKeys.TPM_SPEC, "1.59", ReportKeys.TPM_IMAGE, "tpmssh/swtpm:0.10.2-forky",
+                    ReportKeys.TPM_IMAGE_DEBIAN, "forky", ReportKeys.TPM_IMAGE_SWTPM, "0.10.2-2",
+                    ReportKeys.TPM_IMAGE_LIBTPMS, "0.10.2-5"));
+        }
+
+        @Test
+        void login() {}
     }
 
     @Tag("fixture")
@@ -101,6 +119,15 @@ class ReportListenerTest {
         RunReport report = listener.report("run", SampleReports.environment(), List.of());
         assertThat(report.schemaVersion()).isEqualTo(RunReport.SCHEMA_VERSION);
         assertThat(report.count(Status.FAIL)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a container backend's image and emulator versions join its TPM identity")
+    void containerImageJoinsTheTpm() {
+        assertThat(run(ContainerFixture.class, MatrixFixture.class).tpms()).containsExactly(
+                new Environment.TpmInfo("container-testing", "IBM", "8228.293.18.0", "1.59",
+                        new Environment.Image("tpmssh/swtpm:0.10.2-forky", "forky", "0.10.2-2", "0.10.2-5")),
+                new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131", "1.59"));
     }
 
     @Test

@@ -23,7 +23,13 @@ final class SampleReports {
         return new Environment("Debian GNU/Linux 12 (bookworm)", "6.1.0-18-amd64", "Eclipse Adoptium 17.0.12+7",
                 "OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15 3 Sep 2024", "TPM emulator version 0.7.3",
                 "3.2.1-3 (libtss2-esys-3.0.2-0)",
-                List.of(new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131.22.13.0", "1.59")), PACKAGES);
+                List.of(new Environment.TpmInfo("swtpm-tcp", "IBM", "8217.4131.22.13.0", "1.59"),
+                        new Environment.TpmInfo("container-host", "IBM", "8217.4131.22.13878", "1.59",
+                                new Environment.Image("tpmssh/swtpm:0.7.1-deb12", "bookworm", "0.7.1-1.3",
+                                        "0.9.2-3.1+deb12u1")),
+                        new Environment.TpmInfo("container-testing", "IBM", "8228.293.18.0", "1.59",
+                                new Environment.Image("tpmssh/swtpm:0.10.2-forky", "forky", "0.10.2-2", "0.10.2-5"))),
+                PACKAGES);
     }
 
     static Result result(String combination, String scenario, Status status, String reason) {

@@ -11,7 +11,10 @@ final class AxisOptions {
     private AxisOptions() {
     }
 
-    /** An axis's known values, listed by {@code ${COMPLETION-CANDIDATES}}; picocli needs one class per option. */
+    /**
+     * An axis's known values and then its families, listed by {@code ${COMPLETION-CANDIDATES}}; picocli needs one
+     * class per option.
+     */
     abstract static class Values implements Iterable<String> {
         private final Axis axis;
 
@@ -21,7 +24,7 @@ final class AxisOptions {
 
         @Override
         public Iterator<String> iterator() {
-            return axis.known().iterator();
+            return axis.choices().iterator();
         }
     }
 

@@ -70,7 +70,10 @@ public final class ConformanceCommand implements Callable<Integer> {
                 "The TPM backends to run, comma-separated: ${COMPLETION-CANDIDATES} (the device also as"
                         + " device:/dev/tpmrm0). Default: ${DEFAULT-VALUE} (an auto-started swtpm); with --tcti"
                         + " alone, device; with tpm2-pkcs11 in --stack, swtpm-abrmd (one swtpm behind tpm2-abrmd"
-                        + " that every stack shares, so tpm2-pkcs11's wrong-PIN, lockout and restart rows run)."
+                        + " that every stack shares, so tpm2-pkcs11's wrong-PIN, lockout and restart rows run).",
+                "container-* run swtpm in Docker: this machine's (host) or a Debian suite's, from images that"
+                        + " scripts/images/build.sh makes; container: this machine's swtpm and Debian"
+                        + " testing's side by side (container-host, container-testing)."
             })
     String backend;
 

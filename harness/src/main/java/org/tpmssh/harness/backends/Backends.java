@@ -31,9 +31,14 @@ public final class Backends {
             case SWTPM_TCP, SWTPM_UNIX, SWTPM_AS_DEVICE -> Optional.empty();
             case MSSIM -> IbmSimulator.availability().map(r -> r + " (see README, \"The IBM simulator\")");
             case DEVICE -> config.tcti().isPresent() ? Optional.empty() : deviceMissing();
-            case CONTAINER -> ContainerSwtpm.availability();
+            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> ContainerSwtpm.availability(image(backend));
             case SWTPM_ABRMD -> Tpm2Abrmd.availability().or(() -> TctiLoaderTransport.availability());
         };
+    }
+
+    private static String image(Backend container) {
+        return container.image().orElseThrow(() -> new IllegalArgumentException(container.label()
+                + " is not a container backend"));
     }
 
     private static Optional<String> deviceMissing() {
@@ -50,8 +55,8 @@ public final class Backends {
                 IbmSimulator sim = IbmSimulator.start();
                 yield Launch.process(backend, sim.tcti(), sim);
             }
-            case CONTAINER -> {
-                ContainerSwtpm c = ContainerSwtpm.start();
+            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> {
+                ContainerSwtpm c = ContainerSwtpm.start(image(backend));
                 yield Launch.process(backend, c.tcti(), c);
             }
             case SWTPM_ABRMD -> behindAbrmd(Swtpm.builder().unixSocket(true).start());

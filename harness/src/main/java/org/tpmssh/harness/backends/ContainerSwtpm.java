@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,11 +36,13 @@ import org.tpmssh.tpm.transport.SwtpmTransport;
 final class ContainerSwtpm implements AutoCloseable {
     static final String BUILD_SCRIPT = "scripts/images/build.sh";
     static final String REPOSITORY = "tpmssh/swtpm";
-    /** Names one local image to use instead of the newest swtpm. */
-    static final String IMAGE_VARIABLE = "TPMSSH_SWTPM_IMAGE";
     static final String SWTPM_LABEL = "org.tpmssh.swtpm.version";
     static final String LIBTPMS_LABEL = "org.tpmssh.libtpms.version";
     static final String RELEASE_LABEL = "org.tpmssh.debian.release";
+    /** The build.sh argument that made an image: {@code host}, or the Debian suite it was bootstrapped from. */
+    static final String SOURCE_LABEL = "org.tpmssh.image.source";
+    /** The build.sh argument of the image that holds this machine's swtpm; it needs no root to build. */
+    static final String HOST = "host";
     /** Marks our containers with the JVM that started them: host, boot id, PID and start time. */
     static final String OWNER_LABEL = "org.tpmssh.owner";
 
@@ -63,21 +66,14 @@ final class ContainerSwtpm implements AutoCloseable {
     private static final int ATTEMPTS = 3;
     private static final String OWNER = currentOwner();
     private static Optional<String> availability;
+    private static final Map<String, Optional<SwtpmImage>> IMAGES = new HashMap<>();
     private static boolean swept;
 
-    /** A local swtpm image and the Debian package versions its labels name. */
-    record Image(String name, String debianRelease, String swtpmVersion, String libtpmsVersion) {
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    private final Image image;
+    private final SwtpmImage image;
     private final GenericContainer<?> container;
     private final int port;
 
-    private ContainerSwtpm(Image image, GenericContainer<?> container, int port) {
+    private ContainerSwtpm(SwtpmImage image, GenericContainer<?> container, int port) {
         this.image = image;
         this.container = container;
         this.port = port;
@@ -89,6 +85,30 @@ final class ContainerSwtpm implements AutoCloseable {
             availability = probe();
         }
         return availability;
+    }
+
+    /** Why the container backend cannot run the image {@code source} names here: no engine, or no such image. */
+    static Optional<String> availability(String source) {
+        Optional<String> engine = availability();
+        if (engine.isPresent()) {
+            return engine;
+        }
+        return image(source).isPresent() ? Optional.empty()
+                : Optional.of("no " + REPOSITORY + " image of " + describe(source) + " is here; build it with "
+                        + BUILD_SCRIPT + " " + source + (HOST.equals(source) ? "" : " (as root, about a minute)"));
+    }
+
+    private static String describe(String source) {
+        return HOST.equals(source) ? "this machine's swtpm" : "Debian " + source;
+    }
+
+    /**
+     * The local image that {@code source} names ({@link #SOURCE_LABEL}), the one with the newest swtpm if there are
+     * several; looked up once per JVM and source.
+     */
+    static synchronized Optional<SwtpmImage> image(String source) {
+        return IMAGES.computeIfAbsent(source, s -> images().stream().filter(i -> s.equals(i.source()))
+                .max(Comparator.comparing(i -> versionNumbers(i.swtpmVersion()), Arrays::compare)));
     }
 
     private static Optional<String> probe() {
@@ -115,16 +135,6 @@ final class ContainerSwtpm implements AutoCloseable {
             return Optional.of("no Docker engine answers at " + dockerHost
                     + " (as root, ./tpmssh and .ci/run start one)");
         }
-        List<Image> images = images();
-        String wanted = System.getenv(IMAGE_VARIABLE);
-        if (wanted != null && !wanted.isBlank() && images.stream().noneMatch(i -> i.name().equals(wanted))) {
-            return Optional.of(IMAGE_VARIABLE + "=" + wanted + " is not a local " + REPOSITORY + " image; build it with "
-                    + BUILD_SCRIPT);
-        }
-        if (images.isEmpty()) {
-            return Optional.of("no " + REPOSITORY + " image is here; build them with " + BUILD_SCRIPT
-                    + " (about a minute, once per machine)");
-        }
         return Optional.empty();
     }
 
@@ -140,39 +150,31 @@ final class ContainerSwtpm implements AutoCloseable {
     }
 
     /** The local {@value #REPOSITORY} images, by name. */
-    static List<Image> images() {
-        List<Image> images = new ArrayList<>();
+    static List<SwtpmImage> images() {
+        List<SwtpmImage> images = new ArrayList<>();
         for (com.github.dockerjava.api.model.Image i : client().listImagesCmd().withLabelFilter(SWTPM_LABEL).exec()) {
             Map<String, String> labels = i.getLabels();
             for (String tag : i.getRepoTags() == null ? new String[0] : i.getRepoTags()) {
                 if (tag.startsWith(REPOSITORY + ":")) {
-                    images.add(new Image(tag, labels.get(RELEASE_LABEL), labels.get(SWTPM_LABEL),
-                            labels.get(LIBTPMS_LABEL)));
+                    images.add(new SwtpmImage(tag, labels.get(SOURCE_LABEL), labels.get(RELEASE_LABEL),
+                            labels.get(SWTPM_LABEL), labels.get(LIBTPMS_LABEL)));
                 }
             }
         }
-        images.sort(Comparator.comparing(Image::name));
+        images.sort(Comparator.comparing(SwtpmImage::name));
         return images;
     }
 
-    /** The image {@value #IMAGE_VARIABLE} names, else the one with the newest swtpm. */
-    static Image defaultImage() {
-        String wanted = System.getenv(IMAGE_VARIABLE);
-        List<Image> images = images();
-        Optional<Image> chosen = wanted != null && !wanted.isBlank()
-                ? images.stream().filter(i -> i.name().equals(wanted)).findFirst()
-                : images.stream().max(Comparator.comparing(i -> versionNumbers(i.swtpmVersion()), Arrays::compare));
-        return chosen.orElseThrow(() -> new IllegalStateException("no " + (wanted != null ? wanted : REPOSITORY)
-                + " image is here; build it with " + BUILD_SCRIPT));
-    }
-
+    /** 0.10.2-2 → [0, 10, 2, 2]; an unlabelled image sorts first. */
     private static int[] versionNumbers(String version) {
-        return Arrays.stream(version.split("[^0-9]+")).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt)
-                .toArray();
+        return version == null ? new int[0] : Arrays.stream(version.split("[^0-9]+")).filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt).toArray();
     }
 
-    static ContainerSwtpm start() {
-        return start(defaultImage());
+    /** Starts the image {@code source} names. */
+    static ContainerSwtpm start(String source) {
+        return start(image(source).orElseThrow(() -> new IllegalStateException(availability(source)
+                .orElse("no " + REPOSITORY + " image of " + describe(source) + " is here"))));
     }
 
     /**
@@ -180,7 +182,7 @@ final class ContainerSwtpm implements AutoCloseable {
      * a TPM command. Throws, having removed the container, if it does not.
      */
     @SuppressWarnings("resource")
-    static ContainerSwtpm start(Image image) {
+    static ContainerSwtpm start(SwtpmImage image) {
         try {
             client().inspectImageCmd(image.name()).exec();
         } catch (NotFoundException e) {
@@ -330,7 +332,7 @@ final class ContainerSwtpm implements AutoCloseable {
         return DockerClientFactory.instance().client();
     }
 
-    Image image() {
+    SwtpmImage image() {
         return image;
     }
 

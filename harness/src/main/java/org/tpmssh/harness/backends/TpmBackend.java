@@ -147,6 +147,11 @@ public final class TpmBackend implements AutoCloseable {
         return Optional.ofNullable(guard);
     }
 
+    /** The image a container backend runs, whose labels name its swtpm and libtpms; empty for other backends. */
+    public Optional<SwtpmImage> image() {
+        return launch.process() instanceof ContainerSwtpm c ? Optional.of(c.image()) : Optional.empty();
+    }
+
     /** The swtpm behind this backend, for restart and fault tests; empty for other backends. */
     public Optional<Swtpm> swtpm() {
         return Optional.ofNullable(launch.swtpm());

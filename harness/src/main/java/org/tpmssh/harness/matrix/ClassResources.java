@@ -1,7 +1,9 @@
 package org.tpmssh.harness.matrix;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.tpmssh.axes.Axis;
@@ -9,6 +11,7 @@ import org.tpmssh.axes.Backend;
 import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.axes.RunProperty;
 import org.tpmssh.harness.backends.Backends;
+import org.tpmssh.harness.backends.SwtpmImage;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.tpm.TpmInfo;
 
@@ -37,12 +40,14 @@ final class ClassResources {
             try {
                 TpmBackend b = Backends.start(kind, config(context));
                 TpmInfo info = b.info();
-                context.publishReportEntry(Map.of(
+                Map<String, String> entries = new LinkedHashMap<>(Map.of(
                         Axis.BACKEND.reportKey(), kind.label(),
                         ReportKeys.TPM_MANUFACTURER, info.manufacturer() + (info.vendorString().isEmpty() ? ""
                                 : " (" + info.vendorString() + ")"),
                         ReportKeys.TPM_FIRMWARE, info.firmwareVersion(),
                         ReportKeys.TPM_SPEC, info.specRevision()));
+                b.image().ifPresent(image -> entries.putAll(imageEntries(image)));
+                context.publishReportEntry(entries);
                 return new BackendResource(b);
             } catch (Exception e) {
                 return new BackendFailure(e);
@@ -52,6 +57,17 @@ final class ClassResources {
             throw f.cause();
         }
         return ((BackendResource) held).backend();
+    }
+
+    /** What a container backend's image labels say, beside the TPM's own identity; a missing label is left out. */
+    static Map<String, String> imageEntries(SwtpmImage image) {
+        Map<String, String> entries = new LinkedHashMap<>();
+        entries.put(ReportKeys.TPM_IMAGE, image.name());
+        entries.put(ReportKeys.TPM_IMAGE_DEBIAN, image.debianRelease());
+        entries.put(ReportKeys.TPM_IMAGE_SWTPM, image.swtpmVersion());
+        entries.put(ReportKeys.TPM_IMAGE_LIBTPMS, image.libtpmsVersion());
+        entries.values().removeIf(Objects::isNull);
+        return entries;
     }
 
     /** The class's servers, made on first use. */

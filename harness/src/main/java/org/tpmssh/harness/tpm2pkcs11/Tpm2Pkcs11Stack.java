@@ -89,8 +89,9 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     public Optional<String> unavailable(Combination c) {
         return switch (c.backend()) {
             case SWTPM_TCP, SWTPM_UNIX, DEVICE, SWTPM_ABRMD -> Optional.empty();
-            case MSSIM, CONTAINER, SWTPM_AS_DEVICE -> Optional.of("the tpm2-pkcs11 stack runs on swtpm (behind"
-                    + " tpm2-abrmd) or a kernel resource manager device, not on " + c.backend().label());
+            case MSSIM, CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE, SWTPM_AS_DEVICE -> Optional.of(
+                    "the tpm2-pkcs11 stack runs on swtpm (behind tpm2-abrmd) or a kernel resource manager device,"
+                    + " not on " + c.backend().label());
         };
     }
 

@@ -9,7 +9,7 @@ final class ContainerSwtpmChild {
     }
 
     public static void main(String[] args) throws Exception {
-        ContainerSwtpm.Image image = ContainerSwtpm.images().stream().filter(i -> i.name().equals(args[0]))
+        SwtpmImage image = ContainerSwtpm.images().stream().filter(i -> i.name().equals(args[0]))
                 .findFirst().orElseThrow();
         ContainerSwtpm container = ContainerSwtpm.start(image);
         System.out.println("container " + container.containerId());

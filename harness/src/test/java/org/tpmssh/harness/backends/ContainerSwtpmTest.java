@@ -11,6 +11,7 @@ import java.security.KeyPair;
 import java.security.Signature;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tpmssh.axes.Backend;
 import org.tpmssh.emulators.ChildProcesses;
@@ -53,21 +55,22 @@ class ContainerSwtpmTest {
         }
     }
 
-    static List<ContainerSwtpm.Image> images() {
+    static List<SwtpmImage> images() {
         return ContainerSwtpm.images();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
     @DisplayName("each image's TPM signs with our stack, the JDK verifies, and the container is gone afterwards")
-    void signsAndNamesItsVersions(ContainerSwtpm.Image image) throws Exception {
+    void signsAndNamesItsVersions(SwtpmImage image) throws Exception {
         long started = System.nanoTime();
         ContainerSwtpm container = ContainerSwtpm.start(image);
         long startMillis = (System.nanoTime() - started) / 1_000_000;
         String id = container.containerId();
         try (TpmBackend backend = TpmBackend.open(
-                TpmBackend.Launch.process(Backend.CONTAINER, container.tcti(), container), Backends.Config.none())) {
+                TpmBackend.Launch.process(backendOf(image), container.tcti(), container), Backends.Config.none())) {
             assertThat(dockerPsA("id=" + id)).as("running while the backend is open").containsExactly(id);
+            assertThat(backend.image()).as("the backend names its image, for the report").contains(image);
             assertThat(container.swtpmVersionLine()).as("the image's swtpm matches its label")
                     .contains("version " + upstream(image.swtpmVersion()) + ",");
             assertThat(backend.info().manufacturer()).as("libtpms reports IBM as the maker").isEqualTo("IBM");
@@ -94,12 +97,47 @@ class ContainerSwtpmTest {
         assertThat(dockerPsA("id=" + id)).as("docker ps -a after close").isEmpty();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Backend.class, names = "CONTAINER_.*", mode = EnumSource.Mode.MATCH_ALL)
+    @DisplayName("each container backend runs the image its build.sh argument made, or is skipped naming that command")
+    void eachContainerBackendRunsItsImage(Backend backend) throws Exception {
+        String source = backend.image().orElseThrow();
+        Optional<String> why = Backends.unavailable(backend, Backends.Config.none());
+        if (why.isPresent()) {
+            assertThat(why.get()).as("the image is missing, so the reason says how to build it")
+                    .endsWith("build it with scripts/images/build.sh " + source
+                            + (source.equals(ContainerSwtpm.HOST) ? "" : " (as root, about a minute)"));
+            assertThat(images()).noneMatch(i -> source.equals(i.source()));
+            return;
+        }
+        try (TpmBackend started = Backends.start(backend, Backends.Config.none())) {
+            SwtpmImage image = started.image().orElseThrow();
+            assertThat(image.source()).isEqualTo(source);
+            assertThat(started.kind()).isEqualTo(backend);
+            if (source.equals(ContainerSwtpm.HOST)) {
+                assertThat(image.debianRelease()).as("this machine's release").isEqualTo(hostRelease());
+                assertThat(image.swtpmVersion()).as("this machine's swtpm package").isEqualTo(hostSwtpm());
+            } else if (source.equals("testing")) {
+                assertThat(image.debianRelease()).as("testing's image names the release testing was (forky today)")
+                        .matches("[a-z]+").isNotIn("testing", "unstable", "sid");
+            } else {
+                assertThat(image.debianRelease()).isEqualTo(source);
+            }
+            assertThat(image.name()).as("an image is named by the swtpm it holds")
+                    .startsWith(ContainerSwtpm.REPOSITORY + ":" + upstream(image.swtpmVersion()) + "-");
+        }
+    }
+
     @Test
     @DisplayName("a failure midway still removes the container")
     void failureMidwayRemovesTheContainer() throws Exception {
         List<String> ids = new ArrayList<>();
+        Backend backend = Arrays.stream(Backend.values()).filter(b -> b.image().isPresent())
+                .filter(b -> Backends.unavailable(b, Backends.Config.none()).isEmpty()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the engine answers but no container backend has its"
+                        + " image; run scripts/images/build.sh"));
         assertThatThrownBy(() -> {
-            try (TpmBackend backend = Backends.start(Backend.CONTAINER, Backends.Config.none())) {
+            try (TpmBackend started = Backends.start(backend, Backends.Config.none())) {
                 ids.addAll(dockerPsA("label=" + ContainerSwtpm.OWNER_LABEL + "=" + ownerOfThisJvm()));
                 throw new IllegalStateException("a scenario failed midway");
             }
@@ -150,6 +188,24 @@ class ContainerSwtpmTest {
         assertThat(ContainerSwtpm.isOrphan("another-host/" + me[1] + "/999999999/1")).as("another host").isFalse();
         assertThat(ContainerSwtpm.isOrphan(me[0] + "/another-boot/999999999/1")).as("another boot").isFalse();
         assertThat(ContainerSwtpm.isOrphan(null)).isFalse();
+    }
+
+    /** The container backend that runs {@code image}; container-host for an image no backend names. */
+    private static Backend backendOf(SwtpmImage image) {
+        return Arrays.stream(Backend.values()).filter(b -> b.image().equals(Optional.ofNullable(image.source())))
+                .findFirst().orElse(Backend.CONTAINER_HOST);
+    }
+
+    private static String hostRelease() throws Exception {
+        return Files.readAllLines(Path.of("/etc/os-release")).stream().filter(l -> l.startsWith("VERSION_CODENAME="))
+                .map(l -> l.substring("VERSION_CODENAME=".length())).findFirst().orElseThrow();
+    }
+
+    private static String hostSwtpm() throws Exception {
+        Process p = new ProcessBuilder("dpkg-query", "-W", "-f=${Version}", "swtpm").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     private static String ownerOfThisJvm() {

@@ -20,7 +20,6 @@ import org.tpmssh.axes.Axis;
 import org.tpmssh.axes.Backend;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.axes.KeyAlgorithm;
-import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 
@@ -67,8 +66,8 @@ class MatrixTest {
         MatrixFilter all = filter(Map.of("tpmssh.backend", "all", "tpmssh.stack", "all", "tpmssh.client", "all",
                 "tpmssh.keys", "all"));
         var combinations = TpmMatrixProvider.combinations(annotation("everything"), all);
-        // 6 backends (not swtpm-as-device) x 2 stacks x 2 servers x 2 clients (not ssh-pkcs11) x 5 keys x 3 origins
-        assertThat(combinations).hasSize(6 * 2 * 2 * 2 * 5 * 3);
+        // 8 backends (not swtpm-as-device) x 2 stacks x 2 servers x 2 clients (not ssh-pkcs11) x 5 keys x 3 origins
+        assertThat(combinations).hasSize(8 * 2 * 2 * 2 * 5 * 3);
         assertThat(combinations).extracting(Combination::backend).doesNotContain(Backend.SWTPM_AS_DEVICE);
         assertThat(combinations).extracting(Combination::displayName)
                 .contains("[swtpm-tcp | tpm2-pkcs11 | mina | mina-jca | ecc-p521 | imported]")
@@ -91,8 +90,10 @@ class MatrixTest {
         assertThatThrownBy(() -> filter(Map.of("tpmssh.keys", "ecc-p999")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown key \"ecc-p999\"; choose one of ecc-p256, ecc-p384, ecc-p521, rsa-2048, rsa-3072");
         assertThatThrownBy(() -> filter(Map.of("tpmssh.backend", "swtpm")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown backend \"swtpm\"; choose one of swtpm-tcp, swtpm-unix, mssim, device, container,"
-                        + " swtpm-as-device, swtpm-abrmd");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown backend \"swtpm\"; choose one of swtpm-tcp, swtpm-unix, mssim, device,"
+                        + " container-host, container-testing, container-trixie, swtpm-as-device, swtpm-abrmd,"
+                        + " container");
     }
 
     @Test
@@ -113,9 +114,13 @@ class MatrixTest {
     }
 
     @Test
-    @DisplayName("the container backend is skipped here with a reason that names what is missing")
-    void containerSkipReason() {
-        assertThat(Backends.unavailable(Backend.CONTAINER, Backends.Config.none()).orElse(""))
-                .matches(r -> r.isEmpty() || r.contains("Docker") || r.contains("TPMSSH_SWTPM_IMAGE"));
+    @DisplayName("--backend container runs this machine's swtpm and Debian testing's, one row per image")
+    void containerFamily() throws Exception {
+        MatrixFilter f = filter(Map.of("tpmssh.backend", "container"));
+        assertThat(TpmMatrixProvider.combinations(annotation("everything"), f).stream().map(c -> c.backend().label())
+                .distinct()).containsExactly("container-host", "container-testing");
+        assertThat(TpmMatrixProvider.combinations(annotation("everything"), filter(Map.of())))
+                .extracting(c -> c.backend().label()).as("mvn verify's default run: the newer swtpm only")
+                .contains("container-testing").doesNotContain("container-host", "container-trixie");
     }
 }

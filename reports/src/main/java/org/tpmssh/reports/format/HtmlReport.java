@@ -74,7 +74,9 @@ public final class HtmlReport {
         }
         for (Environment.TpmInfo t : e.tpms()) {
             row(h, "TPM (" + t.backend() + ")", "manufacturer " + orNone(t.manufacturer()) + ", firmware "
-                    + orNone(t.firmware()) + ", spec " + orNone(t.spec()));
+                    + orNone(t.firmware()) + ", spec " + orNone(t.spec()) + (t.image() == null ? ""
+                    : "; swtpm " + orNone(t.image().swtpm()) + ", libtpms " + orNone(t.image().libtpms())
+                    + " (Debian " + orNone(t.image().debianRelease()) + ", image " + t.image().name() + ")"));
         }
         e.packages().forEach((name, version) -> row(h, "package " + name, version));
         h.append("</table>\n");

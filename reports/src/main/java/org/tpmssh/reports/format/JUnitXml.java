@@ -117,6 +117,12 @@ public final class JUnitXml {
             put(p, "tpm." + t.backend() + ".manufacturer", t.manufacturer());
             put(p, "tpm." + t.backend() + ".firmware", t.firmware());
             put(p, "tpm." + t.backend() + ".spec", t.spec());
+            if (t.image() != null) {
+                put(p, "tpm." + t.backend() + ".image", t.image().name());
+                put(p, "tpm." + t.backend() + ".image.debian", t.image().debianRelease());
+                put(p, "tpm." + t.backend() + ".image.swtpm", t.image().swtpm());
+                put(p, "tpm." + t.backend() + ".image.libtpms", t.image().libtpms());
+            }
         }
         return p;
     }

@@ -78,8 +78,15 @@ public final class ReportListener implements TestExecutionListener {
                 || all.containsKey(ReportKeys.TPM_SPEC)) {
             String backend = all.getOrDefault(Axis.BACKEND.reportKey(), "unknown");
             tpms.put(backend, new TpmInfo(backend, all.get(ReportKeys.TPM_MANUFACTURER),
-                    all.get(ReportKeys.TPM_FIRMWARE), all.get(ReportKeys.TPM_SPEC)));
+                    all.get(ReportKeys.TPM_FIRMWARE), all.get(ReportKeys.TPM_SPEC), image(all)));
         }
+    }
+
+    /** The container image a backend published beside its TPM, or null for a TPM in no container. */
+    private static Environment.Image image(Map<String, String> entries) {
+        String name = entries.get(ReportKeys.TPM_IMAGE);
+        return name == null ? null : new Environment.Image(name, entries.get(ReportKeys.TPM_IMAGE_DEBIAN),
+                entries.get(ReportKeys.TPM_IMAGE_SWTPM), entries.get(ReportKeys.TPM_IMAGE_LIBTPMS));
     }
 
     @Override

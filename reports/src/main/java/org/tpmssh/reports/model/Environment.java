@@ -33,6 +33,22 @@ public record Environment(
         this(os, kernel, java, openssh, swtpm, tpm2Tss, tpms, Map.of());
     }
 
-    /** A TPM's identity as GetCapability reports it, for one backend of the matrix. */
-    public record TpmInfo(String backend, String manufacturer, String firmware, String spec) {}
+    /**
+     * A TPM's identity as GetCapability reports it, for one backend of the matrix.
+     *
+     * @param image for a container backend, the image and the emulator versions its labels name; else null
+     */
+    public record TpmInfo(String backend, String manufacturer, String firmware, String spec, Image image) {
+
+        /** A TPM that ran in no container image. */
+        public TpmInfo(String backend, String manufacturer, String firmware, String spec) {
+            this(backend, manufacturer, firmware, spec, null);
+        }
+    }
+
+    /**
+     * The container image a TPM emulator ran in, as its labels name it: the image, the Debian release its packages
+     * came from and the Debian versions of its swtpm and libtpms (null where a label was missing).
+     */
+    public record Image(String name, String debianRelease, String swtpm, String libtpms) {}
 }

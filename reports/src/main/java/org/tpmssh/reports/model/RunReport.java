@@ -21,8 +21,9 @@ public record RunReport(
         List<LatencySeries> latency) {
 
     /**
-     * Version 2 adds {@code environment.packages}; version 1 was the first published shape, and reads as version 2
-     * without packages. Bump on any change an older reader could misread.
+     * Version 1: the first published shape; 2 adds {@code environment.packages} and a TPM's container image
+     * ({@code environment.tpms[].image}), and reads a version 1 file as one without them. Bump on any change an older
+     * reader could misread or refuse.
      */
     public static final int SCHEMA_VERSION = 2;
 
