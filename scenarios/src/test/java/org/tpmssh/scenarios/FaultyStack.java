@@ -2,15 +2,25 @@ package org.tpmssh.scenarios;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.interfaces.ECPrivateKey;
+import java.time.Duration;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.stacks.JavaStack;
 import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.CommandRunner;
+import org.tpmssh.stack.keys.PassphraseSource;
+import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.PinProtectedKey;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -35,7 +45,12 @@ final class FaultyStack implements StackAdapter {
         /** Signs whatever PIN it is given, using the token's real PIN. */
         IGNORES_PIN,
         /** Reports another key's public half than the one that signs. */
-        REPORTS_DIFFERENT_PUBLIC_KEY;
+        REPORTS_DIFFERENT_PUBLIC_KEY,
+        /**
+         * Makes each key in software and imports it into the TPM, keeps the software copy and signs with it; the
+         * public key, the PIN check and every signature are right, only the TPM never signs.
+         */
+        SIGNS_WITH_SOFTWARE_COPY;
 
         String stackName() {
             return "faulty-" + name().toLowerCase().replace('_', '-');
@@ -57,6 +72,9 @@ final class FaultyStack implements StackAdapter {
 
     @Override
     public Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception {
+        if (fault == Fault.SIGNS_WITH_SOFTWARE_COPY) {
+            return importKey(backend, softwareKey(backend, type, comment), pinless, comment);
+        }
         Key real = inner.createKey(backend, type, pinless, comment);
         Key decoy = fault == Fault.REPORTS_DIFFERENT_PUBLIC_KEY
                 ? inner.createKey(backend, type, pinless, comment + "-decoy") : null;
@@ -65,7 +83,25 @@ final class FaultyStack implements StackAdapter {
 
     @Override
     public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment) throws Exception {
-        return new Faulty(inner.importKey(backend, privateKeyFile, pinless, comment), null);
+        Faulty key = new Faulty(inner.importKey(backend, privateKeyFile, pinless, comment), null);
+        if (fault == Fault.SIGNS_WITH_SOFTWARE_COPY) {
+            key.softwareCopy = PrivateKeyFiles.read(privateKeyFile, PassphraseSource.none());
+            key.pinless = pinless;
+        }
+        return key;
+    }
+
+    /** An ssh-keygen key of {@code type} in a directory of the backend's, which goes with it. */
+    private static Path softwareKey(TpmBackend backend, KeyType type, String comment) throws Exception {
+        Path file = Files.createTempDirectory(backend.stackDir(), "software-copy").resolve("id");
+        String[] typeAndBits = type.isEcc() ? new String[] {"ecdsa", type.label().substring("ecc-p".length())}
+                : new String[] {"rsa", String.valueOf(type.rsaBits())};
+        CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", typeAndBits[0], "-b",
+                typeAndBits[1], "-N", "", "-C", comment, "-f", file.toString()), Map.of(), Duration.ofSeconds(60));
+        if (!keygen.succeeded()) {
+            throw new IllegalStateException("ssh-keygen failed: " + keygen.describe());
+        }
+        return file;
     }
 
     @Override
@@ -90,6 +126,8 @@ final class FaultyStack implements StackAdapter {
     private final class Faulty implements Key, JavaStack.AgentBacked {
         private final Key real;
         private final Key decoy;
+        private KeyPair softwareCopy;
+        private boolean pinless;
 
         Faulty(Key real, Key decoy) {
             this.real = real;
@@ -130,6 +168,9 @@ final class FaultyStack implements StackAdapter {
         public AgentKey agentKey() throws Exception {
             AgentKey key = ((JavaStack.AgentBacked) real).agentKey();
             byte[] blob = publicKeyBlob();
+            if (softwareCopy != null) {
+                return new SoftwareCopy(blob, key.comment(), softwareCopy, pinless);
+            }
             if (key instanceof PinProtectedKey pk) {
                 return new PinProtectedKey() {
                     @Override
@@ -232,6 +273,45 @@ final class FaultyStack implements StackAdapter {
             real.close();
             if (decoy != null) {
                 decoy.close();
+            }
+        }
+    }
+    /**
+     * A PIN identity that checks the PIN in software and signs with the software copy of the key, as a stack that
+     * keeps one would; its signatures verify with the key in authorized_keys.
+     */
+    private record SoftwareCopy(byte[] blob, String comment, KeyPair pair, boolean pinless) implements PinProtectedKey {
+        @Override
+        public byte[] publicKeyBlob() {
+            return blob.clone();
+        }
+
+        @Override
+        public String pinScope() {
+            return "software-copy";
+        }
+
+        @Override
+        public byte[] sign(byte[] data, int flags, char[] pin) throws AgentSignException, PinIncorrectException {
+            if (!pinless && !Arrays.equals(pin, StackAdapter.PIN.toCharArray())) {
+                throw new PinIncorrectException("the user PIN is incorrect");
+            }
+            try {
+                if (pair.getPrivate() instanceof ECPrivateKey ec) {
+                    SshCurve curve = SshCurve.of(ec.getParams()).orElseThrow();
+                    java.security.Signature s = java.security.Signature.getInstance(curve.jcaSignatureAlgorithm());
+                    s.initSign(ec);
+                    s.update(data);
+                    return SshSignatures.ecdsaFromDer(curve, s.sign());
+                }
+                boolean sha512 = (flags & AgentKey.SSH_AGENT_RSA_SHA2_512) != 0;
+                java.security.Signature s = java.security.Signature.getInstance(sha512 ? "SHA512withRSA"
+                        : "SHA256withRSA");
+                s.initSign(pair.getPrivate());
+                s.update(data);
+                return SshSignatures.rsa(sha512 ? SshSignatures.RSA_SHA2_512 : SshSignatures.RSA_SHA2_256, s.sign());
+            } catch (Exception e) {
+                throw new AgentSignException("software copy: " + e.getMessage(), e);
             }
         }
     }

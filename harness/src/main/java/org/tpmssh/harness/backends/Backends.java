@@ -7,6 +7,8 @@ import org.tpmssh.emulators.IbmSimulator;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.TpmDevice;
 import org.tpmssh.harness.backends.TpmBackend.Launch;
+import org.tpmssh.harness.wire.ChipProfile;
+import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.tpm.transport.Tcti;
 
 /** Says whether each backend can run here, and starts it. */
@@ -15,11 +17,35 @@ public final class Backends {
     private Backends() {
     }
 
-    /** What the backends need from the run's configuration. */
-    public record Config(Optional<String> tcti, boolean allowLabWrites) {
+    /**
+     * What the backends need from the run's configuration.
+     *
+     * @param latencyProfile the chip whose delays the wire proxy adds to every response, or empty for swtpm's speed
+     */
+    public record Config(Optional<String> tcti, boolean allowLabWrites, Optional<ChipProfile> latencyProfile) {
+        public Config(Optional<String> tcti, boolean allowLabWrites) {
+            this(tcti, allowLabWrites, Optional.empty());
+        }
+
         public static Config none() {
             return new Config(Optional.empty(), false);
         }
+    }
+
+    /**
+     * Why the wire proxy ({@link TpmWireProxy}) does not sit between the stacks and this backend, or empty when it
+     * does: it relays sockets, swtpm's and the simulator's.
+     */
+    public static Optional<String> notProxied(Backend backend) {
+        return switch (backend) {
+            case SWTPM_TCP, SWTPM_UNIX, MSSIM -> Optional.empty();
+            case DEVICE -> Optional.of("a kernel TPM device is a character device, not a socket the wire proxy"
+                    + " can sit in front of");
+            case SWTPM_AS_DEVICE -> Optional.of("it stands in for a device, which the wire proxy cannot sit in front"
+                    + " of");
+            case CONTAINER -> Optional.of("not proxied yet: Docker maps the container's swtpm ports, and the proxy"
+                    + " is not put in front of them in this version");
+        };
     }
 
     /** Why {@code backend} cannot run on this machine, or empty when it can. */

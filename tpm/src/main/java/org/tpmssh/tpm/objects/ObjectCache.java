@@ -223,6 +223,21 @@ public final class ObjectCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Context-saves and flushes every object of ours that is loaded and not in use, so that another client of a TPM
+     * with few slots (swtpm has three) finds room; each is context-loaded again on its next use.
+     */
+    public void evictAll() throws TpmException {
+        tpm.lock().lock();
+        try {
+            while (evictOne()) {
+                // one object per round, least recently used first
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
     /** How many of our objects are in the TPM right now. */
     public int loadedCount() {
         tpm.lock().lock();
