@@ -51,7 +51,7 @@ class FaultyStackTest {
             FaultyStack.Fault.REPORTS_DIFFERENT_PUBLIC_KEY,
             new String[] {"ecc-p256", "signature did not verify with the key in authorized_keys"},
             FaultyStack.Fault.SIGNS_WITH_SOFTWARE_COPY,
-            new String[] {"ecc-p256", "the TPM signed the login: TPM2_Sign commands with the key on the wire"});
+            new String[] {"ecc-p256", "the TPM signed the login: TPM2_Sign"});
 
     @ParameterizedTest(name = "{0} is caught")
     @EnumSource(FaultyStack.Fault.class)

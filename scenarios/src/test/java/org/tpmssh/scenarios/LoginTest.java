@@ -58,13 +58,14 @@ class LoginTest {
 
     /**
      * Where a wire proxy is in the path: the last login's signature came from the TPM, because a successful
-     * TPM2_Sign with the key crossed the wire during it. A stack that signs with a software copy of the key logs
+     * TPM2_Sign with the key (for tpm2-pkcs11's RSA keys, TPM2_RSA_Decrypt) crossed the wire during it. A stack that signs with a software copy of the key logs
      * in just as well and fails here.
      */
     static void assertTheTpmSigned(MatrixRun run, StackAdapter.Key key) throws Exception {
         OptionalInt signs = run.tpmSignsInLastLogin(key);
-        assertThat(signs).as("the TPM signed the login: TPM2_Sign commands with the key on the wire during it"
-                + " (empty: no wire proxy in the path)").isNotEqualTo(OptionalInt.of(0));
+        assertThat(signs).as("the TPM signed the login: TPM2_Sign (or tpm2-pkcs11's RSA_Decrypt) commands with"
+                + " the key on the wire during it (empty: no wire proxy in the path)")
+                .isNotEqualTo(OptionalInt.of(0));
     }
 
     private static String fingerprint(Path publicKeyFile) throws Exception {

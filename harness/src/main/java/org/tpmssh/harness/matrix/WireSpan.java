@@ -40,7 +40,7 @@ public final class WireSpan implements AutoCloseable {
         return operation == null ? List.of() : operation.exchanges();
     }
 
-    /** The successful TPM2_Sign exchanges made with {@code key} in the span. */
+    /** The successful signing commands made with {@code key} in the span ({@link Residency}). */
     public int tpmSignsWith(PublicKey key) {
         return Residency.signsByPublicKey(exchanges(), key).size();
     }

@@ -133,12 +133,14 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
             return Optional.empty();
         }
         boolean ecc = k.line.startsWith("ecdsa-");
-        Path in = Files.write(Files.createTempFile(dir, "data", ""), ecc
-                ? java.security.MessageDigest.getInstance("SHA-256").digest(data) : data);
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        // CKM_RSA_PKCS signs what it is given, as ssh-agent uses it: the SHA-256 DigestInfo (RFC 8017, 9.2).
+        Path in = Files.write(Files.createTempFile(dir, "data", ""), ecc ? digest
+                : concat(java.util.HexFormat.of().parseHex("3031300d060960864801650304020105000420"), digest));
         Path out = dir.resolve(in.getFileName() + ".sig");
         List<String> command = new ArrayList<>(List.of(tool.get().toString(), "--module",
                 k.store.installation().module().toString(), "--token-label", k.stored.token(), "--label",
-                k.stored.label(), "--sign", "--mechanism", ecc ? "ECDSA" : "SHA256-RSA-PKCS",
+                k.stored.label(), "--sign", "--mechanism", ecc ? "ECDSA" : "RSA-PKCS",
                 "--input-file", in.toString(), "--output-file", out.toString()));
         if (ecc) {
             command.addAll(List.of("--signature-format", "openssl"));
@@ -156,7 +158,13 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
                 : "SHA256withRSA"));
     }
 
-    /** What pkcs11-tool wrote, and the JCA algorithm that verifies it. */
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** What pkcs11-tool wrote, and the JCA algorithm that verifies it over the data. */
     public record Pkcs11ToolSignature(byte[] signature, String jcaAlgorithm) {
     }
 
