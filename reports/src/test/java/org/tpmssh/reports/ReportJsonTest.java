@@ -23,7 +23,7 @@ class ReportJsonTest {
 
         assertThat(ReportJson.read(file)).isEqualTo(report);
         assertThat(ReportJson.read(dir)).as("a run directory reads its report.json").isEqualTo(report);
-        assertThat(Files.readString(file)).contains("\"schemaVersion\" : 1").contains("\"ratioToBaseline\"");
+        assertThat(Files.readString(file)).contains("\"schemaVersion\" : " + RunReport.SCHEMA_VERSION).contains("\"ratioToBaseline\"");
         assertThat(dir).isDirectoryNotContaining("glob:**.tmp");
     }
 
