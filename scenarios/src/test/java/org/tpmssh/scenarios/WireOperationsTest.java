@@ -6,12 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Origin;
 import org.tpmssh.axes.Server;
-import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.latency.AgentRoundTrip;
 import org.tpmssh.harness.matrix.LoginDiagnosis;
 import org.tpmssh.harness.matrix.MatrixRun;
@@ -41,9 +39,7 @@ class WireOperationsTest {
     @TpmMatrix(servers = Server.OPENSSH, clients = Client.SSH_AGENT, origins = Origin.CREATED)
     @DisplayName("each operation's TPM commands cross the wire and are counted")
     void eachOperationIsCountedOnTheWire(MatrixRun run) throws Exception {
-        Assumptions.assumeTrue(run.wire().isPresent(), () -> "no wire proxy in front of the "
-                + run.combination().backend().label() + " backend: "
-                + Backends.notProxied(run.combination().backend()).orElse("this stack's TPM is not behind one"));
+        run.requireWire();
         StackAdapter.Key key;
         try (WireSpan op = run.wireOperation(WireOperation.KEY_CREATE)) {
             key = run.key(Origin.CREATED, "tpmssh-wire");

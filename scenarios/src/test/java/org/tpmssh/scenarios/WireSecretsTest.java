@@ -10,12 +10,10 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Origin;
 import org.tpmssh.axes.Server;
-import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.matrix.LoginDiagnosis;
 import org.tpmssh.harness.matrix.MatrixRun;
 import org.tpmssh.harness.matrix.TpmMatrix;
@@ -49,10 +47,7 @@ class WireSecretsTest {
     @TpmMatrix(servers = Server.OPENSSH, clients = Client.SSH_AGENT, origins = Origin.IMPORTED)
     @DisplayName("the stack's secrets are not on the wire in clear, and a planted one is found")
     void noSecretOnTheWireInClear(MatrixRun run) throws Exception {
-        Assumptions.assumeTrue(run.wire().isPresent(), () -> "no wire proxy in front of the "
-                + run.combination().backend().label() + " backend: "
-                + Backends.notProxied(run.combination().backend()).orElse("this stack's TPM is not behind one"));
-        TpmWireProxy wire = run.wire().get();
+        TpmWireProxy wire = run.requireWire();
         StackAdapter.Key key = run.key("tpmssh-wire-scan");
         try (StackAdapter.Agent agent = run.agent(List.of(key))) {
             CommandResult r = run.login(run.server(List.of(key.authorizedKeysLine())), agent);

@@ -13,11 +13,13 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.axes.KeyAlgorithm;
 import org.tpmssh.axes.Origin;
 import org.tpmssh.axes.Server;
+import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.backends.TempDirs;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.latency.LatencySink;
@@ -176,6 +178,16 @@ public final class MatrixRun {
             wire = stack.wire(backend);
         }
         return wire;
+    }
+
+    /**
+     * The wire proxy, for a scenario that is about the wire: where none is in the path, the invocation is skipped
+     * with the reason (a device cannot be proxied, for one).
+     */
+    public TpmWireProxy requireWire() throws Exception {
+        return wire().orElseThrow(() -> new TestAbortedException("no wire proxy in front of the "
+                + combination.backend().label() + " backend: " + Backends.notProxied(combination.backend())
+                        .orElse("this stack's TPM is not behind one")));
     }
 
     /**

@@ -204,20 +204,10 @@ public final class JavaStack implements StackAdapter {
                         .orElseThrow(() -> new StoreException("token '" + k.stored().token() + "' does not offer"
                                 + " key '" + k.stored().label() + "' to the agent")));
             }
-            Agent agent = serve(socket, offered, pin);
-            return new Agent() {
-                @Override
-                public Path socketPath() {
-                    return agent.socketPath();
-                }
-
-                @Override
-                public void close() {
-                    agent.close();
-                    closeKeys(offered);
-                    ring.close();
-                }
-            };
+            return serve(socket, offered, pin, () -> {
+                closeKeys(offered);
+                ring.close();
+            });
         } catch (Exception | Error e) {
             closeKeys(offered);
             ring.close();
@@ -249,6 +239,11 @@ public final class JavaStack implements StackAdapter {
      * TPMSSH_PIN from this JVM's environment: the PIN file is the only PIN source.
      */
     public static Agent serve(Path socket, List<AgentKey> keys, char[] pin) throws Exception {
+        return serve(socket, keys, pin, () -> { });
+    }
+
+    /** As {@link #serve(Path, List, char[])}, running {@code afterClose} once the agent has stopped. */
+    private static Agent serve(Path socket, List<AgentKey> keys, char[] pin, Runnable afterClose) throws Exception {
         Path dir = socket.toAbsolutePath().getParent();
         if (!Files.exists(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
@@ -278,6 +273,7 @@ public final class JavaStack implements StackAdapter {
             @Override
             public void close() {
                 server.close();
+                afterClose.run();
             }
         };
     }

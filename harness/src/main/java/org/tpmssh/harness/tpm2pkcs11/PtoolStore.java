@@ -132,8 +132,13 @@ public final class PtoolStore implements AutoCloseable {
      * table; for a scan of the wire, which must know what to look for.
      */
     public List<WireScan.Secret> sealAuthValues(String userPin, String soPin) throws Exception {
+        return sealAuthValues(store.resolve("tpm2_pkcs11.sqlite3"), userPin, soPin);
+    }
+
+    /** As {@link #sealAuthValues(String, String)}, for the store database {@code db} of any tpm2-pkcs11 store. */
+    public static List<WireScan.Secret> sealAuthValues(Path db, String userPin, String soPin) throws Exception {
         List<WireScan.Secret> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.resolve("tpm2_pkcs11.sqlite3"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
                 ResultSet r = c.createStatement().executeQuery("SELECT userauthsalt, soauthsalt FROM sealobjects")) {
             while (r.next()) {
                 if (!userPin.isEmpty()) {

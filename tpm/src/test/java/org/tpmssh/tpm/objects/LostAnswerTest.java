@@ -58,50 +58,61 @@ class LostAnswerTest {
 
     @Test
     void aKeyTheTpmLoadedForALostAnswerIsUsedAndNotLeftBehind() throws Exception {
-        try (Swtpm swtpm = Swtpm.start()) {
-            LosesAnswers lossy = new LosesAnswers(swtpm);
-            try (KeyRing ring = KeyRing.open(new Tpm(ReconnectingTransport.open(lossy::connect)))) {
-                DictionaryAttack.relaxForOwnSimulator(ring.tpm());
-                TpmObject made = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, true), new byte[0], "p");
-                TpmObject key = reRegistered(ring, made);
+        try (Lossy t = Lossy.withAKeyToLoad()) {
+            t.lossy.loseNextAnswerTo(CommandCode.LOAD, true); // the TPM loads the key; we never learn where
+            assertSigns(t.ring, t.key);
 
-                lossy.loseNextAnswerTo(CommandCode.LOAD, true); // the TPM loads the key; we never learn where
-                assertSigns(ring, key);
-
-                assertThat(GetCapability.handles(ring.tpm(), Handles.TRANSIENT_FIRST)).as("the SRK and the key")
-                        .hasSize(2);
-                assertThat(lossy.sent(CommandCode.LOAD)).as("the key was not loaded a second time").isEqualTo(1);
-            }
+            assertThat(GetCapability.handles(t.ring.tpm(), Handles.TRANSIENT_FIRST)).as("the SRK and the key")
+                    .hasSize(2);
+            assertThat(t.lossy.sent(CommandCode.LOAD)).as("the key was not loaded a second time").isEqualTo(1);
         }
     }
 
     @Test
     void anotherClientsObjectIsNeverTakenForOurs() throws Exception {
-        try (Swtpm swtpm = Swtpm.start()) {
-            LosesAnswers lossy = new LosesAnswers(swtpm);
-            try (KeyRing ring = KeyRing.open(new Tpm(ReconnectingTransport.open(lossy::connect)))) {
-                DictionaryAttack.relaxForOwnSimulator(ring.tpm());
-                TpmObject made = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, true), new byte[0], "p");
-                TpmObject key = reRegistered(ring, made);
-                CreatePrimary.Result foreign = new CreatePrimary(AuthHandle.permanent(Handles.RH_OWNER, null,
-                        Session.password()), Templates.srkRsa(), null).execute(ring.tpm()); // not in our cache
+        try (Lossy t = Lossy.withAKeyToLoad()) {
+            CreatePrimary.Result foreign = new CreatePrimary(AuthHandle.permanent(Handles.RH_OWNER, null,
+                    Session.password()), Templates.srkRsa(), null).execute(t.ring.tpm()); // not in our cache
 
-                lossy.loseNextAnswerTo(CommandCode.LOAD, false); // dropped before swtpm saw it: nothing loaded
-                assertSigns(ring, key);
+            t.lossy.loseNextAnswerTo(CommandCode.LOAD, false); // dropped before swtpm saw it: nothing loaded
+            assertSigns(t.ring, t.key);
 
-                assertThat(new ReadPublic(foreign.handle()).execute(ring.tpm()).name())
-                        .as("the other object is still at its handle").isEqualTo(foreign.name());
-                assertThat(lossy.sent(CommandCode.LOAD)).as("our key was loaded anew").isEqualTo(1);
-                new FlushContext(foreign.handle()).execute(ring.tpm()); // made by this test
-            }
+            assertThat(new ReadPublic(foreign.handle()).execute(t.ring.tpm()).name())
+                    .as("the other object is still at its handle").isEqualTo(foreign.name());
+            assertThat(t.lossy.sent(CommandCode.LOAD)).as("our key was loaded anew").isEqualTo(1);
+            new FlushContext(foreign.handle()).execute(t.ring.tpm()); // made by this test
         }
     }
 
-    /** The key made under the ring, released and registered again, so the next use loads it with TPM2_Load. */
-    private static TpmObject reRegistered(KeyRing ring, TpmObject made) throws Exception {
-        byte[] blob = made.privateBlob().orElseThrow();
-        ring.cache().release(made);
-        return ring.register(blob, made.publicArea(), "again");
+    /**
+     * A swtpm, a KeyRing on connections that may lose an answer, and a PIN-less key made under it, released and
+     * registered again so that its next use loads it with TPM2_Load.
+     */
+    private record Lossy(Swtpm swtpm, LosesAnswers lossy, KeyRing ring, TpmObject key) implements AutoCloseable {
+        static Lossy withAKeyToLoad() throws Exception {
+            Swtpm swtpm = Swtpm.start();
+            try {
+                LosesAnswers lossy = new LosesAnswers(swtpm);
+                KeyRing ring = KeyRing.open(new Tpm(ReconnectingTransport.open(lossy::connect)));
+                DictionaryAttack.relaxForOwnSimulator(ring.tpm());
+                TpmObject made = ring.create(Templates.eccSigningKey(Alg.ECC_NIST_P256, true), new byte[0], "p");
+                byte[] blob = made.privateBlob().orElseThrow();
+                ring.cache().release(made);
+                return new Lossy(swtpm, lossy, ring, ring.register(blob, made.publicArea(), "again"));
+            } catch (Exception | Error e) {
+                swtpm.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                ring.close();
+            } finally {
+                swtpm.close();
+            }
+        }
     }
 
     private static List<Integer> loadedSessions(KeyRing ring) throws Exception {
