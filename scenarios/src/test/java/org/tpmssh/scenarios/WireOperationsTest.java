@@ -40,6 +40,7 @@ class WireOperationsTest {
     @DisplayName("each operation's TPM commands cross the wire and are counted")
     void eachOperationIsCountedOnTheWire(MatrixRun run) throws Exception {
         run.requireWire();
+        run.stack().settle(run.backend()); // the store and its tokens are made before, not inside, key create
         StackAdapter.Key key;
         try (WireSpan op = run.wireOperation(WireOperation.KEY_CREATE)) {
             key = run.key(Origin.CREATED, "tpmssh-wire");
@@ -54,6 +55,7 @@ class WireOperationsTest {
         PublicKey publicKey = SshPublicKeys.parse(key.publicKeyBlob());
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
         StackAdapter.Agent agent;
+        run.stack().settle(run.backend()); // the harness's own objects leave the TPM's slots to the agent
         try (WireSpan op = run.wireOperation(WireOperation.AGENT_START)) {
             agent = run.standaloneAgent(List.of(key));
             agent.socketPath(); // tpm2-pkcs11's ssh-agent and ssh-add -s run on first use

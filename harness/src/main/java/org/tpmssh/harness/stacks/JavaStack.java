@@ -180,6 +180,13 @@ public final class JavaStack implements StackAdapter {
         return serve(socket, agentKeys, pin);
     }
 
+    /** The token store and its tokens exist, and the backend's shared ring holds no TPM slot. */
+    @Override
+    public void settle(TpmBackend backend) throws Exception {
+        tokens(backend);
+        backend.ring().cache().evictAll();
+    }
+
     /**
      * The agent as {@code tpmssh agent} runs it: its own TPM connection, storage key and session, and the keys as
      * {@link TokenKeys#agentKeys} finds them in the store. It needs a backend that serves a second connection (the
@@ -192,7 +199,7 @@ public final class JavaStack implements StackAdapter {
         if (backend.wire().isEmpty()) {
             return startAgent(socket, keys, pin);
         }
-        backend.ring().cache().evictAll();
+        settle(backend);
         KeyRing ring = KeyRing.open(new Tpm(Tcti.parse(backend.tcti()).open()), ParentKind.ECC.template());
         List<AgentKey> offered = new ArrayList<>();
         try {

@@ -66,6 +66,14 @@ public interface StackAdapter {
     }
 
     /**
+     * Brings this stack's own state on {@code backend} to rest before an operation is measured on the wire: its
+     * store and tokens exist, and the harness's own objects have given up their TPM slots, so the next span
+     * holds only what the operation itself sends. By default nothing to do.
+     */
+    default void settle(TpmBackend backend) throws Exception {
+    }
+
+    /**
      * As {@link #startAgent}, but the agent reaches the TPM the way a user's agent process does, on a connection
      * of its own (for our stack: its own storage key and session), so what it sends from its start is all its
      * own. By default the same as {@link #startAgent}, for stacks whose agent is a process anyway.

@@ -139,12 +139,14 @@ public final class PtoolStore implements AutoCloseable {
     public static List<WireScan.Secret> sealAuthValues(Path db, String userPin, String soPin) throws Exception {
         List<WireScan.Secret> out = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                ResultSet r = c.createStatement().executeQuery("SELECT userauthsalt, soauthsalt FROM sealobjects")) {
+                ResultSet r = c.createStatement().executeQuery(
+                        "SELECT tokid, userauthsalt, soauthsalt FROM sealobjects ORDER BY tokid")) {
             while (r.next()) {
+                String token = " of token " + r.getInt(1);
                 if (!userPin.isEmpty()) {
-                    out.add(new WireScan.Secret("user seal authValue", sealAuth(userPin, r.getString(1))));
+                    out.add(new WireScan.Secret("user seal authValue" + token, sealAuth(userPin, r.getString(2))));
                 }
-                out.add(new WireScan.Secret("SO seal authValue", sealAuth(soPin, r.getString(2))));
+                out.add(new WireScan.Secret("SO seal authValue" + token, sealAuth(soPin, r.getString(3))));
             }
         }
         return out;

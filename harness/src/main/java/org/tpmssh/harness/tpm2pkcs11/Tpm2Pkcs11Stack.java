@@ -106,6 +106,12 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         });
     }
 
+    /** The store and its tokens exist (tpm2_ptool init and addtoken ran). */
+    @Override
+    public void settle(TpmBackend backend) throws Exception {
+        store(backend);
+    }
+
     /** The PINs, and the seal authValues tpm2_ptool derived from them ({@link PtoolStore#sealAuthValues}). */
     @Override
     public List<WireScan.Secret> wireSecrets(TpmBackend backend) throws Exception {
