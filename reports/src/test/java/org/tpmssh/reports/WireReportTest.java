@@ -96,6 +96,16 @@ class WireReportTest {
     }
 
     @Test
+    void aDamagedWireSectionIsATypedErrorNamingTheFile() throws Exception {
+        RunReport report = SampleReports.realistic("run-wire", 1, 1.0).withWire(sample());
+        String json = new String(ReportJson.toBytes(report)).replace("\"Sign\" : \"measured\"", "\"Sign\" : null");
+        Path file = Files.writeString(dir.resolve("report.json"), json);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReportJson.read(file))
+                .isInstanceOf(org.tpmssh.reports.format.ReportFormatException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("is not a valid report.json");
+    }
+
+    @Test
     void reportHtmlShowsTheStacksSideBySideTheProjectedLatencyAndTheScans() {
         String html = HtmlReport.render(SampleReports.realistic("run-wire", 1, 1.0).withWire(sample()));
         assertThat(html).contains("<table id=\"wire-counts\">").contains("<th>java</th><th>tpm2-pkcs11</th>")
