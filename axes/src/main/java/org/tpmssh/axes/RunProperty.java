@@ -12,7 +12,12 @@ public enum RunProperty {
     /** {@code true} lets a run on a lab TPM make objects persistent (and remove them again). */
     ALLOW_LAB_WRITES("tpmssh.allowLabWrites"),
     /** {@code false} drops the sshd logs of failed tests (for suites that fail on purpose). */
-    KEEP_FAILURE_LOGS("tpmssh.keepFailureLogs");
+    KEEP_FAILURE_LOGS("tpmssh.keepFailureLogs"),
+    /**
+     * The chip whose published delays the wire proxy adds to every TPM response (an id from the harness's
+     * chip-profiles.json, e.g. {@code slb9670}); unset runs at the simulator's own speed.
+     */
+    LATENCY_PROFILE("tpmssh.latencyProfile");
 
     private final String key;
 

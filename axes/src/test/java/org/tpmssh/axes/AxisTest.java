@@ -20,7 +20,7 @@ class AxisTest {
         assertThat(Axis.values()).extracting(Axis::reportKey).containsExactly("tpmssh.backend", "tpmssh.stack",
                 "tpmssh.server", "tpmssh.client", "tpmssh.key", "tpmssh.origin");
         assertThat(RunProperty.values()).extracting(RunProperty::key).containsExactly("tpmssh.scenarios",
-                "tpmssh.tcti", "tpmssh.allowLabWrites", "tpmssh.keepFailureLogs");
+                "tpmssh.tcti", "tpmssh.allowLabWrites", "tpmssh.keepFailureLogs", "tpmssh.latencyProfile");
     }
 
     @Test

@@ -238,15 +238,15 @@ class ConformanceCommandTest {
         assertThat(skipReason()).isEqualTo(
                 "tpmssh.backend=swtpm-tcp tpmssh.stack=- tpmssh.server=openssh,mina tpmssh.client=-"
                         + " tpmssh.keys=ecc-p256,rsa-2048 tpmssh.origins=- tpmssh.scenarios=Echo configuration"
-                        + " tpmssh.tcti=- tpmssh.allowLabWrites=-");
+                        + " tpmssh.tcti=- tpmssh.allowLabWrites=- tpmssh.latencyProfile=-");
 
         conformance("--scenarios", "Echo*", "--backend", "device:/dev/tpmrm0", "--stack", "java",
                 "--server", "mina", "--client", "mina", "--keys", "rsa-3072", "--origins", "imported,pinless",
-                "--tcti", "device:/dev/tpmrm0", "--allow-lab-writes");
+                "--tcti", "device:/dev/tpmrm0", "--allow-lab-writes", "--latency-profile", "NPCT750");
         assertThat(skipReason()).isEqualTo(
                 "tpmssh.backend=device tpmssh.stack=java tpmssh.server=mina tpmssh.client=mina"
                         + " tpmssh.keys=rsa-3072 tpmssh.origins=imported,pinless tpmssh.scenarios=Echo*"
-                        + " tpmssh.tcti=device:/dev/tpmrm0 tpmssh.allowLabWrites=true");
+                        + " tpmssh.tcti=device:/dev/tpmrm0 tpmssh.allowLabWrites=true tpmssh.latencyProfile=NPCT750");
     }
 
     @Test
@@ -277,6 +277,24 @@ class ConformanceCommandTest {
 
         conformance("--scenarios", "Echo configuration", "--backend", "swtpm-tcp,device:/dev/tpm0");
         assertThat(skipReason()).contains("tpmssh.backend=swtpm-tcp,device ").contains("tpmssh.tcti=device:/dev/tpm0 ");
+    }
+
+    @Test
+    void aLatencyProfileReachesTheHarnessAndAMisspeltOneListsTheChoices() throws Exception {
+        conformance("--scenarios", "Echo configuration", "--latency-profile", "slb9670");
+        assertThat(skipReason()).contains("tpmssh.latencyProfile=slb9670");
+
+        Path unused = reports.resolve("not-made");
+        Run misspelt = tpmssh("conformance", "--reports-dir", unused.toString(), "--latency-profile", "slb9760");
+        assertThat(misspelt.exitCode()).isEqualTo(2);
+        assertThat(misspelt.err().lines().findFirst().orElse("")).as(misspelt.err()).isEqualTo("tpmssh: unknown latency profile \"slb9760\"; choose one of"
+                + " slb9670, st33tp, attpm20, npct650, npct750, z32h330");
+        assertThat(misspelt.err()).doesNotContain("\tat ");
+        assertThat(unused).as("nothing ran, so no reports dir").doesNotExist();
+
+        Run help = tpmssh("conformance", "--help");
+        assertThat(String.join("\n", help.out())).contains("--latency-profile=<chip>")
+                .contains("slb9670, st33tp, attpm20");
     }
 
     @Test

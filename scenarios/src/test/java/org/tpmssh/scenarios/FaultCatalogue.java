@@ -18,6 +18,7 @@ import static org.tpmssh.scenarios.FaultyStack.Fault.LISTS_A_KEY_NOT_IN_THE_TOKE
 import static org.tpmssh.scenarios.FaultyStack.Fault.LOCKOUT_REPORTED_AS_WRONG_PIN;
 import static org.tpmssh.scenarios.FaultyStack.Fault.RAW_R_S_ENCODING;
 import static org.tpmssh.scenarios.FaultyStack.Fault.REPORTS_DIFFERENT_PUBLIC_KEY;
+import static org.tpmssh.scenarios.FaultyStack.Fault.SIGNS_WITH_SOFTWARE_COPY;
 import static org.tpmssh.scenarios.FaultyStack.Fault.SIGNS_WRONG_DATA;
 import static org.tpmssh.scenarios.FaultyStack.Fault.WRONG_HASH_FOR_RSA_SHA2_512;
 
@@ -98,7 +99,9 @@ final class FaultCatalogue {
             new Row(IGNORES_CONFIRM, AgentConstraintsTest.class, "aKeyAddedForConfirmationIsNotUsedUnconfirmed",
                     AGENT_OPENSSH, "the agent ignored ssh-add -c"),
             new Row(IGNORES_LOCK, AgentConstraintsTest.class, "aLockedAgentSignsNothingUntilUnlocked",
-                    AGENT_OPENSSH, "the agent ignored the lock"));
+                    AGENT_OPENSSH, "the agent ignored the lock"),
+            new Row(SIGNS_WITH_SOFTWARE_COPY, LoginTest.class, LOGIN, AGENT_OPENSSH,
+                    "the TPM signed the login: TPM2_Sign"));
 
     private FaultCatalogue() {
     }

@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.interfaces.ECPrivateKey;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -26,7 +27,9 @@ import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.PinProtectedKey;
+import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshPublicKeys;
+import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.SshWireReader;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
@@ -61,7 +64,12 @@ final class FaultyStack implements StackAdapter {
         /** Its agent drops {@code ssh-add -c} and signs with the key without asking anyone. */
         IGNORES_CONFIRM,
         /** Its agent says yes to {@code ssh-add -x} and goes on signing. */
-        IGNORES_LOCK;
+        IGNORES_LOCK,
+        /**
+         * Makes each key in software and imports it into the TPM, keeps the software copy and signs with it; the
+         * public key, the PIN check and every signature are right, only the TPM never signs.
+         */
+        SIGNS_WITH_SOFTWARE_COPY;
 
         String stackName() {
             return "faulty-" + name().toLowerCase().replace('_', '-');
@@ -97,6 +105,9 @@ final class FaultyStack implements StackAdapter {
 
     @Override
     public Key createKey(TpmBackend backend, KeyType type, boolean pinless, String comment) throws Exception {
+        if (fault == Fault.SIGNS_WITH_SOFTWARE_COPY) {
+            return importKey(backend, softwareKey(backend, type, comment), pinless, comment);
+        }
         Key real = inner.createKey(backend, type, pinless, comment);
         Key decoy = fault == Fault.REPORTS_DIFFERENT_PUBLIC_KEY
                 ? inner.createKey(backend, type, pinless, comment + "-decoy") : null;
@@ -108,7 +119,25 @@ final class FaultyStack implements StackAdapter {
     @Override
     public Key importKey(TpmBackend backend, Path privateKeyFile, boolean pinless, String comment) throws Exception {
         Path file = fault == Fault.IMPORTS_ANOTHER_KEY ? anotherKeyLike(privateKeyFile) : privateKeyFile;
-        return new Faulty(inner.importKey(backend, file, pinless, comment), null, null);
+        Faulty key = new Faulty(inner.importKey(backend, file, pinless, comment), null, null);
+        if (fault == Fault.SIGNS_WITH_SOFTWARE_COPY) {
+            key.softwareCopy = PrivateKeyFiles.read(privateKeyFile, PassphraseSource.none());
+            key.pinless = pinless;
+        }
+        return key;
+    }
+
+    /** An ssh-keygen key of {@code type} in a directory of the backend's, which goes with it. */
+    private static Path softwareKey(TpmBackend backend, KeyType type, String comment) throws Exception {
+        Path file = Files.createTempDirectory(backend.stackDir(), "software-copy").resolve("id");
+        String[] typeAndBits = type.isEcc() ? new String[] {"ecdsa", type.label().substring("ecc-p".length())}
+                : new String[] {"rsa", String.valueOf(type.rsaBits())};
+        CommandResult keygen = CommandRunner.run(List.of("ssh-keygen", "-q", "-t", typeAndBits[0], "-b",
+                typeAndBits[1], "-N", "", "-C", comment, "-f", file.toString()), Map.of(), Duration.ofSeconds(60));
+        if (!keygen.succeeded()) {
+            throw new IllegalStateException("ssh-keygen failed: " + keygen.describe());
+        }
+        return file;
     }
 
     /** A fresh ssh-keygen key of the same type and size as {@code file}, beside it. */
@@ -157,6 +186,8 @@ final class FaultyStack implements StackAdapter {
         private final Key real;
         private final Key decoy;
         private final Key stranger;
+        private KeyPair softwareCopy;
+        private boolean pinless;
 
         Faulty(Key real, Key decoy, Key stranger) {
             this.real = real;
@@ -220,6 +251,9 @@ final class FaultyStack implements StackAdapter {
         public AgentKey agentKey() throws Exception {
             AgentKey key = ((JavaStack.AgentBacked) real).agentKey();
             byte[] blob = publicKeyBlob();
+            if (softwareCopy != null) {
+                return new SoftwareCopy(blob, key.comment(), softwareCopy, pinless);
+            }
             if (key instanceof PinProtectedKey pk) {
                 return new PinProtectedKey() {
                     @Override
@@ -330,6 +364,46 @@ final class FaultyStack implements StackAdapter {
             }
             if (stranger != null) {
                 stranger.close();
+            }
+        }
+    }
+
+    /**
+     * A PIN identity that checks the PIN in software and signs with the software copy of the key, as a stack that
+     * keeps one would; its signatures verify with the key in authorized_keys.
+     */
+    private record SoftwareCopy(byte[] blob, String comment, KeyPair pair, boolean pinless) implements PinProtectedKey {
+        @Override
+        public byte[] publicKeyBlob() {
+            return blob.clone();
+        }
+
+        @Override
+        public String pinScope() {
+            return "software-copy";
+        }
+
+        @Override
+        public byte[] sign(byte[] data, int flags, char[] pin) throws AgentSignException, PinIncorrectException {
+            if (!pinless && !Arrays.equals(pin, StackAdapter.PIN.toCharArray())) {
+                throw new PinIncorrectException("the user PIN is incorrect");
+            }
+            try {
+                if (pair.getPrivate() instanceof ECPrivateKey ec) {
+                    SshCurve curve = SshCurve.of(ec.getParams()).orElseThrow();
+                    java.security.Signature s = java.security.Signature.getInstance(curve.jcaSignatureAlgorithm());
+                    s.initSign(ec);
+                    s.update(data);
+                    return SshSignatures.ecdsaFromDer(curve, s.sign());
+                }
+                boolean sha512 = (flags & AgentKey.SSH_AGENT_RSA_SHA2_512) != 0;
+                java.security.Signature s = java.security.Signature.getInstance(sha512 ? "SHA512withRSA"
+                        : "SHA256withRSA");
+                s.initSign(pair.getPrivate());
+                s.update(data);
+                return SshSignatures.rsa(sha512 ? SshSignatures.RSA_SHA2_512 : SshSignatures.RSA_SHA2_256, s.sign());
+            } catch (Exception e) {
+                throw new AgentSignException("software copy: " + e.getMessage(), e);
             }
         }
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.harness.latency.AgentRoundTrip;
@@ -39,6 +40,7 @@ class LoginTest {
             for (int i = 0; i < LOGINS; i++) {
                 CommandResult r = run.login(server, agent);
                 assertThat(r.succeeded()).as(() -> LoginDiagnosis.explain(r)).isTrue();
+                assertTheTpmSigned(run, key);
             }
             if (run.combination().client() == Client.SSH_AGENT) {
                 assertThat(AgentRoundTrip.measure(agent.socketPath(), key.publicKeyBlob(),
@@ -52,6 +54,18 @@ class LoginTest {
             assertThat(fingerprint(pub)).as("fingerprint of the imported key, by ssh-keygen -lf")
                     .isEqualTo(fingerprint(Path.of(original.get() + ".pub")));
         }
+    }
+
+    /**
+     * Where a wire proxy is in the path: the last login's signature came from the TPM, because a successful
+     * TPM2_Sign with the key (for tpm2-pkcs11's RSA keys, TPM2_RSA_Decrypt) crossed the wire during it. A stack that signs with a software copy of the key logs
+     * in just as well and fails here.
+     */
+    static void assertTheTpmSigned(MatrixRun run, StackAdapter.Key key) throws Exception {
+        OptionalInt signs = run.tpmSignsInLastLogin(key);
+        assertThat(signs).as("the TPM signed the login: TPM2_Sign (or tpm2-pkcs11's RSA_Decrypt) commands with"
+                + " the key on the wire during it (empty: no wire proxy in the path)")
+                .isNotEqualTo(OptionalInt.of(0));
     }
 
     private static String fingerprint(Path publicKeyFile) throws Exception {

@@ -43,6 +43,7 @@ class RsaSignatureAlgorithmsTest {
             CommandResult r = run.loginWithAlgorithm(server, agent, algorithm);
             assertThat(r.succeeded()).as(() -> algorithm + " signature did not verify: "
                     + LoginDiagnosis.explain(r)).isTrue();
+            LoginTest.assertTheTpmSigned(run, key);
         }
         if (openssh) {
             String log = new String(Files.readAllBytes(run.sshdLog())).substring((int) logBefore);

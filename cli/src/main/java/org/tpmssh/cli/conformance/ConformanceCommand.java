@@ -10,6 +10,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.launcher.EngineFilter;
@@ -25,12 +26,17 @@ import org.tpmssh.axes.RunProperty;
 import org.tpmssh.axes.SuiteTags;
 import org.tpmssh.cli.Main;
 import org.tpmssh.harness.latency.LatencySink;
+import org.tpmssh.harness.wire.ChipProfile;
+import org.tpmssh.harness.wire.ChipProfiles;
+import org.tpmssh.harness.wire.WireSink;
 import org.tpmssh.reports.environment.EnvironmentProbe;
 import org.tpmssh.reports.format.ReportFiles;
 import org.tpmssh.reports.format.ReportFormatException;
 import org.tpmssh.reports.latency.LatencyRecorder;
 import org.tpmssh.reports.listener.ReportListener;
 import org.tpmssh.reports.model.RunReport;
+import org.tpmssh.reports.wire.WireRecorder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -148,12 +154,29 @@ public final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--junit-only", description = "Write only junit.xml (for CI), no report.json or report.html.")
     boolean junitOnly;
 
+    @Option(
+            names = "--latency-profile",
+            paramLabel = "<chip>",
+            completionCandidates = ChipProfileIds.class,
+            description = {
+                "Run as this TPM chip would: the wire proxy holds each TPM response for the chip's published time"
+                        + " (${COMPLETION-CANDIDATES}), and the report shows each stack's sign and login latency"
+                        + " so measured. Default: the simulator's own speed."
+            })
+    String latencyProfile;
+
     public ConformanceCommand(String scenarioPackage) {
         this.scenarioPackage = scenarioPackage;
     }
 
     @Override
     public Integer call() throws IOException, ReportFormatException {
+        Optional<ChipProfile> chip;
+        try {
+            chip = Optional.ofNullable(latencyProfile).map(ChipProfiles::named);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         Path reports = reportsDir != null ? reportsDir : defaultReportsDir();
         // Fail before a possibly long run, not after it.
         try {
@@ -170,17 +193,24 @@ public final class ConformanceCommand implements Callable<Integer> {
         LatencyRecorder latency = LatencyRecorder.global();
         latency.reset();
 
+        WireRecorder wire = new WireRecorder();
+
         LatencySink previousSink = LatencySink.current();
+        WireSink previousWire = WireSink.current();
         LatencySink.install(new RecorderSink(latency));
+        WireSink.install(new WireReportSink(wire));
         try {
             LauncherFactory.create().execute(discoveryRequest(), progress, collector);
         } finally {
             LatencySink.install(previousSink);
+            WireSink.install(previousWire);
         }
 
         String runId = reports.toAbsolutePath().normalize().getFileName().toString();
-        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms(), collector.packages()), latency.snapshot());
+        RunReport report = collector.report(runId, EnvironmentProbe.probe(collector.tpms(), collector.packages()),
+                latency.snapshot()).withWire(wire.snapshot(chip.map(WireReportSink::describe).orElse(null)));
         SummaryTable.print(out, report);
+        WireReportSink.print(out, report.wire());
         progress.printSummary();
         if (progress.noneRan()) {
             // Either nothing was found or everything was skipped; the summary line above says which.
@@ -232,6 +262,7 @@ public final class ConformanceCommand implements Callable<Integer> {
         if (allowLabWrites) {
             p.put(RunProperty.ALLOW_LAB_WRITES.key(), "true");
         }
+        put(p, RunProperty.LATENCY_PROFILE.key(), latencyProfile);
         return p;
     }
 
@@ -266,6 +297,14 @@ public final class ConformanceCommand implements Callable<Integer> {
             request.filters(filter);
         }
         return request.build();
+    }
+
+    /** The chip ids of {@code --latency-profile}, as chip-profiles.json lists them. */
+    static final class ChipProfileIds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ChipProfiles.all().stream().map(ChipProfile::id).iterator();
+        }
     }
 
     private static Path defaultReportsDir() {

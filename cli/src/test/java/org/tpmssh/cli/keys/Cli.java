@@ -44,13 +44,22 @@ public final class Cli {
         }
     }
 
-    private final Swtpm swtpm;
+    private final String tcti;
     private final Path store;
     private final List<String> captured = new CopyOnWriteArrayList<>();
 
     public Cli(Swtpm swtpm, Path store) {
-        this.swtpm = swtpm;
+        this(store, swtpm == null ? null : swtpm.tcti());
+    }
+
+    private Cli(Path store, String tcti) {
+        this.tcti = tcti;
         this.store = store;
+    }
+
+    /** Against the TPM {@code tcti} names, e.g. a wire proxy in front of a swtpm. */
+    public static Cli through(String tcti, Path store) {
+        return new Cli(store, tcti);
     }
 
     /** Starts a swtpm whose DA limits are relaxed, as every test that is not about lockout does. */
@@ -70,17 +79,17 @@ public final class Cli {
     }
 
     public String tcti() {
-        return swtpm.tcti();
+        return tcti;
     }
 
     public Path store() {
         return store;
     }
 
-    /** {@code tpmssh VERB ... --tcti <swtpm> --store <store>}. */
+    /** {@code tpmssh VERB ... --tcti <tcti> --store <store>}. */
     public Run run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--tcti", swtpm.tcti(), "--store", store.toString()));
+        all.addAll(List.of("--tcti", tcti, "--store", store.toString()));
         return raw(all.toArray(String[]::new));
     }
 

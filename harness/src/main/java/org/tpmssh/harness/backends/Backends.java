@@ -9,6 +9,8 @@ import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.emulators.TpmDevice;
 import org.tpmssh.harness.backends.TpmBackend.Launch;
+import org.tpmssh.harness.wire.ChipProfile;
+import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.tpm.transport.Tcti;
 import org.tpmssh.tpm.transport.TctiLoaderTransport;
 
@@ -18,11 +20,37 @@ public final class Backends {
     private Backends() {
     }
 
-    /** What the backends need from the run's configuration. */
-    public record Config(Optional<String> tcti, boolean allowLabWrites) {
+    /**
+     * What the backends need from the run's configuration.
+     *
+     * @param latencyProfile the chip whose delays the wire proxy adds to every response, or empty for swtpm's speed
+     */
+    public record Config(Optional<String> tcti, boolean allowLabWrites, Optional<ChipProfile> latencyProfile) {
+        public Config(Optional<String> tcti, boolean allowLabWrites) {
+            this(tcti, allowLabWrites, Optional.empty());
+        }
+
         public static Config none() {
             return new Config(Optional.empty(), false);
         }
+    }
+
+    /**
+     * Why the wire proxy ({@link TpmWireProxy}) does not sit between the stacks and this backend, or empty when it
+     * does: it relays sockets, swtpm's and the simulator's.
+     */
+    public static Optional<String> notProxied(Backend backend) {
+        return switch (backend) {
+            case SWTPM_TCP, SWTPM_UNIX, MSSIM -> Optional.empty();
+            case DEVICE -> Optional.of("a kernel TPM device is a character device, not a socket the wire proxy"
+                    + " can sit in front of");
+            case SWTPM_AS_DEVICE -> Optional.of("it stands in for a device, which the wire proxy cannot sit in front"
+                    + " of");
+            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> Optional.of("not proxied yet: Docker maps"
+                    + " the container's swtpm ports, and the proxy is not put in front of them in this version");
+            case SWTPM_ABRMD -> Optional.of("not proxied yet: the stacks reach it through tpm2-abrmd's D-Bus TCTI,"
+                    + " and the proxy is not put between tpm2-abrmd and its swtpm in this version");
+        };
     }
 
     /** Why {@code backend} cannot run on this machine, or empty when it can. */

@@ -11,6 +11,7 @@ import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.harness.lab.LabGuard;
 import org.tpmssh.harness.lab.LabSafetyException;
+import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.tpm.TpmException;
@@ -27,10 +28,12 @@ import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * One running backend: one TPM connection (tpm_server serves one client at a time), one shared {@link KeyRing},
- * and, under lab rules, the {@link LabGuard} that proves at {@link #close()} the run left the TPM as it found it.
+ * the wire proxy in front of a simulator, and, under lab rules, the {@link LabGuard} that proves at {@link #close()}
+ * the run left the TPM as it found it.
  */
 public final class TpmBackend implements AutoCloseable {
     private final Launch launch;
+    private final TpmWireProxy wire;
     private final Tpm tpm;
     private final TpmInfo info;
     private final LabGuard guard;
@@ -39,8 +42,9 @@ public final class TpmBackend implements AutoCloseable {
     private KeyRing ring;
     private boolean closed;
 
-    private TpmBackend(Launch launch, Tpm tpm, TpmInfo info, LabGuard guard, Path stackDir) {
+    private TpmBackend(Launch launch, TpmWireProxy wire, Tpm tpm, TpmInfo info, LabGuard guard, Path stackDir) {
         this.launch = launch;
+        this.wire = wire;
         this.tpm = tpm;
         this.info = info;
         this.guard = guard;
@@ -83,11 +87,19 @@ public final class TpmBackend implements AutoCloseable {
         }
     }
 
-    /** Connects to a started backend; under lab rules it refuses a TPM in lockout, otherwise it relaxes DA limits. */
+    /**
+     * Connects to a started backend, through a wire proxy where one fits ({@link Backends#notProxied}); under lab
+     * rules it refuses a TPM in lockout, otherwise it relaxes DA limits.
+     */
     static TpmBackend open(Launch launch, Backends.Config config) throws Exception {
         Tpm tpm = null;
+        TpmWireProxy wire = null;
         try {
-            tpm = new Tpm(Tcti.parse(launch.tcti()).open());
+            if (Backends.notProxied(launch.backend()).isEmpty()) {
+                wire = TpmWireProxy.builder(launch.tcti()).latencyProfile(config.latencyProfile().orElse(null))
+                        .start();
+            }
+            tpm = new Tpm(Tcti.parse(wire != null ? wire.tcti() : launch.tcti()).open());
             LabGuard guard = null;
             if (Backends.labRules(launch.backend())) {
                 guard = LabGuard.begin(tpm, config.allowLabWrites()); // refuses a TPM in lockout
@@ -98,10 +110,13 @@ public final class TpmBackend implements AutoCloseable {
             TpmInfo info = TpmInfo.read(tpm);
             Path dir = launch.stackDir() != null ? Files.createDirectories(launch.stackDir())
                     : Files.createTempDirectory("tpmssh-stacks-");
-            return new TpmBackend(launch, tpm, info, guard, dir);
+            return new TpmBackend(launch, wire, tpm, info, guard, dir);
         } catch (Exception | Error e) {
             if (tpm != null) {
                 tpm.close();
+            }
+            if (wire != null) {
+                wire.close();
             }
             if (launch.process() != null) {
                 launch.process().close();
@@ -115,8 +130,14 @@ public final class TpmBackend implements AutoCloseable {
         return launch.backend();
     }
 
+    /** The TCTI every client of this backend uses: the wire proxy's when there is one, else the TPM's own. */
     public String tcti() {
-        return launch.tcti();
+        return wire != null ? wire.tcti() : launch.tcti();
+    }
+
+    /** The wire proxy between the stacks and this TPM, which records every command; empty where none fits. */
+    public Optional<TpmWireProxy> wire() {
+        return Optional.ofNullable(wire);
     }
 
     public Tpm tpm() {
@@ -234,7 +255,7 @@ public final class TpmBackend implements AutoCloseable {
             // A swtpm serves one connection at a time, so ours must be gone before the check opens its own.
             tpm.close();
             if (guard != null) {
-                try (Tpm check = new Tpm(Tcti.parse(launch.tcti()).open())) {
+                try (Tpm check = new Tpm(Tcti.parse(tcti()).open())) {
                     guard.verifyUnchanged(check);
                 } catch (LabSafetyException e) {
                     throw e;
@@ -245,6 +266,9 @@ public final class TpmBackend implements AutoCloseable {
             }
         } finally {
             tpm.close();
+            if (wire != null) {
+                wire.close(); // before the TPM stops, so the proxy notes no lost upstream
+            }
             if (launch.stackDir() == null) {
                 TempDirs.delete(stackDir);
             }

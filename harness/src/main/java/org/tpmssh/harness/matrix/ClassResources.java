@@ -13,6 +13,8 @@ import org.tpmssh.axes.RunProperty;
 import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.backends.SwtpmImage;
 import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.wire.ChipProfiles;
+import org.tpmssh.harness.wire.WireSink;
 import org.tpmssh.tpm.TpmInfo;
 
 /** The backends and servers a test class's invocations share, kept in the class's extension store and closed with it. */
@@ -48,6 +50,8 @@ final class ClassResources {
                         ReportKeys.TPM_SPEC, info.specRevision()));
                 b.image().ifPresent(image -> entries.putAll(imageEntries(image)));
                 context.publishReportEntry(entries);
+                WireSink.current().proxying(new WireSink.Proxying(kind.label(), b.wire().isPresent(),
+                        Backends.notProxied(kind).orElse(null)));
                 return new BackendResource(b);
             } catch (Exception e) {
                 return new BackendFailure(e);
@@ -89,7 +93,8 @@ final class ClassResources {
     static Backends.Config config(ExtensionContext context) {
         return new Backends.Config(RunProperty.TCTI.read(context::getConfigurationParameter),
                 RunProperty.ALLOW_LAB_WRITES.read(context::getConfigurationParameter).map(Boolean::parseBoolean)
-                        .orElse(false));
+                        .orElse(false),
+                RunProperty.LATENCY_PROFILE.read(context::getConfigurationParameter).map(ChipProfiles::named));
     }
 
     /** The store of the class-level context, so that every invocation of the class shares what it holds. */

@@ -9,17 +9,22 @@ import java.util.Map;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.TestAbortedException;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.axes.KeyAlgorithm;
+import org.tpmssh.axes.Origin;
 import org.tpmssh.axes.Server;
+import org.tpmssh.harness.backends.Backends;
 import org.tpmssh.harness.backends.TempDirs;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.MinaSshClient;
@@ -29,6 +34,7 @@ import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.Secrets;
+import org.tpmssh.stack.ssh.SshPublicKeys;
 
 /**
  * What one matrix invocation hands its scenario: its combination's backend, stack, server and client, with keys,
@@ -46,6 +52,8 @@ public final class MatrixRun {
     private final List<AutoCloseable> toClose = Collections.synchronizedList(new ArrayList<>());
     private final Map<StackAdapter.Key, Path> imported = new ConcurrentHashMap<>();
     private final Map<StackAdapter.Agent, Served> served = new ConcurrentHashMap<>();
+    private Optional<TpmWireProxy> wire;
+    private volatile WireSpan lastLogin;
 
     /** What an agent serves, so the MINA client can log in with the same keys and PIN. */
     private record Served(List<StackAdapter.Key> keys, char[] pin) {
@@ -99,7 +107,12 @@ public final class MatrixRun {
      * token (see {@link #originalKeyFile}).
      */
     public StackAdapter.Key key(String comment) throws Exception {
-        return switch (combination.origin()) {
+        return key(combination.origin(), comment);
+    }
+
+    /** As {@link #key(String)}, of the combination's type but with {@code origin}. */
+    public StackAdapter.Key key(Origin origin, String comment) throws Exception {
+        return switch (origin) {
             case IMPORTED -> {
                 Path file = softwareKey(comment);
                 StackAdapter.Key k = track(stack.importKey(backend, file, false, comment));
@@ -147,6 +160,57 @@ public final class MatrixRun {
         return agent;
     }
 
+    /**
+     * As {@link #agent(List)}, but reaching the TPM on a connection of its own as a user's agent process does
+     * ({@link StackAdapter#startStandaloneAgent}), so its start and its first signature are its own.
+     */
+    public StackAdapter.Agent standaloneAgent(List<? extends StackAdapter.Key> keys) throws Exception {
+        Path dir = Files.createTempDirectory(workDir, "agent");
+        char[] pin = pin();
+        StackAdapter.Agent agent = track(stack.startStandaloneAgent(backend, dir.resolve("agent.sock"), keys, pin));
+        served.put(agent, new Served(List.copyOf(keys), pin));
+        return agent;
+    }
+
+    /** The wire proxy this combination's stack reaches its TPM through, if one is in the path. */
+    public synchronized Optional<TpmWireProxy> wire() throws Exception {
+        if (wire == null) {
+            wire = stack.wire(backend);
+        }
+        return wire;
+    }
+
+    /**
+     * The wire proxy, for a scenario that is about the wire: where none is in the path, the invocation is skipped
+     * with the reason (a device cannot be proxied, for one).
+     */
+    public TpmWireProxy requireWire() throws Exception {
+        return wire().orElseThrow(() -> new TestAbortedException("no wire proxy in front of the "
+                + combination.backend().label() + " backend: " + Backends.notProxied(combination.backend())
+                        .orElse("this stack's TPM is not behind one")));
+    }
+
+    /**
+     * Opens a span of this stack's TPM traffic for {@code operation}; mark it {@link WireSpan#done()} when the
+     * operation succeeded, and closing reports its commands to the run's report.
+     */
+    public WireSpan wireOperation(WireOperation operation) throws Exception {
+        Optional<TpmWireProxy> proxy = wire();
+        return new WireSpan(proxy.map(p -> p.operation(operation.label())).orElse(null), combination, operation);
+    }
+
+    /**
+     * How many successful TPM2_Sign commands with {@code key} crossed the wire during the last {@link #login}, the
+     * proof that the TPM signed rather than a software copy; empty when no wire proxy is in the path.
+     */
+    public OptionalInt tpmSignsInLastLogin(StackAdapter.Key key) throws Exception {
+        WireSpan span = lastLogin;
+        if (span == null || !span.onTheWire()) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(span.tpmSignsWith(SshPublicKeys.parse(key.publicKeyBlob())));
+    }
+
     /** The class's server for this combination, now accepting exactly {@code authorizedKeysLines}. */
     public SshServerUnderTest server(List<String> authorizedKeysLines) throws Exception {
         SshServerUnderTest server = servers.server(combination.server());
@@ -185,21 +249,45 @@ public final class MatrixRun {
      */
     public CommandResult login(SshServerUnderTest server, StackAdapter.Agent agent, String algorithm,
             List<String> knownHostsLines, boolean timed) throws Exception {
+        return login(combination.client(), server, agent, algorithm, knownHostsLines, timed);
+    }
+
+    /**
+     * As {@link #login(SshServerUnderTest, StackAdapter.Agent, String, List, boolean)} with {@code client} instead
+     * of the combination's. A timed login is also a span on the wire ({@link #tpmSignsInLastLogin}); logins run
+     * side by side are not, since their commands would mix.
+     */
+    public CommandResult login(Client client, SshServerUnderTest server, StackAdapter.Agent agent, String algorithm,
+            List<String> knownHostsLines, boolean timed) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "client");
         List<String> trusted = knownHostsLines != null ? knownHostsLines : List.of(server.knownHostsLine());
         CommandResult r;
-        Optional<CommandResult> own = stack.login(combination.client(), server, agent, algorithm, trusted, dir);
-        if (own.isPresent()) {
-            r = own.get();
-        } else if (combination.client() == Client.MINA_JCA) {
-            r = minaLogin(server, agent, algorithm, dir, trusted);
-        } else {
-            OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);
-            List<String> args = new ArrayList<>(List.of("-v"));
-            if (algorithm != null) {
-                args.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
+        if (timed) {
+            agent.socketPath(); // an agent started on first use (ssh-add -s) is not part of the login
+        }
+        WireSpan span = timed ? wireOperation(WireOperation.login(client)) : null;
+        try {
+            Optional<CommandResult> own = stack.login(client, server, agent, algorithm, trusted, dir);
+            if (own.isPresent()) {
+                r = own.get();
+            } else if (client == Client.MINA_JCA) {
+                r = minaLogin(server, agent, algorithm, dir, trusted);
+            } else {
+                OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);
+                List<String> args = new ArrayList<>(List.of("-v"));
+                if (algorithm != null) {
+                    args.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
+                }
+                r = ssh.run(agent.socketPath(), args, "true");
             }
-            r = ssh.run(agent.socketPath(), args, "true");
+            if (span != null && r.succeeded()) {
+                span.done();
+            }
+        } finally {
+            if (span != null) {
+                span.close();
+                lastLogin = span;
+            }
         }
         if (r.succeeded() && timed) {
             LatencySink.current().record(combination.id(), LatencySink.Operation.LOGIN, r.wallNanos());

@@ -14,6 +14,7 @@ import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.latency.LatencySink;
+import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.ssh.AgentSignException;
@@ -23,6 +24,7 @@ import org.tpmssh.stack.identities.TokenKeys;
 import org.tpmssh.stack.jca.TpmPrivateKey;
 import org.tpmssh.stack.jca.TpmProvider;
 import org.tpmssh.stack.keys.PassphraseSource;
+import org.tpmssh.stack.keys.PinAuth;
 import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinIncorrectException;
@@ -32,10 +34,14 @@ import org.tpmssh.stack.ssh.SshPublicKeys;
 import org.tpmssh.stack.store.KeyRecord;
 import org.tpmssh.stack.store.ParentKind;
 import org.tpmssh.stack.store.StoreException;
+import org.tpmssh.stack.store.TokenRecord;
 import org.tpmssh.stack.store.TokenStore;
 import org.tpmssh.stack.store.Tokens;
 import org.tpmssh.tpm.TpmException;
+import org.tpmssh.tpm.commands.Tpm;
+import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.objects.TpmObject;
+import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * Our Java stack as users run it: per backend a token store under the H-2 parent, served by the real agent with the
@@ -89,6 +95,33 @@ public final class JavaStack implements StackAdapter {
 
     private static String label(String comment) {
         return comment + "-" + LABELS.incrementAndGet();
+    }
+
+    /**
+     * The PINs, the authValues the PIN token's seals derive from them, the token secret those seals hold, and the
+     * authValue of every key in the PIN token (docs/SECURITY.md says how each is derived).
+     */
+    @Override
+    public List<WireScan.Secret> wireSecrets(TpmBackend backend) throws Exception {
+        Tokens tokens = tokens(backend);
+        TokenRecord token = tokens.store().requireToken(PIN_TOKEN);
+        char[] pin = PIN.toCharArray();
+        char[] so = SO_PIN.toCharArray();
+        byte[] secret = login(tokens);
+        try {
+            List<WireScan.Secret> out = new ArrayList<>(StackAdapter.super.wireSecrets(backend));
+            out.add(new WireScan.Secret("user PIN authValue", PinAuth.authValue(pin, token.salt())));
+            out.add(new WireScan.Secret("SO PIN authValue", PinAuth.authValue(so, token.salt())));
+            out.add(new WireScan.Secret("token secret", secret));
+            for (KeyRecord k : tokens.store().keys(PIN_TOKEN)) {
+                out.add(new WireScan.Secret("authValue of key " + k.label(), Tokens.keyAuth(secret, k.id())));
+            }
+            return out;
+        } finally {
+            Secrets.wipe(pin);
+            Secrets.wipe(so);
+            Secrets.wipe(secret);
+        }
     }
 
     @Override
@@ -147,6 +180,61 @@ public final class JavaStack implements StackAdapter {
         return serve(socket, agentKeys, pin);
     }
 
+    /** The token store and its tokens exist, and the backend's shared ring holds no TPM slot. */
+    @Override
+    public void settle(TpmBackend backend) throws Exception {
+        tokens(backend);
+        backend.ring().cache().evictAll();
+    }
+
+    /**
+     * The agent as {@code tpmssh agent} runs it: its own TPM connection, storage key and session, and the keys as
+     * {@link TokenKeys#agentKeys} finds them in the store. It needs a backend that serves a second connection (the
+     * wire proxy's); on others it is {@link #startAgent}. The harness's own ring gives up its object slots first,
+     * as swtpm has three. Closing the agent flushes what it loaded and closes its connection.
+     */
+    @Override
+    public Agent startStandaloneAgent(TpmBackend backend, Path socket, List<? extends Key> keys, char[] pin)
+            throws Exception {
+        if (backend.wire().isEmpty()) {
+            return startAgent(socket, keys, pin);
+        }
+        settle(backend);
+        KeyRing ring = KeyRing.open(new Tpm(Tcti.parse(backend.tcti()).open()), ParentKind.ECC.template());
+        List<AgentKey> offered = new ArrayList<>();
+        try {
+            Tokens own = new Tokens(TokenStore.open(backend.stackDir().resolve(NAME)), ring, ParentKind.ECC);
+            for (Key k : keys) {
+                byte[] blob = k.publicKeyBlob();
+                offered.add(TokenKeys.agentKeys(own, k.stored().token()).stream()
+                        .filter(a -> java.util.Arrays.equals(a.publicKeyBlob(), blob)).findFirst()
+                        .orElseThrow(() -> new StoreException("token '" + k.stored().token() + "' does not offer"
+                                + " key '" + k.stored().label() + "' to the agent")));
+            }
+            return serve(socket, offered, pin, () -> {
+                closeKeys(offered);
+                ring.close();
+            });
+        } catch (Exception | Error e) {
+            closeKeys(offered);
+            ring.close();
+            throw e;
+        }
+    }
+
+    /** Agent keys may keep a token secret; closing wipes it, as tpmssh agent does at shutdown. */
+    private static void closeKeys(List<AgentKey> keys) {
+        for (AgentKey k : keys) {
+            if (k instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // nothing secret is left in a key that cannot close
+                }
+            }
+        }
+    }
+
     /** A key the Java agent can serve: what {@link TokenKeys#agentKeys} gives for it (a stack test may wrap it). */
     public interface AgentBacked {
         AgentKey agentKey() throws Exception;
@@ -158,6 +246,11 @@ public final class JavaStack implements StackAdapter {
      * TPMSSH_PIN from this JVM's environment: the PIN file is the only PIN source.
      */
     public static Agent serve(Path socket, List<AgentKey> keys, char[] pin) throws Exception {
+        return serve(socket, keys, pin, () -> { });
+    }
+
+    /** As {@link #serve(Path, List, char[])}, running {@code afterClose} once the agent has stopped. */
+    private static Agent serve(Path socket, List<AgentKey> keys, char[] pin, Runnable afterClose) throws Exception {
         Path dir = socket.toAbsolutePath().getParent();
         if (!Files.exists(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
@@ -187,6 +280,7 @@ public final class JavaStack implements StackAdapter {
             @Override
             public void close() {
                 server.close();
+                afterClose.run();
             }
         };
     }

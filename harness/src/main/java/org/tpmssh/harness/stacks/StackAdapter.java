@@ -7,6 +7,8 @@ import java.util.Optional;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.wire.TpmWireProxy;
+import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
@@ -69,6 +71,40 @@ public interface StackAdapter {
     default Optional<CommandResult> login(Client client, SshServerUnderTest server, Agent agent, String algorithm,
             List<String> knownHostsLines, Path dir) throws Exception {
         return Optional.empty();
+    }
+
+    /**
+     * Brings this stack's own state on {@code backend} to rest before an operation is measured on the wire: its
+     * store and tokens exist, and the harness's own objects have given up their TPM slots, so the next span
+     * holds only what the operation itself sends. By default nothing to do.
+     */
+    default void settle(TpmBackend backend) throws Exception {
+    }
+
+    /**
+     * As {@link #startAgent}, but the agent reaches the TPM the way a user's agent process does, on a connection
+     * of its own (for our stack: its own storage key and session), so what it sends from its start is all its
+     * own. By default the same as {@link #startAgent}, for stacks whose agent is a process anyway.
+     */
+    default Agent startStandaloneAgent(TpmBackend backend, Path socket, List<? extends Key> keys, char[] pin)
+            throws Exception {
+        return startAgent(socket, keys, pin);
+    }
+
+    /**
+     * The wire proxy this stack's TPM traffic crosses on {@code backend}, where one does: the backend's own by
+     * default; a stack that keeps its store on a TPM of its own names that TPM's proxy.
+     */
+    default Optional<TpmWireProxy> wire(TpmBackend backend) throws Exception {
+        return backend.wire();
+    }
+
+    /**
+     * What this stack holds on {@code backend} that must never cross the TPM wire in clear, as far as the harness
+     * can know it: by default the two PINs; a stack adds what it derives from them.
+     */
+    default List<WireScan.Secret> wireSecrets(TpmBackend backend) throws Exception {
+        return List.of(WireScan.Secret.utf8("user PIN", PIN), WireScan.Secret.utf8("SO PIN", SO_PIN));
     }
 
     /** A key of the stack. */

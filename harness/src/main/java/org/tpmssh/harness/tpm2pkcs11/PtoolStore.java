@@ -1,16 +1,25 @@
 package org.tpmssh.harness.tpm2pkcs11;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.tpmssh.emulators.EmulatorException;
 import org.tpmssh.emulators.Swtpm;
 import org.tpmssh.emulators.Tpm2Abrmd;
 import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.harness.wire.ChipProfile;
+import org.tpmssh.harness.wire.TpmWireProxy;
+import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -28,15 +37,17 @@ public final class PtoolStore implements AutoCloseable {
     private final Path dir;
     private final Path store;
     private final Swtpm companion;
+    private final TpmWireProxy wire;
     private final Tpm2Abrmd abrmd;
     private final Map<String, String> environment;
 
-    private PtoolStore(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, Tpm2Abrmd abrmd,
-            Map<String, String> tpm) {
+    private PtoolStore(Tpm2Pkcs11Installation installation, Path dir, Swtpm companion, TpmWireProxy wire,
+            Tpm2Abrmd abrmd, Map<String, String> tpm) {
         this.installation = installation;
         this.dir = dir;
         this.store = dir.resolve("store");
         this.companion = companion;
+        this.wire = wire;
         this.abrmd = abrmd;
         Map<String, String> env = new HashMap<>(tpm);
         env.put("TPM2_PKCS11_STORE", store.toString());
@@ -57,7 +68,18 @@ public final class PtoolStore implements AutoCloseable {
      */
     public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, Map<String, String> sharedTpm,
             boolean unixSocket) throws Exception {
+        return open(installation, dir, sharedTpm, unixSocket, false, Optional.empty());
+    }
+
+    /**
+     * As {@link #open(Tpm2Pkcs11Installation, Path, Map, boolean)}; with {@code wire}, a wire proxy sits between
+     * a companion's private tpm2-abrmd and its swtpm, adding the chip's delays if the profile names one, as the
+     * run's backend has.
+     */
+    public static PtoolStore open(Tpm2Pkcs11Installation installation, Path dir, Map<String, String> sharedTpm,
+            boolean unixSocket, boolean wire, Optional<ChipProfile> latencyProfile) throws Exception {
         Swtpm swtpm = null;
+        TpmWireProxy proxy = null;
         Tpm2Abrmd abrmd = null;
         try {
             if (sharedTpm == null) {
@@ -65,8 +87,12 @@ public final class PtoolStore implements AutoCloseable {
                 try (Tpm tpm = new Tpm(Tcti.parse(swtpm.tcti()).open())) {
                     DictionaryAttack.relaxForOwnSimulator(tpm);
                 }
+                if (wire) {
+                    proxy = TpmWireProxy.builder(swtpm.tcti()).latencyProfile(latencyProfile.orElse(null)).start();
+                }
                 try {
-                    abrmd = Tpm2Abrmd.builder(swtpm.tcti()).searchPath(installation.searchPath()).start();
+                    abrmd = Tpm2Abrmd.builder(proxy != null ? proxy.tcti() : swtpm.tcti())
+                            .searchPath(installation.searchPath()).start();
                 } catch (EmulatorException e) {
                     throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.ABRMD_MISSING,
                             "tpm2-abrmd is not installed or did not start, and tpm2-pkcs11 needs it on swtpm: "
@@ -75,7 +101,7 @@ public final class PtoolStore implements AutoCloseable {
             }
             boolean existing = Files.isRegularFile(dir.resolve("store").resolve("tpm2_pkcs11.sqlite3"));
             Files.createDirectories(dir.resolve("store"));
-            PtoolStore s = new PtoolStore(installation, dir, swtpm, abrmd,
+            PtoolStore s = new PtoolStore(installation, dir, swtpm, proxy, abrmd,
                     sharedTpm != null ? sharedTpm : abrmd.environment());
             if (existing) {
                 return s;
@@ -91,11 +117,52 @@ public final class PtoolStore implements AutoCloseable {
             if (abrmd != null) {
                 abrmd.close();
             }
+            if (proxy != null) {
+                proxy.close();
+            }
             if (swtpm != null) {
                 swtpm.close();
             }
             throw e;
         }
+    }
+
+    /** The wire proxy in front of this store's own swtpm, if it has one. */
+    public Optional<TpmWireProxy> wire() {
+        return Optional.ofNullable(wire);
+    }
+
+    /**
+     * The seal authValues tpm2_ptool derived for each token (tpm2_pkcs11/utils.py hash_pass): the first 32 hex
+     * characters of SHA-256(PIN || salt), used as the password, with the salts from the store's sealobjects
+     * table; for a scan of the wire, which must know what to look for.
+     */
+    public List<WireScan.Secret> sealAuthValues(String userPin, String soPin) throws Exception {
+        return sealAuthValues(store.resolve("tpm2_pkcs11.sqlite3"), userPin, soPin);
+    }
+
+    /** As {@link #sealAuthValues(String, String)}, for the store database {@code db} of any tpm2-pkcs11 store. */
+    public static List<WireScan.Secret> sealAuthValues(Path db, String userPin, String soPin) throws Exception {
+        List<WireScan.Secret> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                ResultSet r = c.createStatement().executeQuery(
+                        "SELECT tokid, userauthsalt, soauthsalt FROM sealobjects ORDER BY tokid")) {
+            while (r.next()) {
+                String token = " of token " + r.getInt(1);
+                if (!userPin.isEmpty()) {
+                    out.add(new WireScan.Secret("user seal authValue" + token, sealAuth(userPin, r.getString(2))));
+                }
+                out.add(new WireScan.Secret("SO seal authValue" + token, sealAuth(soPin, r.getString(3))));
+            }
+        }
+        return out;
+    }
+
+    private static byte[] sealAuth(String pin, String salt) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update(pin.getBytes(StandardCharsets.UTF_8));
+        md.update(salt.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(md.digest()).substring(0, 32).getBytes(StandardCharsets.US_ASCII);
     }
 
     public Tpm2Pkcs11Installation installation() {
@@ -170,6 +237,9 @@ public final class PtoolStore implements AutoCloseable {
                 abrmd.close();
             }
         } finally {
+            if (wire != null) {
+                wire.close();
+            }
             if (companion != null) {
                 companion.close();
             }

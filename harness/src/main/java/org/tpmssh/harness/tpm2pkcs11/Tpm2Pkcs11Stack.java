@@ -30,6 +30,8 @@ import org.tpmssh.axes.Combination;
 import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.stacks.StackAdapter;
+import org.tpmssh.harness.wire.TpmWireProxy;
+import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
@@ -111,7 +113,8 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     public static PtoolStore store(TpmBackend backend) throws Exception {
         return backend.shared("tpm2-pkcs11-store", () -> PtoolStore.open(installed(),
                 backend.stackDir().resolve("tpm2-pkcs11"), sharedTpm(backend).orElse(null),
-                backend.kind() == Backend.SWTPM_UNIX));
+                backend.kind() == Backend.SWTPM_UNIX, backend.wire().isPresent(),
+                backend.wire().flatMap(TpmWireProxy::latencyProfile)));
     }
 
     /** How another process reaches the run's own TPM, or empty when only the run's connection can. */
@@ -121,6 +124,74 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         }
         return backend.kind() == Backend.DEVICE ? Optional.of(PtoolStore.tctiEnvironment(backend.tcti()))
                 : Optional.empty();
+    }
+
+    /** The store and its tokens exist (tpm2_ptool init and addtoken ran). */
+    @Override
+    public void settle(TpmBackend backend) throws Exception {
+        store(backend);
+    }
+
+    /** The PINs, and the seal authValues tpm2_ptool derived from them ({@link PtoolStore#sealAuthValues}). */
+    @Override
+    public List<WireScan.Secret> wireSecrets(TpmBackend backend) throws Exception {
+        List<WireScan.Secret> out = new ArrayList<>(StackAdapter.super.wireSecrets(backend));
+        out.addAll(store(backend).sealAuthValues(PIN, SO_PIN));
+        return out;
+    }
+
+    /** On a simulator backend, the proxy in front of this stack's companion swtpm; none on a device. */
+    @Override
+    public Optional<TpmWireProxy> wire(TpmBackend backend) throws Exception {
+        return backend.wire().isEmpty() ? Optional.empty() : store(backend).wire();
+    }
+
+    /**
+     * One {@code pkcs11-tool --login --sign} process on the module, as a user signs a file: {@code data} signed with
+     * {@code key} (ECDSA over SHA-256 in DER, or RSASSA-PKCS1-v1_5 with SHA-256) into {@code dir}. Empty when OpenSC's
+     * pkcs11-tool is not installed.
+     */
+    public static Optional<Pkcs11ToolSignature> pkcs11ToolSign(Key key, char[] pin, byte[] data, Path dir)
+            throws Exception {
+        Tpm2Key k = (Tpm2Key) key;
+        Optional<Path> tool = k.store.installation().searchPath().find("pkcs11-tool");
+        if (tool.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean ecc = k.line.startsWith("ecdsa-");
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        // CKM_RSA_PKCS signs what it is given, as ssh-agent uses it: the SHA-256 DigestInfo (RFC 8017, 9.2).
+        Path in = Files.write(Files.createTempFile(dir, "data", ""), ecc ? digest
+                : concat(java.util.HexFormat.of().parseHex("3031300d060960864801650304020105000420"), digest));
+        Path out = dir.resolve(in.getFileName() + ".sig");
+        List<String> command = new ArrayList<>(List.of(tool.get().toString(), "--module",
+                k.store.installation().module().toString(), "--token-label", k.stored.token(), "--label",
+                k.stored.label(), "--sign", "--mechanism", ecc ? "ECDSA" : "RSA-PKCS",
+                "--input-file", in.toString(), "--output-file", out.toString()));
+        if (ecc) {
+            command.addAll(List.of("--signature-format", "openssl"));
+        }
+        if (pin != null && pin.length > 0) {
+            command.addAll(List.of("--login", "--pin", new String(pin)));
+        }
+        CommandResult r = k.store.run(command, Map.of());
+        if (!r.succeeded()) {
+            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "pkcs11-tool --sign failed (exit "
+                    + r.exitCode() + "): " + r.stderr().strip().replace(new String(pin == null ? new char[0] : pin),
+                    "<pin>"));
+        }
+        return Optional.of(new Pkcs11ToolSignature(Files.readAllBytes(out), ecc ? "SHA256withECDSA"
+                : "SHA256withRSA"));
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** What pkcs11-tool wrote, and the JCA algorithm that verifies it over the data. */
+    public record Pkcs11ToolSignature(byte[] signature, String jcaAlgorithm) {
     }
 
     private static String algorithm(KeyType type) {

@@ -45,7 +45,7 @@ public final class ChipProfiles {
                 return c;
             }
         }
-        throw new IllegalArgumentException("no latency profile '" + id + "'; known: "
+        throw new IllegalArgumentException("unknown latency profile \"" + id + "\"; choose one of "
                 + String.join(", ", all().stream().map(ChipProfile::id).toList()));
     }
 

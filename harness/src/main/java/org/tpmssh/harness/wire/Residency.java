@@ -11,19 +11,21 @@ import org.tpmssh.tpm.structures.CommandCode;
 
 /**
  * Proves a signature came from the TPM: a successful TPM2_Sign with that very key crossed the wire in the
- * window. The key is named by its TPM Name, or by its public key when only that is known (an SSH key from
- * another stack). A stack that kept a software copy and signed with it leaves no such exchange.
+ * window, or a TPM2_RSA_Decrypt with it, which is how tpm2-pkcs11 makes an RSA PKCS#1 v1.5 signature (it pads
+ * the DigestInfo itself and has the TPM apply the private key). The key is named by its TPM Name, or by its
+ * public key when only that is known (an SSH key from another stack). A stack that kept a software copy and
+ * signed with it leaves no such exchange.
  */
 public final class Residency {
     private Residency() {
     }
 
-    /** The successful TPM2_Sign exchanges whose key has this Name. */
+    /** The successful signing exchanges (TPM2_Sign, TPM2_RSA_Decrypt) whose key has this Name. */
     public static List<Exchange> signsByName(List<Exchange> exchanges, byte[] keyName) {
         return signs(exchanges, o -> o.hasName(keyName));
     }
 
-    /** The successful TPM2_Sign exchanges whose key is this public key (ECC point or RSA modulus). */
+    /** The successful signing exchanges whose key is this public key (ECC point or RSA modulus). */
     public static List<Exchange> signsByPublicKey(List<Exchange> exchanges, PublicKey key) {
         byte[] wanted = tpmForm(key);
         return signs(exchanges, o -> o.publicKey() != null && Arrays.equals(o.publicKey(), wanted));
@@ -35,7 +37,8 @@ public final class Residency {
     }
 
     private static List<Exchange> signs(List<Exchange> exchanges, Predicate<WireObject> key) {
-        return exchanges.stream().filter(e -> e.commandCode() == CommandCode.SIGN && e.responseCode() == 0
+        return exchanges.stream().filter(e -> (e.commandCode() == CommandCode.SIGN
+                || e.commandCode() == CommandCode.RSA_DECRYPT) && e.responseCode() == 0
                 && e.forwarded() && e.subject() != null && key.test(e.subject())).toList();
     }
 

@@ -9,9 +9,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -23,6 +20,7 @@ import org.tpmssh.harness.wire.WireScan.Encoding;
 import org.tpmssh.harness.wire.WireScan.Finding;
 import org.tpmssh.harness.wire.WireScan.Secret;
 import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.harness.tpm2pkcs11.PtoolStore;
 import org.tpmssh.stack.identities.TokenKeys;
 import org.tpmssh.stack.keys.PinAuth;
 import org.tpmssh.stack.store.KeyRecord;
@@ -163,7 +161,8 @@ class WireScanTest {
             }
             List<Secret> secrets = new ArrayList<>(List.of(Secret.utf8("user PIN", WireTpm2Pkcs11.PIN),
                     Secret.utf8("SO PIN", WireTpm2Pkcs11.SO_PIN)));
-            secrets.addAll(tpm2Pkcs11SealAuths(dir.resolve("store").resolve("tpm2_pkcs11.sqlite3")));
+            secrets.addAll(PtoolStore.sealAuthValues(dir.resolve("store").resolve("tpm2_pkcs11.sqlite3"),
+                    WireTpm2Pkcs11.PIN, WireTpm2Pkcs11.SO_PIN));
             for (Operation op : fx.proxy.operations()) {
                 List<Finding> findings = WireScan.scan(op.exchanges(), secrets);
                 System.out.println("[wire] tpm2-pkcs11 | " + op.name() + " | " + WireScan.bytesScanned(op.exchanges())
@@ -173,29 +172,6 @@ class WireScanTest {
             assertThat(login.counts().count("Unseal")).as("the scan covered C_Login's unseal").isEqualTo(1);
             assertThat(secrets).hasSize(4);
         }
-    }
-
-    /**
-     * tpm2-pkcs11's seal authValues as tpm2_ptool derives them (tpm2_pkcs11/utils.py hash_pass): the first 32 hex
-     * characters of SHA-256(PIN || salt), used as the password, with the salts from the store's sealobjects table.
-     */
-    private static List<Secret> tpm2Pkcs11SealAuths(Path db) throws Exception {
-        List<Secret> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-                ResultSet r = c.createStatement().executeQuery("SELECT userauthsalt, soauthsalt FROM sealobjects")) {
-            while (r.next()) {
-                out.add(new Secret("user seal authValue", sealAuth(WireTpm2Pkcs11.PIN, r.getString(1))));
-                out.add(new Secret("SO seal authValue", sealAuth(WireTpm2Pkcs11.SO_PIN, r.getString(2))));
-            }
-        }
-        return out;
-    }
-
-    private static byte[] sealAuth(String pin, String salt) throws Exception {
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        md.update(pin.getBytes(StandardCharsets.UTF_8));
-        md.update(salt.getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(md.digest()).substring(0, 32).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] unsigned32(java.math.BigInteger v) {

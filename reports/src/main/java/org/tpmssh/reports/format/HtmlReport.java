@@ -55,6 +55,7 @@ public final class HtmlReport {
         matrix(h, report.results());
         failures(h, report.results());
         skips(h, report.results());
+        WireHtml.render(h, report.wire());
         latencyTable(h, report.latency());
         plots(h, report.latency());
         h.append("</body></html>\n");

@@ -358,6 +358,39 @@ public final class Tpm implements AutoCloseable {
     }
 
     /**
+     * After a reconnect, for a session this Tpm started on an earlier connection: flushes it if the TPM still
+     * lists its handle among the loaded sessions, else forgets it. A TPM without a resource manager (swtpm,
+     * tpm_server, /dev/tpm0) keeps a session when the connection that used it drops, and three such sessions
+     * fill its slots for good. Behind a resource manager (/dev/tpmrm0, tpm2-abrmd) the old connection's sessions
+     * were flushed with it or saved away, and a new connection sees none of them loaded, so nothing is sent.
+     * The one case this cannot tell apart is another client that, on a TPM without a resource manager, flushed
+     * our session and started its own at the same handle between our two connections (docs/tpm-layer.md).
+     *
+     * @throws TpmTransportException when the TPM cannot be reached; the session is forgotten either way
+     */
+    public void reclaimSession(HmacSession s) throws TpmTransportException {
+        Long startedIn = sessions.remove(s);
+        if (!s.isOpen()) {
+            return;
+        }
+        int handle = s.handle();
+        s.invalidate();
+        if (startedIn == null) {
+            return; // not ours to flush
+        }
+        try {
+            if (GetCapability.handles(this, Handles.LOADED_SESSION_FIRST).contains(handle)) {
+                new FlushContext(handle).execute(this);
+            }
+        } catch (TpmTransportException e) {
+            throw e;
+        } catch (TpmException e) {
+            System.getLogger(Tpm.class.getName()).log(System.Logger.Level.DEBUG,
+                    "could not reclaim session {0} after a reconnect: {1}", Handles.hex(handle), e.getMessage());
+        }
+    }
+
+    /**
      * Forgets a session without flushing it: the TPM lost it (a reset), or another client flushed it and its
      * handle may now be someone else's.
      */

@@ -254,18 +254,28 @@ public final class KeyRing implements AutoCloseable {
 
     /**
      * After the connection was reopened ({@link Tpm#generation()} moved on): the TPM may have restarted, and a
-     * resource manager flushes a client's objects and sessions with its connection. Starts the TPM if it needs
-     * it, forgets the session and checks every handle by Name, before anything uses them.
+     * resource manager flushes a client's objects and sessions with its connection, while a TPM without one keeps
+     * them. Starts the TPM if it needs it, reclaims the session ({@link Tpm#reclaimSession}) and checks every
+     * handle by Name, before anything uses them.
      */
     private void sync() throws TpmException {
         long now = tpm.generation();
         if (now == generation) {
             return;
         }
-        forgetSession();
         Startup.ensureStarted(tpm);
+        reclaimSession();
         cache.revalidate();
         generation = now;
+    }
+
+    /** After a reconnect: the session the old connection used is flushed if the TPM still holds it. */
+    private void reclaimSession() throws TpmException {
+        HmacSession old = session;
+        session = null;
+        if (old != null) {
+            tpm.reclaimSession(old);
+        }
     }
 
     private void forgetSession() {

@@ -17,6 +17,7 @@ import org.tpmssh.tpm.commands.Load;
 import org.tpmssh.tpm.commands.ReadPublic;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.sessions.Session;
+import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.structures.TpmtPublic;
 
 /**
@@ -33,6 +34,8 @@ public final class ObjectCache implements AutoCloseable {
     private final List<TpmObject> objects = new ArrayList<>();
     private long clock;
     private long generation;
+    /** A child whose Load or ContextLoad lost its answer: the TPM may hold it at a handle we never learnt. */
+    private TpmObject unanswered;
 
     /** A cache that keeps at most {@code maxLoaded} of its objects in the TPM at once and never flushes leftovers. */
     public ObjectCache(Tpm tpm, int maxLoaded) {
@@ -161,21 +164,57 @@ public final class ObjectCache implements AutoCloseable {
                     o.handle = 0;
                 }
             }
+            adoptUnanswered();
             generation = now;
         } finally {
             tpm.lock().unlock();
         }
     }
 
-    /** Whether the object at {@code o.handle} has {@code o}'s Name: proof that flushing or using it touches ours. */
-    private boolean isOurs(TpmObject o) throws TpmException {
+    /**
+     * After a Load whose answer was lost with its connection: a TPM without a resource manager loaded the key all
+     * the same, at a handle we never learnt. A transient handle that none of our objects holds and whose Name is
+     * that key's (ReadPublic) is taken as the key's handle, so it is used and flushed like any other instead of
+     * filling a slot until the TPM restarts. Only a child key qualifies, whose Name comes from its own random
+     * key and which only a holder of its blob can load; a primary's Name follows from its template, and another
+     * client may hold the very same primary. With two candidates, neither is taken. Behind a resource manager
+     * the new connection sees no object of the old one, so there is none.
+     */
+    private void adoptUnanswered() throws TpmException {
+        TpmObject o = unanswered;
+        unanswered = null;
+        if (o == null || o.released || o.handle != 0 || !(o.source instanceof TpmObject.Child)) {
+            return;
+        }
+        List<Integer> candidates = new ArrayList<>();
+        for (int h : GetCapability.handles(tpm, Handles.TRANSIENT_FIRST)) {
+            if (objects.stream().noneMatch(x -> x.handle == h) && hasName(h, o.name)) {
+                candidates.add(h);
+            }
+        }
+        if (candidates.size() == 1) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} was loaded at {1} by a Load whose answer was lost; using it",
+                    o, Handles.hex(candidates.get(0)));
+            o.handle = candidates.get(0);
+        } else if (candidates.size() > 1) {
+            LOG.log(System.Logger.Level.INFO, "{0} is loaded at {1} handles we do not hold; leaving them alone, as"
+                    + " another client may use them", o, candidates.size());
+        }
+    }
+
+    private boolean hasName(int handle, byte[] name) throws TpmException {
         try {
-            return Arrays.equals(new ReadPublic(o.handle).execute(tpm).name(), o.name);
+            return Arrays.equals(new ReadPublic(handle).execute(tpm).name(), name);
         } catch (TpmTransportException e) {
             throw e;
         } catch (TpmException e) {
-            return false; // no object there (TPM_RC_HANDLE), or not one with a public area
+            return false;
         }
+    }
+
+    /** Whether the object at {@code o.handle} has {@code o}'s Name: proof that flushing or using it touches ours. */
+    private boolean isOurs(TpmObject o) throws TpmException {
+        return hasName(o.handle, o.name); // false: no object there (TPM_RC_HANDLE), or not one with a public area
     }
 
     /** Flushes {@code o} if it is still ours at its handle, and forgets the handle either way. */
@@ -200,6 +239,21 @@ public final class ObjectCache implements AutoCloseable {
             objects.remove(o);
             if (o.handle != 0) {
                 flushIfOurs(o);
+            }
+        } finally {
+            tpm.lock().unlock();
+        }
+    }
+
+    /**
+     * Context-saves and flushes every object of ours that is loaded and not in use, so that another client of a TPM
+     * with few slots (swtpm has three) finds room; each is context-loaded again on its next use.
+     */
+    public void evictAll() throws TpmException {
+        tpm.lock().lock();
+        try {
+            while (evictOne()) {
+                // one object per round, least recently used first
             }
         } finally {
             tpm.lock().unlock();
@@ -240,6 +294,15 @@ public final class ObjectCache implements AutoCloseable {
 
     private void load(TpmObject o, int parentHandle, TpmObject.Child child) throws TpmException {
         makeRoom();
+        try {
+            loadNow(o, parentHandle, child);
+        } catch (TpmTransportException e) {
+            unanswered = o; // the TPM may have loaded it; revalidate() looks for it after the reconnect
+            throw e;
+        }
+    }
+
+    private void loadNow(TpmObject o, int parentHandle, TpmObject.Child child) throws TpmException {
         if (o.saved != null) {
             try {
                 o.handle = new ContextLoad(o.saved).execute(tpm);

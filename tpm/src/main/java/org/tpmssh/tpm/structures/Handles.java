@@ -19,6 +19,8 @@ public final class Handles {
 
     public static final int TRANSIENT_FIRST = 0x80000000;
     public static final int PERSISTENT_FIRST = 0x81000000;
+    /** Where GetCapability(TPM_CAP_HANDLES) starts listing loaded sessions (TPM_HT_LOADED_SESSION). */
+    public static final int LOADED_SESSION_FIRST = 0x02000000;
 
     public static int type(int handle) {
         return handle >>> 24;
