@@ -10,7 +10,6 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -28,9 +27,9 @@ import org.tpmssh.axes.BuiltInStack;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.stacks.Pkcs11ModuleAgent;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.sshserver.CommandResult;
-import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.ssh.SshPublicKeys;
@@ -203,15 +202,14 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     /**
      * Loads every key of the store's tokens into a fresh OpenSSH {@code ssh-agent} with {@code ssh-add -s}, as a
      * user would; the PIN goes through SSH_ASKPASS. Started when a client first asks for the socket, so an
-     * {@code ssh -I} or SunPKCS11 login costs no agent.
+     * {@code ssh -I} or SunPKCS11 login costs no agent (see {@link Pkcs11ModuleAgent}).
      */
     @Override
     public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
         if (keys.isEmpty() || !(keys.get(0) instanceof Tpm2Key first)) {
             throw new IllegalArgumentException("the tpm2-pkcs11 agent serves only tpm2-pkcs11 keys");
         }
-        List<String> lines = keys.stream().map(Key::authorizedKeysLine).toList();
-        return new OpenSshAgent(first.store, socket, pin == null ? null : pin.clone(), lines);
+        return new OpenSshAgent(first.store, socket, pin, keys);
     }
 
     /**
@@ -225,46 +223,13 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
             return Optional.empty();
         }
         if (client == Client.SSH_PKCS11) {
-            return Optional.of(sshPkcs11(a, server, algorithm, knownHostsLines, dir));
+            return Optional.of(a.module.login(server, algorithm, knownHostsLines, dir));
         }
         if (client == Client.MINA_JCA) {
-            return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.pin, a.keys));
+            return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.module.pin(),
+                    a.module.keyLines()));
         }
         return Optional.empty();
-    }
-
-    private CommandResult sshPkcs11(OpenSshAgent a, SshServerUnderTest server, String algorithm,
-            List<String> knownHostsLines, Path dir) throws Exception {
-        OpenSshClient ssh = new OpenSshClient(dir, server, knownHostsLines, OpenSshClient.DEFAULT_TIMEOUT);
-        Path module = a.store.installation().module();
-        // The run's keys as .pub files: IdentitiesOnly=yes drops the module's other keys (the store holds every
-        // key of the class, and offering them all would hit the server's MaxAuthTries).
-        List<String> lines = a.keys;
-        List<String> command = new ArrayList<>();
-        List<String> base = ssh.command(Path.of("none"));
-        for (int i = 0; i < base.size(); i++) {
-            String arg = base.get(i);
-            if (arg.equals("-o") && base.get(i + 1).equals("IdentityFile=none")) {
-                i++; // the key's .pub files are named below instead
-                continue;
-            }
-            command.add(switch (arg) {
-                case "BatchMode=yes" -> "BatchMode=no"; // batch mode never asks for the PIN, not even askpass
-                case "IdentitiesOnly=no" -> "IdentitiesOnly=yes";
-                default -> arg;
-            });
-        }
-        List<String> extra = new ArrayList<>(List.of("-v", "-o", "PKCS11Provider=" + module));
-        for (int i = 0; i < lines.size(); i++) {
-            Path pub = Files.writeString(dir.resolve("pkcs11-" + i + ".pub"), lines.get(i) + "\n");
-            extra.addAll(List.of("-o", "IdentityFile=" + pub));
-        }
-        if (algorithm != null) {
-            extra.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
-        }
-        command.addAll(command.size() - 1, extra);
-        command.add("true");
-        return a.withAskpass(env -> a.store.run(command, env));
     }
 
     /** A key in the store, as ssh-keygen -D printed it. */

@@ -1,0 +1,121 @@
+package org.tpmssh.harness.stacks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.tpmssh.sshserver.Askpass;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.OpenSshAgentProcess;
+import org.tpmssh.sshserver.OpenSshClient;
+import org.tpmssh.sshserver.SshProcessException;
+import org.tpmssh.sshserver.SshServerUnderTest;
+import org.tpmssh.stack.pin.Secrets;
+
+/**
+ * A stack's PKCS#11 module as OpenSSH uses it, for the {@code ssh-pkcs11} client: {@code ssh -I} logins, and
+ * OpenSSH's own ssh-agent holding the module's keys after {@code ssh-add -s}, started when a scenario first asks for
+ * the agent socket. The PIN goes through SSH_ASKPASS; a login whose keys are all PIN-less gets an askpass that
+ * refuses, and fails if ssh asked at all.
+ */
+public final class Pkcs11ModuleAgent implements StackAdapter.Agent {
+    /** How a login's stderr starts when ssh asked for a PIN although every key it was given is PIN-less. */
+    public static final String ASKED_FOR_NO_PIN = "ssh asked SSH_ASKPASS for a PIN, but every key of this login is"
+            + " on a PIN-less token (its token must not set CKF_LOGIN_REQUIRED):";
+
+    private final Path module;
+    private final Map<String, String> moduleEnvironment;
+    private final Path socket;
+    private final char[] pin;
+    private final List<String> keyLines;
+    private final boolean pinless;
+    private OpenSshAgentProcess agent;
+
+    /**
+     * @param module the module's path, as a user passes it to {@code ssh -I} and {@code ssh-add -s}
+     * @param moduleEnvironment what the module needs in its process's environment to find its tokens
+     * @param socket where the ssh-agent listens, once started
+     * @param keys the keys a login offers (the module's others are not offered)
+     * @param pin what askpass answers for the PIN token (copied; null: nothing)
+     */
+    public Pkcs11ModuleAgent(Path module, Map<String, String> moduleEnvironment, Path socket,
+            List<? extends StackAdapter.Key> keys, char[] pin) {
+        this.module = module;
+        this.moduleEnvironment = Map.copyOf(moduleEnvironment);
+        this.socket = socket;
+        this.pin = pin == null ? null : pin.clone();
+        this.keyLines = keys.stream().map(StackAdapter.Key::authorizedKeysLine).toList();
+        this.pinless = keys.stream().allMatch(k -> k.stored().token().equals(StackAdapter.PINLESS_TOKEN));
+    }
+
+    /** The authorized_keys lines of the keys this agent offers. */
+    public List<String> keyLines() {
+        return keyLines;
+    }
+
+    /** The PIN askpass answers (the array itself, wiped on close), or null. */
+    public char[] pin() {
+        return pin;
+    }
+
+    /** OpenSSH's ssh-agent with the module loaded by {@code ssh-add -s} and only this agent's keys left in it. */
+    @Override
+    public synchronized Path socketPath() {
+        if (agent == null) {
+            try {
+                agent = OpenSshAgentProcess.start(socket, module, moduleEnvironment);
+                CommandResult add;
+                // ssh-add asks for a PIN even when no token needs one; refusing then sends an empty one.
+                try (Askpass askpass = pin == null ? Askpass.refusing(socket.getParent())
+                        : Askpass.answering(socket.getParent(), pin)) {
+                    add = agent.addModule(askpass);
+                }
+                if (!add.succeeded()) {
+                    throw new SshProcessException("ssh-add -s " + module + " failed: " + add.describe());
+                }
+                agent.keepOnly(keyLines, Files.createTempDirectory(socket.getParent(), "other-keys"));
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        return socket;
+    }
+
+    /**
+     * {@code ssh -v -I module … true} in {@code dir}, offering this agent's keys, optionally only {@code algorithm},
+     * trusting {@code knownHostsLines}, with the PIN from askpass (stdin is /dev/null and BatchMode is off).
+     */
+    public CommandResult login(SshServerUnderTest server, String algorithm, List<String> knownHostsLines, Path dir)
+            throws IOException {
+        OpenSshClient ssh = new OpenSshClient(dir, server, knownHostsLines, OpenSshClient.DEFAULT_TIMEOUT);
+        List<String> extra = new ArrayList<>(List.of("-v"));
+        if (algorithm != null) {
+            extra.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
+        }
+        try (Askpass askpass = pinless || pin == null ? Askpass.refusing(dir) : Askpass.answering(dir, pin)) {
+            Map<String, String> env = new HashMap<>(moduleEnvironment);
+            env.putAll(askpass.environment());
+            CommandResult r = ssh.runWithModule(module, keyLines, env, extra, "true");
+            List<String> prompts = askpass.prompts();
+            if (pinless && !prompts.isEmpty()) {
+                return new CommandResult(r.succeeded() ? 1 : r.exitCode(), r.stdout(),
+                        ASKED_FOR_NO_PIN + " " + prompts + "\n" + r.stderr(), r.wallNanos());
+            }
+            return r;
+        }
+    }
+
+    /** Stops the ssh-agent, if it was started, and wipes the PIN. */
+    @Override
+    public synchronized void close() {
+        if (agent != null) {
+            agent.close();
+            agent = null;
+        }
+        Secrets.wipe(pin);
+    }
+}
