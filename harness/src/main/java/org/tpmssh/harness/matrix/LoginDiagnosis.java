@@ -20,6 +20,8 @@ public final class LoginDiagnosis {
             why = "the MINA client could not log in (its error is below)";
         } else if (err.startsWith(Pkcs11ModuleAgent.ASKED_FOR_NO_PIN)) {
             why = "ssh asked for a PIN for a PIN-less key: the token requires a login it should not";
+        } else if (err.startsWith(Pkcs11ModuleAgent.NEVER_ASKED_FOR_PIN)) {
+            why = "a PIN key signed without its PIN: the token does not require a login";
         } else if (err.contains("PKCS#11 login failed")) {
             why = "the PKCS#11 module refused the login (C_Login), as ssh says below";
         } else if (err.contains("agent refused operation") || err.contains("signing failed")) {

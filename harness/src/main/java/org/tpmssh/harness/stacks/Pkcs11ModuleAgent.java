@@ -18,13 +18,16 @@ import org.tpmssh.stack.pin.Secrets;
 /**
  * A stack's PKCS#11 module as OpenSSH uses it, for the {@code ssh-pkcs11} client: {@code ssh -I} logins, and
  * OpenSSH's own ssh-agent holding the module's keys after {@code ssh-add -s}, started when a scenario first asks for
- * the agent socket. The PIN goes through SSH_ASKPASS; a login whose keys are all PIN-less gets an askpass that
- * refuses, and fails if ssh asked at all.
+ * the agent socket. The PIN goes through SSH_ASKPASS: a login with a PIN key fails if ssh never asked for it, and
+ * one whose keys are all PIN-less gets an askpass that refuses, and fails if ssh asked at all.
  */
 public final class Pkcs11ModuleAgent implements StackAdapter.Agent {
     /** How a login's stderr starts when ssh asked for a PIN although every key it was given is PIN-less. */
     public static final String ASKED_FOR_NO_PIN = "ssh asked SSH_ASKPASS for a PIN, but every key of this login is"
             + " on a PIN-less token (its token must not set CKF_LOGIN_REQUIRED):";
+    /** How a login's stderr starts when ssh signed with a PIN key without asking for its PIN. */
+    public static final String NEVER_ASKED_FOR_PIN = "ssh logged in with a PIN key without asking SSH_ASKPASS for"
+            + " the PIN (its token must set CKF_LOGIN_REQUIRED)";
 
     private final Path module;
     private final Map<String, String> moduleEnvironment;
@@ -104,6 +107,9 @@ public final class Pkcs11ModuleAgent implements StackAdapter.Agent {
             if (pinless && !prompts.isEmpty()) {
                 return new CommandResult(r.succeeded() ? 1 : r.exitCode(), r.stdout(),
                         ASKED_FOR_NO_PIN + " " + prompts + "\n" + r.stderr(), r.wallNanos());
+            }
+            if (!pinless && r.succeeded() && prompts.isEmpty()) {
+                return new CommandResult(1, r.stdout(), NEVER_ASKED_FOR_PIN + "\n" + r.stderr(), r.wallNanos());
             }
             return r;
         }
