@@ -142,7 +142,8 @@ public final class MatrixRun {
     /** An agent whose PIN source gives {@code pin} (e.g. a wrong one). */
     public StackAdapter.Agent agent(List<? extends StackAdapter.Key> keys, char[] pin) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "agent");
-        StackAdapter.Agent agent = track(stack.startAgent(combination.client(), dir.resolve("agent.sock"), keys, pin));
+        StackAdapter.Agent agent = track(stack.startAgent(combination.client(), dir.resolve("agent.sock"), keys,
+                pin));
         served.put(agent, new Served(List.copyOf(keys), pin == null ? null : pin.clone()));
         return agent;
     }
