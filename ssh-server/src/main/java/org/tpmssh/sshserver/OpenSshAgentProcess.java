@@ -1,6 +1,8 @@
 package org.tpmssh.sshserver;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,9 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * OpenSSH's own {@code ssh-agent} in the foreground on a socket of ours, holding the keys of a PKCS#11 module that
- * {@code ssh-add -s} loaded, as a user loads a token; reaped by PID. Its {@code ssh-pkcs11-helper} loads the module
- * with the agent's environment, so whatever the module needs to find its tokens goes to {@link #start}.
+ * OpenSSH's own {@code ssh-agent} in the foreground on a socket of ours, holding key files or the keys of a PKCS#11
+ * module that {@code ssh-add -s} loaded, as a user loads a token; reaped by PID. Its {@code ssh-pkcs11-helper} loads
+ * the module with the agent's environment, so whatever the module needs to find its tokens goes to {@link #start}.
  */
 public final class OpenSshAgentProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
@@ -29,6 +31,11 @@ public final class OpenSshAgentProcess implements AutoCloseable {
         this.module = module;
     }
 
+    /** Starts a plain {@code ssh-agent -D -a socket} for key files ({@link #addKeyFile}); it loads no module. */
+    public static OpenSshAgentProcess start(Path socket) throws IOException {
+        return start(socket, null, Map.of());
+    }
+
     /**
      * Starts {@code ssh-agent -D -a socket}, allowed to load only {@code module} (by the name given and by its real
      * path: ssh-agent resolves symlinks before it checks its allow-list), with {@code moduleEnvironment} added to
@@ -37,18 +44,22 @@ public final class OpenSshAgentProcess implements AutoCloseable {
     public static OpenSshAgentProcess start(Path socket, Path module, Map<String, String> moduleEnvironment)
             throws IOException {
         Files.createDirectories(socket.getParent());
-        Set<String> allowed = new LinkedHashSet<>(List.of(module.toString(), module.toRealPath().toString()));
-        ProcessBuilder builder = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString(), "-P",
-                String.join(",", allowed)).redirectErrorStream(true)
+        List<String> command = new ArrayList<>(List.of("ssh-agent", "-D", "-a", socket.toString()));
+        if (module != null) {
+            Set<String> allowed = new LinkedHashSet<>(List.of(module.toString(), module.toRealPath().toString()));
+            command.addAll(List.of("-P", String.join(",", allowed)));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(socket.resolveSibling("ssh-agent.log").toFile());
         builder.environment().putAll(moduleEnvironment);
         Process process = builder.start();
         OpenSshAgentProcess agent = new OpenSshAgentProcess(process, socket, module);
         try {
             long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-            while (!Files.exists(socket)) {
+            // The socket file appears at bind(), before listen(): only a connection proves the agent is ready.
+            while (!accepts(socket)) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new SshProcessException("ssh-agent did not open " + socket + " within "
+                    throw new SshProcessException("ssh-agent did not accept connections on " + socket + " within "
                             + READY_TIMEOUT.toSeconds() + " s; see " + socket.resolveSibling("ssh-agent.log"));
                 }
                 Thread.sleep(5);
@@ -61,6 +72,17 @@ public final class OpenSshAgentProcess implements AutoCloseable {
             agent.close();
             Thread.currentThread().interrupt();
             throw new SshProcessException("interrupted while ssh-agent started", e);
+        }
+    }
+
+    private static boolean accepts(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return probe.isConnected();
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -78,9 +100,18 @@ public final class OpenSshAgentProcess implements AutoCloseable {
      * one or not) and the agent's helper logs in to each token that requires it.
      */
     public CommandResult addModule(Askpass askpass) throws SshProcessException {
+        if (module == null) {
+            throw new IllegalStateException("this ssh-agent was started without a PKCS#11 module");
+        }
         Map<String, String> env = new HashMap<>(askpass.environment());
         env.putAll(environment());
         return CommandRunner.run(List.of("ssh-add", "-s", module.toString()), env, OpenSshClient.DEFAULT_TIMEOUT);
+    }
+
+    /** {@code ssh-add -q file}: adds an unencrypted private key file. */
+    public CommandResult addKeyFile(Path privateKey) throws SshProcessException {
+        return CommandRunner.run(List.of("ssh-add", "-q", privateKey.toString()), environment(),
+                OpenSshClient.DEFAULT_TIMEOUT);
     }
 
     /**
