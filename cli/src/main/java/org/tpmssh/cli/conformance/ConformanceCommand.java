@@ -219,7 +219,7 @@ public final class ConformanceCommand implements Callable<Integer> {
                 || stack.strip().equals(Axis.ALL))) {
             // tpm2-pkcs11 is used through `ssh -I` as often as through ssh-add -s: test both unless told otherwise.
             // With all, the java stack's ssh-pkcs11 rows (p11-kit-client.so) come too; a plain run leaves them out
-            // (27 rows, about a minute on 2 cores; mvn verify runs a slice, JavaSshPkcs11RowTest).
+            // (27 rows, about 70 s on 2 cores; mvn verify runs a slice of them, JavaSshPkcs11RowTest).
             clients = Client.SSH_AGENT.label() + "," + Client.SSH_PKCS11.label();
         }
         put(p, Axis.CLIENT.property(), clients);
