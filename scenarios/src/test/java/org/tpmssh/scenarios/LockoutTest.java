@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.KeyAlgorithm;
@@ -14,6 +15,8 @@ import org.tpmssh.harness.matrix.TpmMatrix;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.tpm.commands.AuthHandle;
 import org.tpmssh.tpm.commands.DictionaryAttack;
@@ -21,8 +24,8 @@ import org.tpmssh.tpm.commands.GetCapability;
 import org.tpmssh.tpm.sessions.Session;
 
 /**
- * After too many wrong PINs the TPM locks out, and the stack says so instead of "wrong PIN" again; only on a TPM the
- * run started.
+ * After too many wrong PINs the TPM locks out, and the stack says so instead of "wrong PIN" again, in process and to
+ * {@code ssh -I} through the stack's PKCS#11 module; only on a TPM the run started.
  */
 @DisplayName("Dictionary-attack lockout")
 class LockoutTest {
@@ -33,9 +36,7 @@ class LockoutTest {
             clients = Client.SSH_AGENT)
     @DisplayName("lockout is reported after too many wrong PINs")
     void lockoutIsReported(MatrixRun run) throws Exception {
-        assumeTrue(run.backend().owned(), "locking out a TPM this run does not own is never allowed");
-        run.stack().elsewhere(run.backend()).ifPresent(why -> assumeTrue(false, "lockout is read on the run's TPM,"
-                + " and " + why));
+        assumeLockoutApplies(run);
         var tpm = run.backend().tpm();
         StackAdapter.Key key = run.key("tpmssh-lockout");
         // Two failures lock out, and only a reset (below) ends it within the test.
@@ -66,5 +67,43 @@ class LockoutTest {
             DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, Session.password()));
             DictionaryAttack.relaxForOwnSimulator(tpm);
         }
+    }
+
+    @TpmMatrix(keys = KeyAlgorithm.ECC_P256, origins = Origin.CREATED, servers = Server.OPENSSH,
+            clients = Client.SSH_PKCS11)
+    @DisplayName("ssh -I is told the PIN is locked after too many wrong PINs")
+    void lockoutIsReportedToSshThroughTheModule(MatrixRun run) throws Exception {
+        assumeLockoutApplies(run);
+        var tpm = run.backend().tpm();
+        StackAdapter.Key key = run.key("tpmssh-lockout");
+        SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
+        DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 2, 1000, 1);
+        try {
+            // Two different wrong PINs: tpmssh puts each wrong PIN to the TPM only once (docs/SECURITY.md).
+            for (String pin : new String[] {"lockout-wrong-1", "lockout-wrong-2"}) {
+                try (StackAdapter.Agent wrong = run.agent(List.of(key), pin.toCharArray())) {
+                    CommandResult r = run.login(server, wrong);
+                    assertThat(r.succeeded()).as(() -> "a wrong PIN was accepted:\n" + r.describe()).isFalse();
+                }
+            }
+            assertThat(GetCapability.property(tpm, PT_PERMANENT) & IN_LOCKOUT).as("TPMA_PERMANENT.inLockout")
+                    .isNotZero();
+            try (StackAdapter.Agent right = run.agent(List.of(key))) {
+                CommandResult r = run.login(server, right);
+                assertThat(r.succeeded()).as(() -> "logged in during lockout:\n" + r.describe()).isFalse();
+                // OpenSSH words CKR_PIN_LOCKED from C_Login as "PIN locked" (CKR_PIN_INCORRECT: "PIN incorrect").
+                assertThat(r.stderr()).as("what ssh -I said with the right PIN during lockout")
+                        .contains("PKCS#11 login failed: PIN locked");
+            }
+        } finally {
+            DictionaryAttack.lockReset(tpm, AuthHandle.lockout(null, Session.password()));
+            DictionaryAttack.relaxForOwnSimulator(tpm);
+        }
+    }
+
+    private static void assumeLockoutApplies(MatrixRun run) {
+        assumeTrue(run.backend().owned(), "locking out a TPM this run does not own is never allowed");
+        run.stack().elsewhere(run.backend()).ifPresent(why -> assumeTrue(false, "lockout is read on the run's TPM,"
+                + " and " + why));
     }
 }

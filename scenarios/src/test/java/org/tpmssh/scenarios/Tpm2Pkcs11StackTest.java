@@ -1,21 +1,11 @@
 package org.tpmssh.scenarios;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.launcher.Launcher;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
-import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import org.tpmssh.axes.Axis;
 import org.tpmssh.axes.Backend;
 import org.tpmssh.axes.SuiteTags;
@@ -36,44 +26,19 @@ class Tpm2Pkcs11StackTest {
     @Test
     @DisplayName("ecc-p256 and rsa-2048, PIN and PIN-less, via ssh-add -s, ssh -I and SunPKCS11, to sshd and MINA")
     void theTpm2Pkcs11RowPasses() {
-        Map<String, String> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
-        TestExecutionSummary summary = run(outcomes);
-        String report = outcomes.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining("\n"));
-        assertThat(summary.getFailures()).as("failures of the tpm2-pkcs11 row:%n%s%n%s", report,
-                summary.getFailures().stream().map(f -> f.getTestIdentifier().getDisplayName() + ": "
-                        + f.getException().getMessage()).collect(Collectors.joining("\n---\n"))).isEmpty();
+        MatrixSlice slice = MatrixSlice.run(Map.of(
+                Axis.STACK.property(), Tpm2Pkcs11Stack.NAME,
+                Axis.BACKEND.property(), Backend.SWTPM_TCP.label(),
+                Axis.SERVER.property(), "openssh,mina",
+                Axis.CLIENT.property(), "ssh-agent,ssh-pkcs11,mina-jca",
+                Axis.KEY.property(), "ecc-p256,rsa-2048",
+                Axis.ORIGIN.property(), "created,pinless"), LoginTest.class);
+        assertThat(slice.summary().getFailures()).as("failures of the tpm2-pkcs11 row:%n%s%n%s", slice.report(),
+                slice.failures()).isEmpty();
         // 2 keys x 2 origins x 2 servers x 3 clients, on swtpm-tcp. Imported keys (tpm2_ptool import of an
         // ssh-keygen file) pass too but are left to `tpmssh conformance --stack tpm2-pkcs11`: 12 more logins
         // would cost mvn verify about 35 s.
-        assertThat(summary.getTestsSucceededCount()).as("logins that passed:%n%s", report).isEqualTo(24);
-    }
-
-    private static TestExecutionSummary run(Map<String, String> outcomes) {
-        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .configurationParameter(Axis.STACK.property(), Tpm2Pkcs11Stack.NAME)
-                .configurationParameter(Axis.BACKEND.property(), Backend.SWTPM_TCP.label())
-                .configurationParameter(Axis.SERVER.property(), "openssh,mina")
-                .configurationParameter(Axis.CLIENT.property(), "ssh-agent,ssh-pkcs11,mina-jca")
-                .configurationParameter(Axis.KEY.property(), "ecc-p256,rsa-2048")
-                .configurationParameter(Axis.ORIGIN.property(), "created,pinless")
-                .selectors(selectClass(LoginTest.class));
-        Launcher launcher = LauncherFactory.create();
-        SummaryGeneratingListener listener = new SummaryGeneratingListener();
-        TestExecutionListener outcome = new TestExecutionListener() {
-            @Override
-            public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-                if (id.isTest()) {
-                    outcomes.put(id.getDisplayName(), result.getStatus().toString());
-                }
-            }
-
-            @Override
-            public void executionSkipped(TestIdentifier id, String reason) {
-                outcomes.put(id.getDisplayName(), "SKIPPED: " + reason);
-            }
-        };
-        launcher.execute(request.build(), listener, outcome);
-        return listener.getSummary();
+        assertThat(slice.summary().getTestsSucceededCount()).as("logins that passed:%n%s", slice.report())
+                .isEqualTo(24);
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Origin;
@@ -22,6 +21,8 @@ import org.tpmssh.harness.wire.Exchange;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.ssh.AgentKey;
+import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.ssh.SshSignatures;
 import org.tpmssh.stack.ssh.SshPublicKeys;
 
 /**
@@ -79,16 +80,17 @@ class WireOperationsTest {
         // mechanism (docs/tpm-wire.md).
         if (run.stack() instanceof Tpm2Pkcs11Stack && publicKey instanceof java.security.interfaces.ECPublicKey) {
             try (WireSpan op = run.wireOperation(WireOperation.PKCS11_TOOL_SIGN)) {
-                Optional<Tpm2Pkcs11Stack.Pkcs11ToolSignature> sig = Tpm2Pkcs11Stack.pkcs11ToolSign(key, run.pin(),
-                        DATA, run.workDir());
-                if (sig.isPresent()) {
-                    java.security.Signature v = java.security.Signature.getInstance(sig.get().jcaAlgorithm());
-                    v.initVerify(publicKey);
-                    v.update(DATA);
-                    assertThat(v.verify(sig.get().signature())).as("JCA verifies pkcs11-tool's signature").isTrue();
-                    assertThat(op.tpmSignsWith(publicKey)).as("TPM2_Sign with the key on the wire").isEqualTo(1);
-                    op.done();
-                }
+                // The stack's own sign outside ssh: one pkcs11-tool --sign process on the module.
+                byte[] blob = key.sign(DATA, AgentKey.SSH_AGENT_RSA_SHA2_256, run.pin());
+                java.security.interfaces.ECPublicKey ec = (java.security.interfaces.ECPublicKey) publicKey;
+                SshCurve curve = SshCurve.of(ec.getParams()).orElseThrow();
+                java.security.Signature v = java.security.Signature.getInstance(curve.jcaSignatureAlgorithm());
+                v.initVerify(publicKey);
+                v.update(DATA);
+                assertThat(v.verify(SshSignatures.ecdsaToDer(SshSignatures.parseEcdsa(curve, blob))))
+                        .as("JCA verifies pkcs11-tool's signature").isTrue();
+                assertThat(op.tpmSignsWith(publicKey)).as("TPM2_Sign with the key on the wire").isEqualTo(1);
+                op.done();
             }
         }
     }

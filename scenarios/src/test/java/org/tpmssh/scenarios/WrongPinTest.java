@@ -20,15 +20,15 @@ import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.sessions.Session;
 
 /**
- * An agent given the wrong PIN cannot log in with a PIN key, and the TPM counts the failure; only on a TPM the run
- * started.
+ * An agent given the wrong PIN, or {@code ssh -I} whose askpass answers it, cannot log in with a PIN key, and the
+ * TPM counts the failure; only on a TPM the run started.
  */
 @DisplayName("A wrong PIN")
 class WrongPinTest {
     /** tpmssh puts a wrong PIN to the TPM once per process (docs/SECURITY.md): each invocation brings its own. */
     private static final AtomicInteger WRONG_PINS = new AtomicInteger();
 
-    @TpmMatrix(clients = Client.SSH_AGENT, origins = {Origin.CREATED, Origin.IMPORTED})
+    @TpmMatrix(clients = {Client.SSH_AGENT, Client.SSH_PKCS11}, origins = {Origin.CREATED, Origin.IMPORTED})
     @DisplayName("a wrong PIN is refused and counted")
     void wrongPinIsRefusedAndCounted(MatrixRun run) throws Exception {
         assumeTrue(run.backend().owned(), "a wrong PIN would count against a TPM this run does not own");
@@ -48,6 +48,11 @@ class WrongPinTest {
             assertThat(r.succeeded()).as(() -> "a wrong PIN was accepted: the key signed although the PIN was"
                     + " wrong\n" + r.describe()).isFalse();
             assertThat(after).as("the TPM's DA failure counter after one wrong PIN").isGreaterThan(before);
+            if (run.combination().client() == Client.SSH_PKCS11) {
+                // OpenSSH words each CKR code of C_Login; CKR_PIN_INCORRECT is "PIN incorrect".
+                assertThat(r.stderr()).as("what ssh -I said about the module's answer to C_Login")
+                        .contains("PKCS#11 login failed: PIN incorrect");
+            }
         } finally {
             DictionaryAttack.relaxForOwnSimulator(tpm);
         }

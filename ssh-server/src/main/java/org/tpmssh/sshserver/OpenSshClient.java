@@ -125,6 +125,24 @@ public final class OpenSshClient {
         return command;
     }
 
+    /**
+     * Logs in with {@code ssh -I module} ({@link #pkcs11Command}) and runs {@code remoteCommand}, offering only the
+     * keys of {@code publicKeyLines} (written as {@code .pub} files beside known_hosts), with {@code environment}
+     * (what the module needs to find its tokens, and SSH_ASKPASS) and {@code extraArguments} such as {@code -v}.
+     */
+    public CommandResult runWithModule(Path module, List<String> publicKeyLines, Map<String, String> environment,
+            List<String> extraArguments, String... remoteCommand) throws IOException {
+        List<Path> pubs = new ArrayList<>();
+        for (int i = 0; i < publicKeyLines.size(); i++) {
+            pubs.add(Files.writeString(knownHosts.resolveSibling("pkcs11-" + i + ".pub"),
+                    publicKeyLines.get(i) + "\n"));
+        }
+        List<String> command = new ArrayList<>(pkcs11Command(module, pubs));
+        command.addAll(command.size() - 1, extraArguments);
+        command.addAll(List.of(remoteCommand));
+        return CommandRunner.run(command, environment, timeout);
+    }
+
     /** The agent's identities as {@code ssh-add -L} prints them; empty when it holds none. */
     public static List<String> listAgentKeys(Path agentSocket) throws SshProcessException {
         CommandResult result = CommandRunner.run(List.of("ssh-add", "-L"),

@@ -27,7 +27,7 @@ class MinaSshServerTest {
     @TempDir
     Path dir;
 
-    private Process agent;
+    private OpenSshAgentProcess agent;
     private Path agentSocket;
     private String agentKeyLine;
 
@@ -39,21 +39,15 @@ class MinaSshServerTest {
         assertThat(keygen.succeeded()).as(keygen.describe()).isTrue();
         agentKeyLine = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         agentSocket = dir.resolve("agent.sock");
-        agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!Files.exists(agentSocket) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        CommandResult added = CommandRunner.run(List.of("ssh-add", key.toString()),
-                Map.of("SSH_AUTH_SOCK", agentSocket.toString()), Duration.ofSeconds(10));
+        agent = OpenSshAgentProcess.start(agentSocket);
+        CommandResult added = agent.addKeyFile(key);
         assertThat(added.succeeded()).as(added.describe()).isTrue();
     }
 
     @AfterEach
     void stopAgent() {
         if (agent != null) {
-            CommandRunner.kill(agent);
+            agent.close();
         }
     }
 

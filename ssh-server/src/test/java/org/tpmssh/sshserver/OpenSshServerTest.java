@@ -23,7 +23,7 @@ class OpenSshServerTest {
     @TempDir
     Path dir;
 
-    private Process agent;
+    private OpenSshAgentProcess agent;
     private Path agentSocket;
     private String userKeyLine;
 
@@ -33,21 +33,16 @@ class OpenSshServerTest {
         run("ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "test-user-key", "-f", key.toString());
         userKeyLine = Files.readString(dir.resolve("id_ecdsa.pub")).trim();
         agentSocket = dir.resolve("agent.sock");
-        agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", agentSocket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.out").toFile()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!Files.exists(agentSocket) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        CommandResult added = CommandRunner.run(List.of("ssh-add", key.toString()),
-                Map.of("SSH_AUTH_SOCK", agentSocket.toString()), Duration.ofSeconds(10));
+        // Ready once it accepts a connection: the socket file alone appears before ssh-agent listens.
+        agent = OpenSshAgentProcess.start(agentSocket);
+        CommandResult added = agent.addKeyFile(key);
         assertThat(added.succeeded()).as(added.describe()).isTrue();
     }
 
     @AfterEach
     void stopAgent() {
         if (agent != null) {
-            CommandRunner.kill(agent);
+            agent.close();
         }
     }
 

@@ -7,13 +7,12 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.tpmssh.axes.Client;
-import org.tpmssh.emulators.ChildProcesses;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.CommandRunner;
 import org.tpmssh.sshserver.MinaSshClient;
+import org.tpmssh.sshserver.OpenSshAgentProcess;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.PassphraseSource;
@@ -90,25 +89,13 @@ public final class Baselines {
                 return timedLogins(count, combination, () -> mina.run(server, "true"));
             }
         }
-        Path socket = dir.resolve("agent.sock");
-        Process agent = ChildProcesses.start(new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("ssh-agent.log").toFile()));
-        try {
-            for (int i = 0; i < 200 && !Files.exists(socket); i++) {
-                Thread.sleep(10);
-            }
-            CommandResult add = CommandRunner.run(List.of("ssh-add", "-q", key.toString()),
-                    Map.of("SSH_AUTH_SOCK", socket.toString()), TIMEOUT);
+        try (OpenSshAgentProcess agent = OpenSshAgentProcess.start(dir.resolve("agent.sock"))) {
+            CommandResult add = agent.addKeyFile(key);
             if (!add.succeeded()) {
                 throw new IllegalStateException("ssh-add failed: " + add.describe());
             }
             OpenSshClient ssh = new OpenSshClient(dir.resolve("client"), server);
-            return timedLogins(count, combination, () -> ssh.run(socket, List.of("-v"), "true"));
-        } finally {
-            agent.destroy();
-            if (!agent.waitFor(5, TimeUnit.SECONDS)) {
-                agent.destroyForcibly().waitFor();
-            }
+            return timedLogins(count, combination, () -> ssh.run(agent.socket(), List.of("-v"), "true"));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.tpmssh.harness.matrix;
 
+import org.tpmssh.harness.stacks.Pkcs11ModuleAgent;
 import org.tpmssh.sshserver.CommandResult;
 
 /**
@@ -17,6 +18,12 @@ public final class LoginDiagnosis {
             why = "the MINA client got no key: the stack refused to unlock it";
         } else if (err.startsWith("MINA client:")) {
             why = "the MINA client could not log in (its error is below)";
+        } else if (err.startsWith(Pkcs11ModuleAgent.ASKED_FOR_NO_PIN)) {
+            why = "ssh asked for a PIN for a PIN-less key: the token requires a login it should not";
+        } else if (err.startsWith(Pkcs11ModuleAgent.NEVER_ASKED_FOR_PIN)) {
+            why = "a PIN key signed without its PIN: the token does not require a login";
+        } else if (err.contains("PKCS#11 login failed")) {
+            why = "the PKCS#11 module refused the login (C_Login), as ssh says below";
         } else if (err.contains("agent refused operation") || err.contains("signing failed")) {
             why = "the agent refused to sign (see the agent's log)";
         } else if (err.contains("Server accepts key")) {

@@ -155,7 +155,8 @@ public final class MatrixRun {
     /** An agent whose PIN source gives {@code pin} (e.g. a wrong one). */
     public StackAdapter.Agent agent(List<? extends StackAdapter.Key> keys, char[] pin) throws Exception {
         Path dir = Files.createTempDirectory(workDir, "agent");
-        StackAdapter.Agent agent = track(stack.startAgent(dir.resolve("agent.sock"), keys, pin));
+        StackAdapter.Agent agent = track(stack.startAgent(combination.client(), dir.resolve("agent.sock"), keys,
+                pin));
         served.put(agent, new Served(List.copyOf(keys), pin == null ? null : pin.clone()));
         return agent;
     }
@@ -273,12 +274,7 @@ public final class MatrixRun {
             } else if (client == Client.MINA_JCA) {
                 r = minaLogin(server, agent, algorithm, dir, trusted);
             } else {
-                OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);
-                List<String> args = new ArrayList<>(List.of("-v"));
-                if (algorithm != null) {
-                    args.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
-                }
-                r = ssh.run(agent.socketPath(), args, "true");
+                r = sshThroughAgent(server, agent, algorithm, trusted, dir);
             }
             if (span != null && r.succeeded()) {
                 span.done();
@@ -293,6 +289,26 @@ public final class MatrixRun {
             LatencySink.current().record(combination.id(), LatencySink.Operation.LOGIN, r.wallNanos());
         }
         return r;
+    }
+
+    /**
+     * Logs in with OpenSSH's {@code ssh -v} through {@code agent}'s socket whatever the combination's client, not
+     * timed (a combination's LOGIN samples are its client's). For {@link Client#SSH_PKCS11} that socket is OpenSSH's
+     * own ssh-agent holding the keys {@code ssh-add -s} loaded from the stack's PKCS#11 module.
+     */
+    public CommandResult loginThroughAgent(SshServerUnderTest server, StackAdapter.Agent agent) throws Exception {
+        return sshThroughAgent(server, agent, null, List.of(server.knownHostsLine()),
+                Files.createTempDirectory(workDir, "client"));
+    }
+
+    private static CommandResult sshThroughAgent(SshServerUnderTest server, StackAdapter.Agent agent,
+            String algorithm, List<String> trusted, Path dir) throws Exception {
+        OpenSshClient ssh = new OpenSshClient(dir, server, trusted, OpenSshClient.DEFAULT_TIMEOUT);
+        List<String> args = new ArrayList<>(List.of("-v"));
+        if (algorithm != null) {
+            args.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
+        }
+        return ssh.run(agent.socketPath(), args, "true");
     }
 
     private CommandResult minaLogin(SshServerUnderTest server, StackAdapter.Agent agent, String algorithm,

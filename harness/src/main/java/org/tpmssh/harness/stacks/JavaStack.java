@@ -8,6 +8,7 @@ import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tpmssh.axes.BuiltInStack;
 import org.tpmssh.axes.Client;
@@ -15,6 +16,8 @@ import org.tpmssh.axes.Combination;
 import org.tpmssh.harness.backends.TpmBackend;
 import org.tpmssh.harness.latency.LatencySink;
 import org.tpmssh.harness.wire.WireScan;
+import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.agent.AgentOptions;
 import org.tpmssh.stack.ssh.AgentSignException;
@@ -27,6 +30,9 @@ import org.tpmssh.stack.keys.PassphraseSource;
 import org.tpmssh.stack.keys.PinAuth;
 import org.tpmssh.stack.keys.PrivateKeyFiles;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
+import org.tpmssh.stack.p11kit.P11KitClientModule;
+import org.tpmssh.stack.p11kit.P11KitOptions;
+import org.tpmssh.stack.p11kit.P11KitServer;
 import org.tpmssh.stack.pin.PinIncorrectException;
 import org.tpmssh.stack.pin.PinLockedException;
 import org.tpmssh.stack.pin.Secrets;
@@ -45,7 +51,8 @@ import org.tpmssh.tpm.transport.Tcti;
 
 /**
  * Our Java stack as users run it: per backend a token store under the H-2 parent, served by the real agent with the
- * PIN in a 0600 PIN file, each sign timed.
+ * PIN in a 0600 PIN file, each sign timed; for the {@code ssh-pkcs11} client, served to p11-kit-client.so by the
+ * p11-kit server.
  */
 public final class JavaStack implements StackAdapter {
     public static final String NAME = BuiltInStack.JAVA.label();
@@ -64,11 +71,12 @@ public final class JavaStack implements StackAdapter {
         return NAME;
     }
 
+    /** {@code ssh-pkcs11} needs p11-kit-client.so, the module through which C programs reach our p11-kit server. */
     @Override
-    public java.util.Optional<String> unavailable(Combination combination) {
-        return combination.client() == Client.SSH_PKCS11
-                ? java.util.Optional.of("the java stack ships no PKCS#11 module for ssh -I")
-                : java.util.Optional.empty();
+    public Optional<String> unavailable(Combination combination) {
+        return combination.client() == Client.SSH_PKCS11 && P11KitClientModule.find().isEmpty()
+                ? Optional.of(P11KitClientModule.missing())
+                : Optional.empty();
     }
 
     /** The backend's token store and its two tokens, made on first use and kept while the backend runs. */
@@ -91,6 +99,18 @@ public final class JavaStack implements StackAdapter {
             }
             return tokens;
         });
+    }
+
+    /**
+     * The backend's p11-kit server over its token store (every token, as {@code tpmssh pkcs11-server} serves them
+     * without {@code --token}), started on first use in the backend's stack dir and closed with the backend, before
+     * its ring is flushed.
+     */
+    public static P11KitServer p11KitServer(TpmBackend backend) throws Exception {
+        Tokens tokens = tokens(backend);
+        return backend.shared("java-stack-p11kit", () -> P11KitServer.start(
+                backend.stackDir().resolve("p11kit").resolve("p11.sock"), tokens, ParentKind.ECC,
+                P11KitOptions.defaults()));
     }
 
     private static String label(String comment) {
@@ -131,7 +151,7 @@ public final class JavaStack implements StackAdapter {
         byte[] secret = pinless ? null : login(tokens);
         try {
             KeyRecord record = tokens.createKey(token, type, label(comment), pinless, comment, secret);
-            return new JavaKey(tokens, token, record, combination);
+            return new JavaKey(backend, tokens, token, record, combination);
         } finally {
             Secrets.wipe(secret);
         }
@@ -145,7 +165,7 @@ public final class JavaStack implements StackAdapter {
         byte[] secret = pinless ? null : login(tokens);
         try {
             KeyRecord record = TokenKeys.importKey(tokens, token, label(comment), pair, pinless, comment, secret);
-            return new JavaKey(tokens, token, record, combination);
+            return new JavaKey(backend, tokens, token, record, combination);
         } finally {
             Secrets.wipe(secret);
         }
@@ -156,7 +176,7 @@ public final class JavaStack implements StackAdapter {
         Tokens tokens = tokens(backend);
         KeyRecord record = tokens.store().keyByLabel(stored.token(), stored.label()).orElseThrow(() ->
                 new StoreException("token '" + stored.token() + "' has no key labelled '" + stored.label() + "'"));
-        return new JavaKey(tokens, stored.token(), record, combination);
+        return new JavaKey(backend, tokens, stored.token(), record, combination);
     }
 
     private static byte[] login(Tokens tokens) throws Exception {
@@ -166,6 +186,40 @@ public final class JavaStack implements StackAdapter {
         } finally {
             Secrets.wipe(pin);
         }
+    }
+
+    /**
+     * For {@link Client#SSH_PKCS11}: p11-kit-client.so on the backend's {@link #p11KitServer}, used by {@code ssh -I}
+     * and by {@code ssh-add -s} into OpenSSH's ssh-agent; for every other client our agent.
+     */
+    @Override
+    public Agent startAgent(Client client, Path socket, List<? extends Key> keys, char[] pin) throws Exception {
+        if (client != Client.SSH_PKCS11) {
+            return startAgent(socket, keys, pin);
+        }
+        TpmBackend backend = null;
+        for (Key k : keys) {
+            if (!(k instanceof JavaKey key) || (backend != null && key.backend != backend)) {
+                throw new IllegalArgumentException("the java stack's PKCS#11 module serves only its own keys of one"
+                        + " backend");
+            }
+            backend = key.backend;
+        }
+        if (backend == null) {
+            throw new IllegalArgumentException("an ssh-pkcs11 login needs at least one key");
+        }
+        Path module = P11KitClientModule.find().orElseThrow(() -> new IllegalStateException(
+                P11KitClientModule.missing()));
+        return new Pkcs11ModuleAgent(module, p11KitServer(backend).environment(), socket, keys, pin);
+    }
+
+    /** {@code ssh -I p11-kit-client.so} for {@link Client#SSH_PKCS11}; every other client uses the agent. */
+    @Override
+    public Optional<CommandResult> login(Client client, SshServerUnderTest server, Agent agent, String algorithm,
+            List<String> knownHostsLines, Path dir) throws Exception {
+        return client == Client.SSH_PKCS11 && agent instanceof Pkcs11ModuleAgent module
+                ? Optional.of(module.login(server, algorithm, knownHostsLines, dir))
+                : Optional.empty();
     }
 
     @Override
@@ -287,6 +341,7 @@ public final class JavaStack implements StackAdapter {
 
     /** A stored key of one of the backend's tokens. */
     private static final class JavaKey implements Key, AgentBacked {
+        private final TpmBackend backend;
         private final Tokens tokens;
         private final String token;
         private final KeyRecord record;
@@ -297,7 +352,9 @@ public final class JavaStack implements StackAdapter {
         private AgentKey agentKey;
         private TpmObject object;
 
-        JavaKey(Tokens tokens, String token, KeyRecord record, String combination) throws Exception {
+        JavaKey(TpmBackend backend, Tokens tokens, String token, KeyRecord record, String combination)
+                throws Exception {
+            this.backend = backend;
             this.tokens = tokens;
             this.token = token;
             this.record = record;

@@ -64,6 +64,15 @@ public interface StackAdapter {
     Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception;
 
     /**
+     * The agent {@code client} logs in with: by default {@link #startAgent(Path, List, char[])}; a stack whose
+     * {@link Client#SSH_PKCS11} client needs something else (its PKCS#11 module, see {@link Pkcs11ModuleAgent})
+     * returns that.
+     */
+    default Agent startAgent(Client client, Path socket, List<? extends Key> keys, char[] pin) throws Exception {
+        return startAgent(socket, keys, pin);
+    }
+
+    /**
      * A login path of the stack's own for {@code client} ({@code ssh -I} with a PKCS#11 module, a JCA provider
      * that needs its own process), run in {@code dir} against {@code server} with the keys and PIN {@code agent}
      * was started with; empty to log in through the agent socket or {@link Key#keyPair} as usual.

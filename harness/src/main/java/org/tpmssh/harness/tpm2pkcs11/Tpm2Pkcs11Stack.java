@@ -10,9 +10,9 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,11 +29,11 @@ import org.tpmssh.axes.Client;
 import org.tpmssh.axes.Combination;
 import org.tpmssh.axes.ReportKeys;
 import org.tpmssh.harness.backends.TpmBackend;
+import org.tpmssh.harness.stacks.Pkcs11ModuleAgent;
 import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.sshserver.CommandResult;
-import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.ssh.SshPublicKeys;
@@ -146,54 +146,6 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         return backend.wire().isEmpty() ? Optional.empty() : store(backend).wire();
     }
 
-    /**
-     * One {@code pkcs11-tool --login --sign} process on the module, as a user signs a file: {@code data} signed with
-     * {@code key} (ECDSA over SHA-256 in DER, or RSASSA-PKCS1-v1_5 with SHA-256) into {@code dir}. Empty when OpenSC's
-     * pkcs11-tool is not installed.
-     */
-    public static Optional<Pkcs11ToolSignature> pkcs11ToolSign(Key key, char[] pin, byte[] data, Path dir)
-            throws Exception {
-        Tpm2Key k = (Tpm2Key) key;
-        Optional<Path> tool = k.store.installation().searchPath().find("pkcs11-tool");
-        if (tool.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean ecc = k.line.startsWith("ecdsa-");
-        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(data);
-        // CKM_RSA_PKCS signs what it is given, as ssh-agent uses it: the SHA-256 DigestInfo (RFC 8017, 9.2).
-        Path in = Files.write(Files.createTempFile(dir, "data", ""), ecc ? digest
-                : concat(java.util.HexFormat.of().parseHex("3031300d060960864801650304020105000420"), digest));
-        Path out = dir.resolve(in.getFileName() + ".sig");
-        List<String> command = new ArrayList<>(List.of(tool.get().toString(), "--module",
-                k.store.installation().module().toString(), "--token-label", k.stored.token(), "--label",
-                k.stored.label(), "--sign", "--mechanism", ecc ? "ECDSA" : "RSA-PKCS",
-                "--input-file", in.toString(), "--output-file", out.toString()));
-        if (ecc) {
-            command.addAll(List.of("--signature-format", "openssl"));
-        }
-        if (pin != null && pin.length > 0) {
-            command.addAll(List.of("--login", "--pin", new String(pin)));
-        }
-        CommandResult r = k.store.run(command, Map.of());
-        if (!r.succeeded()) {
-            throw new Tpm2Pkcs11Exception(Tpm2Pkcs11Exception.Fault.STEP_FAILED, "pkcs11-tool --sign failed (exit "
-                    + r.exitCode() + "): " + r.stderr().strip().replace(new String(pin == null ? new char[0] : pin),
-                    "<pin>"));
-        }
-        return Optional.of(new Pkcs11ToolSignature(Files.readAllBytes(out), ecc ? "SHA256withECDSA"
-                : "SHA256withRSA"));
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
-    /** What pkcs11-tool wrote, and the JCA algorithm that verifies it over the data. */
-    public record Pkcs11ToolSignature(byte[] signature, String jcaAlgorithm) {
-    }
-
     private static String algorithm(KeyType type) {
         return switch (type) {
             case ECC_P256 -> "ecc256";
@@ -294,15 +246,14 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
     /**
      * Loads every key of the store's tokens into a fresh OpenSSH {@code ssh-agent} with {@code ssh-add -s}, as a
      * user would; the PIN goes through SSH_ASKPASS. Started when a client first asks for the socket, so an
-     * {@code ssh -I} or SunPKCS11 login costs no agent.
+     * {@code ssh -I} or SunPKCS11 login costs no agent (see {@link Pkcs11ModuleAgent}).
      */
     @Override
     public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
         if (keys.isEmpty() || !(keys.get(0) instanceof Tpm2Key first)) {
             throw new IllegalArgumentException("the tpm2-pkcs11 agent serves only tpm2-pkcs11 keys");
         }
-        List<String> lines = keys.stream().map(Key::authorizedKeysLine).toList();
-        return new OpenSshAgent(first.store, socket, pin == null ? null : pin.clone(), lines);
+        return new OpenSshAgent(first.store, socket, pin, keys);
     }
 
     /**
@@ -317,56 +268,23 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         }
         if (client == Client.SSH_AGENT) {
             // ssh-add -s refusing the token (a wrong PIN, lockout) is this client's failed login.
-            return a.refusal();
+            return a.module.refusal();
         }
         if (client == Client.SSH_PKCS11) {
-            return Optional.of(sshPkcs11(a, server, algorithm, knownHostsLines, dir));
+            return Optional.of(a.module.login(server, algorithm, knownHostsLines, dir));
         }
         if (client == Client.MINA_JCA) {
-            return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.pin, a.keys));
+            return Optional.of(SunPkcs11Login.run(a.store, server, knownHostsLines, dir, a.module.pin(),
+                    a.module.keyLines()));
         }
         return Optional.empty();
-    }
-
-    private CommandResult sshPkcs11(OpenSshAgent a, SshServerUnderTest server, String algorithm,
-            List<String> knownHostsLines, Path dir) throws Exception {
-        OpenSshClient ssh = new OpenSshClient(dir, server, knownHostsLines, OpenSshClient.DEFAULT_TIMEOUT);
-        Path module = a.store.installation().module();
-        // The run's keys as .pub files: IdentitiesOnly=yes drops the module's other keys (the store holds every
-        // key of the class, and offering them all would hit the server's MaxAuthTries).
-        List<String> lines = a.keys;
-        List<String> command = new ArrayList<>();
-        List<String> base = ssh.command(Path.of("none"));
-        for (int i = 0; i < base.size(); i++) {
-            String arg = base.get(i);
-            if (arg.equals("-o") && base.get(i + 1).equals("IdentityFile=none")) {
-                i++; // the key's .pub files are named below instead
-                continue;
-            }
-            command.add(switch (arg) {
-                case "BatchMode=yes" -> "BatchMode=no"; // batch mode never asks for the PIN, not even askpass
-                case "IdentitiesOnly=no" -> "IdentitiesOnly=yes";
-                default -> arg;
-            });
-        }
-        List<String> extra = new ArrayList<>(List.of("-v", "-o", "PKCS11Provider=" + module));
-        for (int i = 0; i < lines.size(); i++) {
-            Path pub = Files.writeString(dir.resolve("pkcs11-" + i + ".pub"), lines.get(i) + "\n");
-            extra.addAll(List.of("-o", "IdentityFile=" + pub));
-        }
-        if (algorithm != null) {
-            extra.addAll(List.of("-o", "PubkeyAcceptedAlgorithms=" + algorithm));
-        }
-        command.addAll(command.size() - 1, extra);
-        command.add("true");
-        return a.withAskpass(env -> a.store.run(command, env));
     }
 
     /** A key in the store, as ssh-keygen -D printed it. */
     static final class Tpm2Key implements Key {
         final PtoolStore store;
-        private final Stored stored;
-        private final String line;
+        final Stored stored;
+        final String line;
 
         Tpm2Key(PtoolStore store, Stored stored, String line) {
             this.store = store;
