@@ -59,10 +59,10 @@ class AxisTest {
         assertThat(Axis.BACKEND.parse(Optional.of("container-trixie,container,container-host")))
                 .containsExactly("container-trixie", "container-host", "container-testing");
         assertThat(Axis.BACKEND.parse(Optional.of("all"))).contains("container-trixie").doesNotContain("container");
-        assertThat(Axis.BACKEND.choices()).endsWith("swtpm-as-device", "container");
+        assertThat(Axis.BACKEND.choices()).endsWith("swtpm-as-device", "swtpm-abrmd", "container");
         assertThat(Axis.KEY.families()).isEmpty();
         assertThatThrownBy(() -> Axis.BACKEND.parse(Optional.of("containers")))
-                .hasMessageEndingWith("container-trixie, swtpm-as-device, container");
+                .hasMessageEndingWith("container-trixie, swtpm-as-device, swtpm-abrmd, container");
     }
 
     @Test
