@@ -109,11 +109,14 @@ class LabGuardTest {
             DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 1, 1000, 1000);
             try (KeyRing ring = KeyRing.open(tpm)) {
                 TpmSshKey key = TpmSshKeys.create(ring, KeyType.ECC_P256, PIN, "lockout");
-                try (TpmSshKey wrong = TpmSshKeys.fromObject(ring, key.object(), "000000".toCharArray(), "wrong")) {
-                    // One failure is counted and locks the TPM out; the next is refused as lockout.
+                try (TpmSshKey wrong = TpmSshKeys.fromObject(ring, key.object(), "000000".toCharArray(), "wrong");
+                        TpmSshKey another = TpmSshKeys.fromObject(ring, key.object(), "111111".toCharArray(),
+                                "another")) {
+                    // One failure is counted and locks the TPM out; the next (another wrong PIN, since a refused
+                    // one is never put to the TPM again) is refused as lockout.
                     assertThatThrownBy(() -> wrong.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
                             .hasCauseInstanceOf(PinIncorrectException.class).hasMessageContaining("is incorrect");
-                    assertThatThrownBy(() -> wrong.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
+                    assertThatThrownBy(() -> another.sign(new byte[] {1}, 0)).isInstanceOf(AgentSignException.class)
                             .hasCauseInstanceOf(PinLockedException.class)
                             .hasMessageContaining("dictionary-attack lockout");
                 }
