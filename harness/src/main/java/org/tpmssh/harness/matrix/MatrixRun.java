@@ -263,8 +263,14 @@ public final class MatrixRun {
         Path dir = Files.createTempDirectory(workDir, "client");
         List<String> trusted = knownHostsLines != null ? knownHostsLines : List.of(server.knownHostsLine());
         CommandResult r;
-        if (timed) {
-            agent.socketPath(); // an agent started on first use (ssh-add -s) is not part of the login
+        if (timed && client == Client.SSH_AGENT) {
+            // An agent started on first use (ssh-add -s) is not part of the login; one whose start was refused
+            // (a wrong PIN) is, and the login below reports it. Other clients do not use the agent's socket.
+            try {
+                agent.socketPath();
+            } catch (IllegalStateException refused) {
+                // reported by the login
+            }
         }
         WireSpan span = timed ? wireOperation(WireOperation.login(client)) : null;
         try {
