@@ -88,9 +88,16 @@ public final class SshWireReader {
         return new BigInteger(magnitude);
     }
 
-    /** A non-negative mpint, as every key and signature component is. */
+    /**
+     * A non-negative mpint, as every key and signature component is, in its one encoding: RFC 4251 (section 5)
+     * forbids unnecessary leading zero bytes, and a key blob read any other way would not encode back to itself.
+     */
     public BigInteger readPositiveMpint(String field) throws SshWireFormatException {
-        BigInteger value = readMpint();
+        byte[] magnitude = readString();
+        if (magnitude.length > 0 && magnitude[0] == 0 && (magnitude.length == 1 || magnitude[1] >= 0)) {
+            throw new SshWireFormatException(field + " has an unnecessary leading zero byte (RFC 4251, section 5)");
+        }
+        BigInteger value = magnitude.length == 0 ? BigInteger.ZERO : new BigInteger(magnitude);
         if (value.signum() < 0) {
             throw new SshWireFormatException(field + " is negative");
         }

@@ -216,7 +216,8 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
             if (o instanceof Map<?, ?> m) {
                 return (Map<Object, Object>) m;
             }
-        } catch (YAMLException e) {
+        } catch (YAMLException | IllegalArgumentException e) {
+            // SnakeYAML's constructors throw NumberFormatException for a malformed !!int or !!float.
             throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " is not valid YAML", e);
         }
         throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " is not a YAML mapping");

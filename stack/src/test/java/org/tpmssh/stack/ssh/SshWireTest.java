@@ -35,6 +35,18 @@ class SshWireTest {
     }
 
     @Test
+    void aKeyComponentHasOneEncodingOnly() throws Exception {
+        // RFC 4251 section 5: no unnecessary leading zero; 0x80 needs its zero, 0x04 does not, and zero is empty.
+        assertThat(new SshWireReader(HEX.parseHex("000000020080")).readPositiveMpint("x")).isEqualTo(0x80);
+        assertThat(new SshWireReader(HEX.parseHex("00000000")).readPositiveMpint("x")).isZero();
+        for (String padded : new String[] {"000000020004", "0000000100", "00000003000401"}) {
+            assertThatThrownBy(() -> new SshWireReader(HEX.parseHex(padded)).readPositiveMpint("RSA exponent"))
+                    .as(padded).isInstanceOf(SshWireFormatException.class)
+                    .hasMessage("RSA exponent has an unnecessary leading zero byte (RFC 4251, section 5)");
+        }
+    }
+
+    @Test
     void stringLengthBeyondTheDataIsRejectedBeforeAllocating() {
         byte[] hostile = HEX.parseHex("ffffffff00");
         assertThatThrownBy(() -> new SshWireReader(hostile).readString())
