@@ -48,8 +48,7 @@ public final class Backends {
                     + " of");
             case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> Optional.of("not proxied yet: Docker maps"
                     + " the container's swtpm ports, and the proxy is not put in front of them in this version");
-            case SWTPM_ABRMD -> Optional.of("not proxied yet: the stacks reach it through tpm2-abrmd's D-Bus TCTI,"
-                    + " and the proxy is not put between tpm2-abrmd and its swtpm in this version");
+            case SWTPM_ABRMD -> Optional.empty(); // between tpm2-abrmd and its swtpm
         };
     }
 
@@ -87,7 +86,7 @@ public final class Backends {
                 ContainerSwtpm c = ContainerSwtpm.start(image(backend));
                 yield Launch.process(backend, c.tcti(), c);
             }
-            case SWTPM_ABRMD -> behindAbrmd(Swtpm.builder().unixSocket(true).start());
+            case SWTPM_ABRMD -> behindAbrmd(Swtpm.builder().unixSocket(true).start(), config);
             case DEVICE -> {
                 String tcti = config.tcti().orElseGet(() -> TpmDevice.probe().device()
                         .orElseThrow(() -> new IllegalStateException(TpmDevice.probe().reason())).tcti());
@@ -104,7 +103,7 @@ public final class Backends {
     public static TpmBackend startWithState(Backend backend, Path stateDir, Path stackDir) throws Exception {
         Swtpm sw = Swtpm.builder().unixSocket(backend == Backend.SWTPM_UNIX || backend == Backend.SWTPM_ABRMD)
                 .stateDir(stateDir).start();
-        Launch launch = backend == Backend.SWTPM_ABRMD ? behindAbrmd(sw) : Launch.swtpm(backend, sw);
+        Launch launch = backend == Backend.SWTPM_ABRMD ? behindAbrmd(sw, Config.none()) : Launch.swtpm(backend, sw);
         return TpmBackend.open(launch.withStackDir(stackDir), Config.none());
     }
 
@@ -113,15 +112,27 @@ public final class Backends {
      * TCTI loader like every other client; a failed start stops the swtpm. On a unix socket: tpm2-abrmd's swtpm TCTI
      * opens a connection per command, and over TCP each would leave a TIME_WAIT socket (docs/shared-tpm.md).
      */
-    private static Launch behindAbrmd(Swtpm swtpm) {
+    private static Launch behindAbrmd(Swtpm swtpm, Config config) {
+        TpmWireProxy wire = null;
         try {
+            // The wire proxy sits between tpm2-abrmd and swtpm, as for tpm2-pkcs11's companion: it sees what
+            // tpm2-abrmd sends for every client, context swaps included.
+            wire = TpmWireProxy.builder(swtpm.tcti()).latencyProfile(config.latencyProfile().orElse(null)).start();
             SessionBus bus = SessionBus.shared();
             TctiLoaderTransport.useSessionBus(bus.address());
-            return Launch.behindAbrmd(Backend.SWTPM_ABRMD, swtpm, Tpm2Abrmd.builder(swtpm.tcti()).bus(bus).start());
+            return Launch.behindAbrmd(Backend.SWTPM_ABRMD, swtpm, wire,
+                    Tpm2Abrmd.builder(wire.tcti()).bus(bus).start());
         } catch (RuntimeException | Error e) {
-            swtpm.close();
+            closeAll(wire, swtpm);
             throw e;
         }
+    }
+
+    private static void closeAll(TpmWireProxy wire, Swtpm swtpm) {
+        if (wire != null) {
+            wire.close();
+        }
+        swtpm.close();
     }
 
     /** Whether the lab rules apply: a device, or a swtpm pretending to be one; any other backend is ours. */

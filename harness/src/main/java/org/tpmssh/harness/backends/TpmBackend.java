@@ -54,16 +54,21 @@ public final class TpmBackend implements AutoCloseable {
     /**
      * A backend to open: its axis value, its TCTI, the process we started (null for a device), the swtpm behind it
      * for restart and fault tests (null for others), where stacks keep their stores (null: a temp dir deleted
-     * with the backend), and the tpm2-abrmd in front of the TPM that every stack shares (null: none).
+     * with the backend), the tpm2-abrmd in front of the TPM that every stack shares (null: none), and the wire proxy
+     * already between that tpm2-abrmd and its swtpm (null: {@link #open} puts one in front of {@code tcti} where it
+     * fits).
      */
     public record Launch(Backend backend, String tcti, AutoCloseable process, Swtpm swtpm, Path stackDir,
-            Tpm2Abrmd abrmd) {
+            Tpm2Abrmd abrmd, TpmWireProxy wire) {
         static Launch swtpm(Backend backend, Swtpm swtpm) {
-            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null, null);
+            return new Launch(backend, swtpm.tcti(), swtpm, swtpm, null, null, null);
         }
 
-        /** {@code swtpm} behind {@code abrmd}: both are stopped with the backend, the resource manager first. */
-        static Launch behindAbrmd(Backend backend, Swtpm swtpm, Tpm2Abrmd abrmd) {
+        /**
+         * {@code swtpm} behind {@code abrmd}, which reaches it through {@code wire}: all are stopped with the backend,
+         * the proxy first, then the resource manager.
+         */
+        static Launch behindAbrmd(Backend backend, Swtpm swtpm, TpmWireProxy wire, Tpm2Abrmd abrmd) {
             AutoCloseable both = () -> {
                 try {
                     abrmd.close();
@@ -71,19 +76,19 @@ public final class TpmBackend implements AutoCloseable {
                     swtpm.close();
                 }
             };
-            return new Launch(backend, abrmd.tcti(), both, swtpm, null, abrmd);
+            return new Launch(backend, abrmd.tcti(), both, swtpm, null, abrmd, wire);
         }
 
         static Launch process(Backend backend, String tcti, AutoCloseable process) {
-            return new Launch(backend, tcti, process, null, null, null);
+            return new Launch(backend, tcti, process, null, null, null, null);
         }
 
         static Launch device(String tcti) {
-            return new Launch(Backend.DEVICE, tcti, null, null, null, null);
+            return new Launch(Backend.DEVICE, tcti, null, null, null, null, null);
         }
 
         Launch withStackDir(Path dir) {
-            return new Launch(backend, tcti, process, swtpm, dir, abrmd);
+            return new Launch(backend, tcti, process, swtpm, dir, abrmd, wire);
         }
     }
 
@@ -95,11 +100,13 @@ public final class TpmBackend implements AutoCloseable {
         Tpm tpm = null;
         TpmWireProxy wire = null;
         try {
-            if (Backends.notProxied(launch.backend()).isEmpty()) {
+            if (launch.wire() != null) {
+                wire = launch.wire(); // between tpm2-abrmd and its swtpm, so clients still go through tpm2-abrmd
+            } else if (Backends.notProxied(launch.backend()).isEmpty()) {
                 wire = TpmWireProxy.builder(launch.tcti()).latencyProfile(config.latencyProfile().orElse(null))
                         .start();
             }
-            tpm = new Tpm(Tcti.parse(wire != null ? wire.tcti() : launch.tcti()).open());
+            tpm = new Tpm(Tcti.parse(clientTcti(launch, wire)).open());
             LabGuard guard = null;
             if (Backends.labRules(launch.backend())) {
                 guard = LabGuard.begin(tpm, config.allowLabWrites()); // refuses a TPM in lockout
@@ -132,7 +139,11 @@ public final class TpmBackend implements AutoCloseable {
 
     /** The TCTI every client of this backend uses: the wire proxy's when there is one, else the TPM's own. */
     public String tcti() {
-        return wire != null ? wire.tcti() : launch.tcti();
+        return clientTcti(launch, wire);
+    }
+
+    private static String clientTcti(Launch launch, TpmWireProxy wire) {
+        return wire != null && launch.wire() == null ? wire.tcti() : launch.tcti();
     }
 
     /** The wire proxy between the stacks and this TPM, which records every command; empty where none fits. */

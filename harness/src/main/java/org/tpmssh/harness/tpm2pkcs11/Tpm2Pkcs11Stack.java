@@ -140,10 +140,16 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
         return out;
     }
 
-    /** On a simulator backend, the proxy in front of this stack's companion swtpm; none on a device. */
+    /**
+     * The run's own proxy where the stack shares the run's TPM (swtpm-abrmd), else, on a simulator backend, the proxy
+     * in front of this stack's companion swtpm; none on a device.
+     */
     @Override
     public Optional<TpmWireProxy> wire(TpmBackend backend) throws Exception {
-        return backend.wire().isEmpty() ? Optional.empty() : store(backend).wire();
+        if (backend.wire().isEmpty() || sharedTpm(backend).isPresent()) {
+            return backend.wire();
+        }
+        return store(backend).wire();
     }
 
     private static String algorithm(KeyType type) {
