@@ -96,7 +96,7 @@ public final class PrivateKeyFiles {
                     throw new KeyFileException(Reason.NOT_A_KEY_FILE, file + " holds a \"" + label + "\" block, not a"
                             + " private key; give an OpenSSH, PEM (PKCS#1, SEC1) or PKCS#8 private key file");
             }
-            return checkSupported(pair);
+            return consistent(file, checkSupported(pair));
         } finally {
             Arrays.fill(bytes, (byte) 0);
         }
@@ -316,6 +316,19 @@ public final class PrivateKeyFiles {
     }
 
     // ---- what a TPM can hold ---------------------------------------------------------------
+
+    /**
+     * An RSA key whose primes do not make its modulus is a damaged file (a fuzzed PEM had a prime longer than half
+     * the modulus, which no TPM sensitive area can hold); the import's challenge would catch the rest, too late.
+     */
+    private static KeyPair consistent(Path file, KeyPair pair) throws KeyFileException {
+        if (pair.getPrivate() instanceof RSAPrivateCrtKey k && pair.getPublic() instanceof RSAPublicKey pub
+                && (!k.getPrimeP().multiply(k.getPrimeQ()).equals(k.getModulus())
+                        || !k.getModulus().equals(pub.getModulus()))) {
+            throw malformed(file);
+        }
+        return pair;
+    }
 
     private static KeyPair checkSupported(KeyPair pair) throws UnsupportedKeyTypeException {
         PrivateKey priv = pair.getPrivate();
