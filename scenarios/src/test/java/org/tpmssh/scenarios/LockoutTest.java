@@ -79,8 +79,9 @@ class LockoutTest {
         SshServerUnderTest server = run.server(List.of(key.authorizedKeysLine()));
         DictionaryAttack.parameters(tpm, AuthHandle.lockout(null, Session.password()), 2, 1000, 1);
         try {
-            // Two different wrong PINs: tpmssh puts each wrong PIN to the TPM only once (docs/SECURITY.md).
-            for (String pin : new String[] {"lockout-wrong-1", "lockout-wrong-2"}) {
+            // Two different wrong PINs: tpmssh puts each wrong PIN to the TPM only once (docs/SECURITY.md), and
+            // not those of lockoutIsReported, which may have run on the same token in this JVM.
+            for (String pin : new String[] {"lockout-ssh-wrong-1", "lockout-ssh-wrong-2"}) {
                 try (StackAdapter.Agent wrong = run.agent(List.of(key), pin.toCharArray())) {
                     CommandResult r = run.login(server, wrong);
                     assertThat(r.succeeded()).as(() -> "a wrong PIN was accepted:\n" + r.describe()).isFalse();

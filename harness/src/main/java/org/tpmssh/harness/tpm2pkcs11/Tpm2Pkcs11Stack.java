@@ -34,6 +34,7 @@ import org.tpmssh.harness.stacks.StackAdapter;
 import org.tpmssh.harness.wire.TpmWireProxy;
 import org.tpmssh.harness.wire.WireScan;
 import org.tpmssh.sshserver.CommandResult;
+import org.tpmssh.sshserver.OpenSshAgentProcess;
 import org.tpmssh.sshserver.SshServerUnderTest;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.ssh.SshPublicKeys;
@@ -256,7 +257,22 @@ public final class Tpm2Pkcs11Stack implements StackAdapter {
      */
     @Override
     public Agent startAgent(Path socket, List<? extends Key> keys, char[] pin) throws Exception {
-        if (keys.isEmpty() || !(keys.get(0) instanceof Tpm2Key first)) {
+        if (keys.isEmpty()) {
+            // This stack's agent is OpenSSH's own; with no token keys it is that agent alone, for ssh-add's keys.
+            OpenSshAgentProcess plain = OpenSshAgentProcess.start(socket);
+            return new Agent() {
+                @Override
+                public Path socketPath() {
+                    return plain.socket();
+                }
+
+                @Override
+                public void close() {
+                    plain.close();
+                }
+            };
+        }
+        if (!(keys.get(0) instanceof Tpm2Key first)) {
             throw new IllegalArgumentException("the tpm2-pkcs11 agent serves only tpm2-pkcs11 keys");
         }
         return new OpenSshAgent(first.store, socket, pin, keys);
