@@ -22,7 +22,6 @@ import org.tpmssh.tpm.structures.TpmtPublic;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * A read-only snapshot of tpm2-pkcs11's sqlite store (primaries, tokens, keys with their public halves) for
@@ -131,6 +130,10 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
             handle = tr.handle();
             pub = tr.publicArea();
         }
+        if (!isTransient && handle == null) {
+            throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, "primary object " + id + " config is neither"
+                    + " transient nor names a persistent handle (esys-tr)");
+        }
         return new Tpm2Pkcs11Primary(id, hierarchy, isTransient, template, handle, pub,
                 objauth != null && !objauth.isEmpty());
     }
@@ -216,8 +219,9 @@ public record Tpm2Pkcs11Store(Path file, int schemaVersion, List<Tpm2Pkcs11Prima
             if (o instanceof Map<?, ?> m) {
                 return (Map<Object, Object>) m;
             }
-        } catch (YAMLException | IllegalArgumentException e) {
-            // SnakeYAML's constructors throw NumberFormatException for a malformed !!int or !!float.
+        } catch (RuntimeException e) {
+            // Beyond its YAMLException, SnakeYAML's constructors throw NumberFormatException for a malformed !!int and
+            // ClassCastException for a tag that does not fit its node (a scalar tagged !!map): fuzz findings.
             throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " is not valid YAML", e);
         }
         throw new Tpm2Pkcs11StoreException(Reason.MALFORMED, what + " is not a YAML mapping");
