@@ -137,7 +137,10 @@ public final class TpmBackend implements AutoCloseable {
         return launch.backend();
     }
 
-    /** The TCTI every client of this backend uses: the wire proxy's when there is one, else the TPM's own. */
+    /**
+     * The TCTI every client of this backend uses: the wire proxy's where it sits in front of the TPM, else the TPM's
+     * own (on swtpm-abrmd tpm2-abrmd's, with the proxy behind it).
+     */
     public String tcti() {
         return clientTcti(launch, wire);
     }
