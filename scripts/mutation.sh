@@ -63,7 +63,7 @@ reports=(tpm/target/pit-reports/*/mutations.xml stack/target/pit-reports/*/mutat
 
 left=0
 for environ in /proc/[0-9]*/environ; do
-    if tr '\0' '\n' < "$environ" 2>/dev/null | grep -qx "TPMSSH_MUTATION_RUN=$TPMSSH_MUTATION_RUN"; then
+    if { tr '\0' '\n' < "$environ"; } 2>/dev/null | grep -qx "TPMSSH_MUTATION_RUN=$TPMSSH_MUTATION_RUN"; then
         pid=${environ#/proc/}; pid=${pid%/environ}
         [ "$pid" = $$ ] && continue
         grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && continue
