@@ -28,7 +28,6 @@ import org.tpmssh.sshserver.CommandResult;
 import org.tpmssh.sshserver.OpenSshClient;
 import org.tpmssh.sshserver.OpenSshServer;
 import org.tpmssh.stack.ssh.AgentKey;
-import org.tpmssh.stack.ssh.AgentSignException;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshWireWriter;
 
@@ -95,28 +94,15 @@ class AgentConnectionLimitsTest {
         SoftwareAgentKey real = SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "slow");
         CountDownLatch signing = new CountDownLatch(1);
         CountDownLatch mayFinish = new CountDownLatch(1);
-        AgentKey slow = new AgentKey() {
-            @Override
-            public byte[] publicKeyBlob() {
-                return real.publicKeyBlob();
+        AgentKey slow = new ScriptedKey(real, (key, data, flags) -> {
+            signing.countDown();
+            try {
+                mayFinish.await(30, TimeUnit.SECONDS); // a person answering askpass, a slow TPM
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public String comment() {
-                return real.comment();
-            }
-
-            @Override
-            public byte[] sign(byte[] data, int flags) throws AgentSignException {
-                signing.countDown();
-                try {
-                    mayFinish.await(30, TimeUnit.SECONDS); // a person answering askpass, a slow TPM
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return real.sign(data, flags);
-            }
-        };
+            return key.sign(data, flags);
+        });
         List<RawAgentClient> idle = new ArrayList<>();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (SshAgentServer agent = SshAgentServer.start(dir.resolve("a/s"), () -> List.of(slow));

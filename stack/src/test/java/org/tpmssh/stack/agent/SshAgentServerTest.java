@@ -338,30 +338,6 @@ class SshAgentServerTest {
                 .writeUint32(flags).toByteArray();
     }
 
-    /** How a {@link ScriptedKey} signs: a fault to inject, or a detour around the real key. */
-    @FunctionalInterface
-    private interface SignBehaviour {
-        byte[] sign(AgentKey real, byte[] data, int flags) throws AgentSignException;
-    }
-
-    /** A software key with scripted signing: a TPM that has gone away, a buggy key, a busy TPM. */
-    private record ScriptedKey(AgentKey real, SignBehaviour behaviour) implements AgentKey {
-        @Override
-        public byte[] publicKeyBlob() {
-            return real.publicKeyBlob();
-        }
-
-        @Override
-        public String comment() {
-            return real.comment();
-        }
-
-        @Override
-        public byte[] sign(byte[] data, int flags) throws AgentSignException {
-            return behaviour.sign(real, data, flags);
-        }
-    }
-
     private static AgentKey slow(AgentKey real, Duration delay) {
         return new ScriptedKey(real, (key, data, flags) -> {
             try {
