@@ -25,13 +25,7 @@ public final class AgentSessionSeeds {
     private RecordingProxy proxy;
 
     public static void main(String[] args) throws Exception {
-        Path work = Files.createTempDirectory("agent-seeds", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
-        try {
-            record(args, work);
-        } finally {
-            Seeds.deleteTree(work);
-        }
+        Seeds.inScratch("agent-seeds", work -> record(args, work));
     }
 
     private static void record(String[] args, Path work) throws Exception {

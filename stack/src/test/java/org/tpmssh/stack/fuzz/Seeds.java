@@ -3,6 +3,7 @@ package org.tpmssh.stack.fuzz;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -22,6 +23,23 @@ public final class Seeds {
         }
         Files.write(dir.resolve(name), seed);
         System.out.println(dir.resolve(name) + ": " + seed.length + " bytes");
+    }
+
+    /** What a recorder does in its scratch directory. */
+    @FunctionalInterface
+    public interface Recording {
+        void record(Path scratch) throws Exception;
+    }
+
+    /** Runs {@code recording} in a fresh owner-only directory named after {@code prefix}, removed afterwards. */
+    public static void inScratch(String prefix, Recording recording) throws Exception {
+        Path work = Files.createTempDirectory(prefix, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        try {
+            recording.record(work);
+        } finally {
+            deleteTree(work);
+        }
     }
 
     /** Removes a recorder's scratch directory. */

@@ -2,7 +2,6 @@ package org.tpmssh.stack.p11kit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +22,7 @@ public final class P11KitSeeds {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     public static void main(String[] args) throws Exception {
-        Path work = Files.createTempDirectory("p11kit-seeds", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
-        try {
-            record(args, work);
-        } finally {
-            Seeds.deleteTree(work);
-        }
+        Seeds.inScratch("p11kit-seeds", work -> record(args, work));
     }
 
     private static void record(String[] args, Path work) throws Exception {
