@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,13 +35,16 @@ class SecretFileModeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rw-r--r--", "rw-r-----", "rw----r--", "rw--w----", "rw-----w-", "rw-rw-rw-"})
-    void aFileOthersCanReadOrChangeIsRefusedNamingItAndTheFix(String mode) throws Exception {
+    @CsvSource({"rw-r--r--, read, 0644", "rw-r-----, read, 0640", "rw----r--, read, 0604",
+            "rw--w----, changed, 0620", "rw-----w-, changed, 0602", "rw-rw-rw-, read and changed, 0666",
+            "rw-r---w-, read and changed, 0642"})
+    void aFileOthersCanReadOrChangeIsRefusedSayingWhatTheyCanDoAndTheFix(String mode, String can, String octal)
+            throws Exception {
         Path f = file(mode);
         assertThatThrownBy(() -> SecretFileMode.requirePrivate(f, "PIN"))
                 .isInstanceOf(ExposedSecretFileException.class)
-                .hasMessageStartingWith("the PIN file " + f + " can be ")
-                .hasMessageContaining("other users").hasMessageContaining("chmod 600 " + f)
+                .hasMessageStartingWith("the PIN file " + f + " can be " + can + " by other users (mode " + octal + ")")
+                .hasMessageContaining("chmod 600 " + f)
                 .hasMessageNotContaining(PIN);
     }
 
