@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 /** The run's settings besides the axes, read like them from system properties or JUnit configuration parameters. */
 public enum RunProperty {
-    /** Parts of scenario class or method names, comma-separated; unset runs every scenario. */
+    /** The scenarios to run, as a {@link ScenarioPattern}; unset runs every scenario. */
     SCENARIOS("tpmssh.scenarios"),
     /** The TCTI of the {@code device} backend; unset, the first TPM device found. */
     TCTI("tpmssh.tcti"),

@@ -42,9 +42,11 @@ class ConformanceOnAGivenTpmTest {
             cli.setOut(new PrintWriter(out));
             cli.setErr(new PrintWriter(err));
             int exit = cli.execute("conformance", "--tcti", sw.tcti(), "--server", "openssh", "--keys", "ecc-p256",
-                    "--scenarios", "LoginTest", "--reports-dir", reports.toString());
+                    // A glob on the suite's display name ("Login with a TPM key"): the matrix reads it as discovery does.
+                    "--scenarios", "login with a TPM k?y*", "--reports-dir", reports.toString());
             assertThat(exit).as(out + "\n" + err).isZero();
-            assertThat(out.toString()).contains("PASS").contains("device |").contains(" passed, 0 failed, ");
+            assertThat(out.toString()).contains("PASS").contains("device |").contains(" passed, 0 failed, ")
+                    .doesNotContain(" 0 passed");
             assertThat(Files.readString(reports.resolve("report.json"))).contains("\"backend\" : \"device\"");
             try (Tpm tpm = new Tpm(Tcti.parse(sw.tcti()).open())) {
                 assertThat(handles(tpm)).as("the lab run left no object behind, and flushed nothing it found")

@@ -127,7 +127,7 @@ public final class ConformanceCommand implements Callable<Integer> {
             converter = ScenarioFilter.Converter.class,
             description = {
                 "Run only the scenarios whose class or display name matches, ignoring case.",
-                "A glob (* and ?) or a regular expression; it may match any part of the name."
+                "Globs (* and ?), comma-separated, or a regular expression; it may match any part of the name."
             })
     ScenarioFilter filter;
 

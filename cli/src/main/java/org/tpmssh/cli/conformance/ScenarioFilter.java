@@ -1,7 +1,6 @@
 package org.tpmssh.cli.conformance;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.junit.platform.engine.FilterResult;
 import org.junit.platform.engine.TestDescriptor;
@@ -9,25 +8,19 @@ import org.junit.platform.engine.TestSource;
 import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.PostDiscoveryFilter;
+import org.tpmssh.axes.ScenarioPattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/**
- * The {@code --scenarios} selection: a glob or regular expression matched, ignoring case, against scenario, class
- * and suite names.
- */
+/** The {@code --scenarios} selection ({@link ScenarioPattern}) applied to scenario, class and suite names. */
 final class ScenarioFilter implements PostDiscoveryFilter {
 
-    // Characters that only make sense in a regular expression; without them, * and ? are glob wildcards.
-    private static final Pattern REGEX_SYNTAX = Pattern.compile("[\\\\^$|+()\\[\\]{}]|\\.[*+?]");
-
     private final String text;
-    private final Pattern pattern;
+    private final ScenarioPattern pattern;
 
     ScenarioFilter(String text) {
         this.text = text;
-        String regex = REGEX_SYNTAX.matcher(text).find() ? text : globToRegex(text);
-        this.pattern = Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+        this.pattern = ScenarioPattern.parse(text);
     }
 
     @Override
@@ -42,8 +35,7 @@ final class ScenarioFilter implements PostDiscoveryFilter {
     }
 
     private boolean matches(TestDescriptor d) {
-        return pattern.matcher(d.getDisplayName()).find()
-                || className(d.getSource().orElse(null)).filter(c -> pattern.matcher(c).find()).isPresent();
+        return pattern.matchesAny(d.getDisplayName(), className(d.getSource().orElse(null)).orElse(null));
     }
 
     private static Optional<String> className(TestSource source) {
@@ -54,20 +46,6 @@ final class ScenarioFilter implements PostDiscoveryFilter {
             return Optional.of(((MethodSource) source).getClassName());
         }
         return Optional.empty();
-    }
-
-    private static String globToRegex(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            if (c == '*') {
-                regex.append(".*");
-            } else if (c == '?') {
-                regex.append('.');
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return regex.toString();
     }
 
     @Override

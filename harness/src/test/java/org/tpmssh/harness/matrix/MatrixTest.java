@@ -105,12 +105,17 @@ class MatrixTest {
     }
 
     @Test
-    @DisplayName("the scenario filter matches class or method names")
+    @DisplayName("the scenario filter matches class, method or display names")
     void scenarioFilter() {
         MatrixFilter f = filter(Map.of("tpmssh.scenarios", "Login, sshsig"));
         assertThat(f.allowsScenario("org.tpmssh.scenarios.LoginTest#x")).isTrue();
         assertThat(f.allowsScenario("org.tpmssh.scenarios.SshSigRoundTripTest#y")).isTrue();
         assertThat(f.allowsScenario("org.tpmssh.scenarios.LockoutTest#z")).isFalse();
+        // A display name counts, and a glob is a glob, as for `tpmssh conformance --scenarios`.
+        MatrixFilter glob = filter(Map.of("tpmssh.scenarios", "ssh*TPM k?y"));
+        assertThat(glob.allowsScenario("org.tpmssh.scenarios.LoginTest#x", "ssh logs in with a TPM key")).isTrue();
+        assertThat(glob.allowsScenario("org.tpmssh.scenarios.LoginTest#x", "ssh logs in with an RSA key")).isFalse();
+        assertThat(filter(Map.of()).allowsScenario("anything")).isTrue();
     }
 
     @Test
