@@ -41,13 +41,12 @@ public final class Backends {
      */
     public static Optional<String> notProxied(Backend backend) {
         return switch (backend) {
-            case SWTPM_TCP, SWTPM_UNIX, MSSIM -> Optional.empty();
+            // A container's swtpm is published on two adjacent loopback ports, as a host swtpm listens on them.
+            case SWTPM_TCP, SWTPM_UNIX, MSSIM, CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> Optional.empty();
             case DEVICE -> Optional.of("a kernel TPM device is a character device, not a socket the wire proxy"
                     + " can sit in front of");
             case SWTPM_AS_DEVICE -> Optional.of("it stands in for a device, which the wire proxy cannot sit in front"
                     + " of");
-            case CONTAINER_HOST, CONTAINER_TESTING, CONTAINER_TRIXIE -> Optional.of("not proxied yet: Docker maps"
-                    + " the container's swtpm ports, and the proxy is not put in front of them in this version");
             case SWTPM_ABRMD -> Optional.empty(); // between tpm2-abrmd and its swtpm
         };
     }
