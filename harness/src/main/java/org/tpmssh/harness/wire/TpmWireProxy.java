@@ -1,6 +1,5 @@
 package org.tpmssh.harness.wire;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,8 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -24,8 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,14 +30,10 @@ import org.tpmssh.tpm.structures.Handles;
 import org.tpmssh.tpm.transport.Tcti;
 
 /**
- * A TPM wire proxy: clients connect to it as to swtpm (or to the IBM/Microsoft simulator) and it relays each
- * command to the real one, recording every command and response, counting them per {@link Operation}, and,
- * on request, holding responses back as a chip would ({@link ChipProfile}) or breaking them ({@link Fault}).
- * The control port (swtpm) or platform port (mssim), one above the data port, is passed through unchanged.
- *
- * <p>All client connections share one connection to the TPM, command by command, as clients share a chip;
- * so several clients (tpm2-abrmd, our stack, tpm2-tools) may use one swtpm at once, which swtpm alone cannot
- * serve. See docs/tpm-wire.md.
+ * A TPM wire proxy: clients connect to it as to swtpm or the simulator, and it relays each command to the real
+ * one, recording and counting every exchange and, on request, delaying ({@link ChipProfile}) or breaking
+ * ({@link Fault}) responses. Clients share its one connection to the TPM command by command, as they share a chip
+ * (docs/tpm-wire.md).
  */
 public final class TpmWireProxy implements AutoCloseable {
 
@@ -51,27 +42,19 @@ public final class TpmWireProxy implements AutoCloseable {
 
     /** Long enough for RSA key generation on the slowest chips (7.5 s in wolfTPM's table) many times over. */
     public static final Duration DEFAULT_TPM_TIMEOUT = Duration.ofMinutes(2);
-    /** Once a client starts a frame, the rest must follow within this. */
-    static final Duration FRAME_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
     private static final int POLL_MILLIS = 200;
     private static final int BIND_ATTEMPTS = 20;
 
-    // The simulator's TpmTcpProtocol.h codes on the command port.
-    static final int MSSIM_SEND_COMMAND = 8;
-    static final int MSSIM_SESSION_END = 20;
-
     private final Protocol protocol;
-    private final SocketAddress upstreamData;
+    private final ClientFraming framing;
+    private final UpstreamTpm upstream;
     private final SocketAddress upstreamSide;
-    private final Duration tpmTimeout;
     private final ServerSocket dataListener;
     private final ServerSocket sideListener;
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> openEnds = ConcurrentHashMap.newKeySet();
     private final ReentrantLock upstreamLock = new ReentrantLock();
-    private final ScheduledThreadPoolExecutor watchdog;
     private final HandleMap handles = new HandleMap();
     private final List<Exchange> log = new ArrayList<>();
     private final List<Operation> operations = new CopyOnWriteArrayList<>();
@@ -84,22 +67,15 @@ public final class TpmWireProxy implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile ChipProfile profile;
     private volatile boolean closed;
-    private SocketChannel upstream; // guarded by upstreamLock
 
     private TpmWireProxy(Builder b, ServerSocket[] listeners) {
         this.protocol = b.protocol;
-        this.upstreamData = b.data;
+        this.framing = new ClientFraming(b.protocol, () -> closed);
+        this.upstream = new UpstreamTpm(b.protocol, b.data, b.tpmTimeout, () -> closed);
         this.upstreamSide = b.side;
-        this.tpmTimeout = b.tpmTimeout;
         this.profile = b.profile;
         this.dataListener = listeners[0];
         this.sideListener = listeners[1];
-        this.watchdog = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "tpm-wire-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        watchdog.setRemoveOnCancelPolicy(true);
     }
 
     /** A proxy in front of the TPM that {@code tcti} names (a {@code swtpm:} or {@code mssim:} TCTI), started. */
@@ -335,104 +311,18 @@ public final class TpmWireProxy implements AutoCloseable {
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
             while (!closed) {
-                byte[] command = readCommand(in);
+                byte[] command = framing.readCommand(in);
                 if (command == null || !relay(id, command, out)) {
                     return;
                 }
             }
-        } catch (ProxyClosedException e) {
+        } catch (ClientFraming.ProxyClosedException e) {
             // The proxy is closing; the client sees its connection end.
         } catch (IOException e) {
             note("connection " + id + ": " + e.getMessage());
         } finally {
             openConnections.decrementAndGet();
         }
-    }
-
-    /** Reads one command in the client's framing; null when the client ends the connection between commands. */
-    private byte[] readCommand(InputStream in) throws IOException {
-        if (protocol == Protocol.SWTPM) {
-            byte[] header = new byte[Frames.HEADER];
-            if (!readFully(in, header, true)) {
-                return null;
-            }
-            int size = Frames.u32(header, 2);
-            checkSize(size, "its header");
-            byte[] command = new byte[size];
-            System.arraycopy(header, 0, command, 0, Frames.HEADER);
-            readRest(in, command, Frames.HEADER);
-            return command;
-        }
-        byte[] code = new byte[4];
-        if (!readFully(in, code, true)) {
-            return null;
-        }
-        int message = Frames.u32(code, 0);
-        if (message == MSSIM_SESSION_END) {
-            return null;
-        }
-        if (message != MSSIM_SEND_COMMAND) {
-            throw new IOException("the client sent simulator message " + message + " on the command port; the proxy"
-                    + " relays only TPM_SEND_COMMAND (8) and TPM_SESSION_END (20)");
-        }
-        byte[] head = new byte[5];
-        readFully(in, head, false);
-        int size = Frames.u32(head, 1);
-        checkSize(size, "its TPM_SEND_COMMAND envelope");
-        byte[] command = new byte[size];
-        readFully(in, command, false);
-        if (Frames.u32(command, 2) != size) {
-            throw new IOException("the client's TPM_SEND_COMMAND envelope says " + size + " bytes but the command"
-                    + " inside says " + Integer.toUnsignedString(Frames.u32(command, 2)));
-        }
-        return command;
-    }
-
-    private static void checkSize(int size, String where) throws IOException {
-        if (size < Frames.HEADER || size > Frames.MAX_FRAME) {
-            throw new IOException("the client's command size in " + where + " is " + Integer.toUnsignedString(size)
-                    + " bytes: not a TPM command");
-        }
-    }
-
-    private void readRest(InputStream in, byte[] b, int from) throws IOException {
-        byte[] rest = new byte[b.length - from];
-        readFully(in, rest, false);
-        System.arraycopy(rest, 0, b, from, rest.length);
-    }
-
-    /**
-     * Fills {@code b}. Before the first byte of a frame the client may stay idle for as long as it likes (until
-     * the proxy closes); once a frame has started, the rest must come within {@link #FRAME_TIMEOUT}.
-     * Returns false when the client closes before the first byte and idling was allowed.
-     */
-    private boolean readFully(InputStream in, byte[] b, boolean idleAllowed) throws IOException {
-        int n = 0;
-        long deadline = idleAllowed ? Long.MAX_VALUE : System.nanoTime() + FRAME_TIMEOUT.toNanos();
-        while (n < b.length) {
-            try {
-                int r = in.read(b, n, b.length - n);
-                if (r < 0) {
-                    if (n == 0 && idleAllowed) {
-                        return false;
-                    }
-                    throw new EOFException("the client closed the connection in the middle of a frame");
-                }
-                n += r;
-                if (deadline == Long.MAX_VALUE) {
-                    deadline = System.nanoTime() + FRAME_TIMEOUT.toNanos();
-                }
-            } catch (SocketTimeoutException idle) {
-                if (closed) {
-                    throw new ProxyClosedException();
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("the client sent part of a frame and then nothing for "
-                            + FRAME_TIMEOUT.toSeconds() + " s");
-                }
-            }
-        }
-        return true;
     }
 
     /** Relays one command; false when the connection must close (a dropped or cut-off response, a dead TPM). */
@@ -446,7 +336,7 @@ public final class TpmWireProxy implements AutoCloseable {
             byte[] answer = Frames.errorResponse(r.responseCode());
             record(new Exchange(id, connection, command, null, answer, new Exchange.Timing(received, 0, 0), null,
                     fault, handles.subjectOf(command)));
-            write(out, answer, answer.length);
+            framing.write(out, answer, answer.length);
             return true;
         }
         if (fault instanceof Fault.Drop d && !d.afterTpm()) {
@@ -465,9 +355,9 @@ public final class TpmWireProxy implements AutoCloseable {
             WireObject template = HandleMap.templateOf(command);
             long sent = System.nanoTime();
             try {
-                response = transmitUpstream(command);
+                response = upstream.transmit(command);
             } catch (IOException e) {
-                dropUpstream();
+                upstream.drop();
                 String why = closed ? "the proxy closed" : e.getMessage();
                 note("connection " + connection + ": " + CommandCode.name(cc) + " got no answer from the TPM: " + why);
                 record(new Exchange(id, connection, command, null, null,
@@ -507,11 +397,11 @@ public final class TpmWireProxy implements AutoCloseable {
         if (fault instanceof Fault.Truncate t) {
             byte[] part = Arrays.copyOf(delivered, Math.min(t.keep(), delivered.length));
             record(new Exchange(id, connection, command, response, part, timing, chip, fault, subject));
-            write(out, part, delivered.length);
+            framing.write(out, part, delivered.length);
             return false;
         }
         record(new Exchange(id, connection, command, response, delivered, timing, chip, fault, subject));
-        write(out, delivered, delivered.length);
+        framing.write(out, delivered, delivered.length);
         return true;
     }
 
@@ -538,117 +428,10 @@ public final class TpmWireProxy implements AutoCloseable {
         return System.nanoTime() - start;
     }
 
-    /** Writes a response in the client's framing; {@code framedLength} differs from the bytes when cut off. */
-    private void write(OutputStream out, byte[] response, int framedLength) throws IOException {
-        if (protocol == Protocol.SWTPM) {
-            out.write(response);
-        } else {
-            ByteBuffer b = ByteBuffer.allocate(8 + response.length).putInt(framedLength).put(response);
-            if (response.length == framedLength) {
-                b.putInt(0); // the simulator's acknowledgement after each response
-            }
-            out.write(b.array(), 0, b.position());
-        }
-        out.flush();
-    }
-
     private void record(Exchange e) {
         synchronized (log) {
             log.add(e);
         }
-    }
-
-    // ---- the TPM side ----
-
-    /** Sends one command to the TPM and reads its response; the caller holds the upstream lock. */
-    private byte[] transmitUpstream(byte[] command) throws IOException {
-        if (closed) {
-            throw new ProxyClosedException();
-        }
-        SocketChannel ch = upstream();
-        ScheduledFuture<?> guard = watchdog.schedule(() -> closeQuietly(ch), tpmTimeout.toNanos(),
-                TimeUnit.NANOSECONDS);
-        try {
-            if (protocol == Protocol.SWTPM) {
-                writeAll(ch, ByteBuffer.wrap(command));
-                ByteBuffer header = readExactly(ch, Frames.HEADER);
-                int size = header.getInt(2);
-                if (size < Frames.HEADER || size > Frames.MAX_FRAME) {
-                    throw new IOException("the TPM's response header says " + Integer.toUnsignedString(size)
-                            + " bytes: not a TPM response");
-                }
-                ByteBuffer response = ByteBuffer.allocate(size).put(header.flip());
-                response.put(readExactly(ch, size - Frames.HEADER).flip());
-                return response.array();
-            }
-            writeAll(ch, ByteBuffer.allocate(9 + command.length).putInt(MSSIM_SEND_COMMAND).put((byte) 0)
-                    .putInt(command.length).put(command).flip());
-            int size = readExactly(ch, 4).getInt(0);
-            if (size < Frames.HEADER || size > Frames.MAX_FRAME) {
-                throw new IOException("the simulator framed a response of " + Integer.toUnsignedString(size)
-                        + " bytes: not a TPM response");
-            }
-            byte[] response = readExactly(ch, size).array();
-            readExactly(ch, 4); // acknowledgement
-            return response;
-        } catch (IOException e) {
-            if (guard.isDone() && !guard.isCancelled()) {
-                throw new IOException("the TPM did not answer within " + tpmTimeout.toSeconds() + " s", e);
-            }
-            throw e;
-        } finally {
-            guard.cancel(false);
-        }
-    }
-
-    private SocketChannel upstream() throws IOException {
-        if (upstream == null || !upstream.isOpen()) {
-            upstream = connect(upstreamData);
-            openEnds.add(upstream);
-        }
-        return upstream;
-    }
-
-    private void dropUpstream() {
-        if (upstream != null) {
-            openEnds.remove(upstream);
-            closeQuietly(upstream);
-            upstream = null;
-        }
-    }
-
-    private static SocketChannel connect(SocketAddress address) throws IOException {
-        SocketChannel ch = null;
-        try {
-            if (address instanceof UnixDomainSocketAddress) {
-                ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-                ch.connect(address);
-            } else {
-                ch = SocketChannel.open();
-                ch.socket().setTcpNoDelay(true);
-                ch.socket().connect(address, (int) CONNECT_TIMEOUT.toMillis());
-            }
-            return ch;
-        } catch (IOException e) {
-            closeQuietly(ch);
-            throw new IOException("cannot reach the TPM at " + address + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeAll(SocketChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
-    private static ByteBuffer readExactly(SocketChannel ch, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new EOFException("the TPM closed the connection after " + b.position() + " of " + n + " bytes");
-            }
-        }
-        return b;
     }
 
     // ---- the control (swtpm) or platform (mssim) port ----
@@ -657,7 +440,7 @@ public final class TpmWireProxy implements AutoCloseable {
     private void passSide(Socket client, int id) {
         SocketChannel tpm;
         try {
-            tpm = connect(upstreamSide);
+            tpm = UpstreamTpm.connect(upstreamSide);
         } catch (IOException e) {
             note("side connection " + id + ": " + e.getMessage());
             return;
@@ -683,7 +466,7 @@ public final class TpmWireProxy implements AutoCloseable {
             from.setSoTimeout(0); // a control client may wait for ever between messages; close() ends it
             int n;
             while ((n = in.read(buf)) >= 0) {
-                writeAll(to, ByteBuffer.wrap(buf, 0, n));
+                UpstreamTpm.writeAll(to, ByteBuffer.wrap(buf, 0, n));
             }
             to.shutdownOutput();
         } catch (IOException e) {
@@ -726,13 +509,9 @@ public final class TpmWireProxy implements AutoCloseable {
         closing.countDown();
         closeQuietly(dataListener);
         closeQuietly(sideListener);
-        if (protocol == Protocol.MSSIM && upstreamLock.tryLock()) {
+        if (upstreamLock.tryLock()) { // not in the middle of a command
             try {
-                if (upstream != null && upstream.isOpen()) {
-                    writeAll(upstream, ByteBuffer.allocate(4).putInt(MSSIM_SESSION_END).flip());
-                }
-            } catch (IOException e) {
-                // The simulator is gone already: nothing to end.
+                upstream.endSession();
             } finally {
                 upstreamLock.unlock();
             }
@@ -740,15 +519,10 @@ public final class TpmWireProxy implements AutoCloseable {
         for (AutoCloseable end : openEnds) {
             closeQuietly(end);
         }
-        watchdog.shutdownNow();
         long deadline = System.nanoTime() + JOIN_TIMEOUT.toNanos();
+        upstream.close(JOIN_TIMEOUT);
         for (Thread t : List.copyOf(threads)) {
             join(t, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        }
-        try {
-            watchdog.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -761,19 +535,6 @@ public final class TpmWireProxy implements AutoCloseable {
     }
 
     private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // Best effort: the other side may be gone already, which is what closing wanted.
-            }
-        }
-    }
-
-    /** The proxy is closing: a reader stops without calling it a client's fault. */
-    private static final class ProxyClosedException extends IOException {
-        ProxyClosedException() {
-            super("the proxy closed");
-        }
+        UpstreamTpm.closeQuietly(c);
     }
 }
