@@ -90,6 +90,8 @@ class StoreVersionTest {
         assertThat(ParentKind.ECC_TSS2.tpm2OpensslLoads()).isTrue();
         assertThat(ParentKind.ECC.tpm2OpensslLoads()).isFalse();
         assertThat(ParentKind.RSA.tpm2OpensslLoads()).isFalse();
+        assertThat(ParentKind.ECC_TSS2.loaders()).isEqualTo("tpmssh, tpm2-openssl 1.x and ssh-tpm-agent 0.5 and later");
+        assertThat(ParentKind.RSA.loaders()).startsWith("tpmssh only");
         assertThat(ParentKind.of("ecc-tss2")).isEqualTo(ParentKind.ECC_TSS2);
         assertThatThrownBy(() -> ParentKind.of("h2")).hasMessageContaining("ecc, rsa, ecc-tss2");
     }

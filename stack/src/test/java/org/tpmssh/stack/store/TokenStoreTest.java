@@ -281,6 +281,8 @@ class TokenStoreTest {
     void theStoreDirectoryComesFromTheFlagThenTheEnvironmentThenXdg() {
         Path explicit = dir.resolve("x");
         assertThat(StorePaths.resolve(explicit, "/env", "/xdg", "/home/u")).isEqualTo(explicit);
+        assertThat(StorePaths.resolve(Path.of("relative/store"))).as("the flag wins over any environment")
+                .isEqualTo(Path.of("relative/store").toAbsolutePath());
         assertThat(StorePaths.resolve(null, "/env", "/xdg", "/home/u")).isEqualTo(Path.of("/env"));
         assertThat(StorePaths.resolve(null, null, "/xdg", "/home/u")).isEqualTo(Path.of("/xdg/tpmssh"));
         assertThat(StorePaths.resolve(null, null, "rel", "/home/u")).isEqualTo(Path.of("/home/u/.local/share/tpmssh"));
