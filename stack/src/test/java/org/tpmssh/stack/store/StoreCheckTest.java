@@ -262,8 +262,11 @@ class StoreCheckTest {
         s.addKey("mixed", pinKey("p"));
         s.addKey("mixed", StoreFixtures.fakeKey("f1"));
         s.addKey("mixed", StoreFixtures.fakeKey("f2"));
+        s.addToken(StoreFixtures.pinlessToken("free"));
+        s.addKey("free", StoreFixtures.fakeKey("f"));
         Files.delete(s.tokenFile("pins"));
         Files.delete(s.tokenFile("mixed"));
+        Files.delete(s.tokenFile("free"));
 
         List<Finding> f = checkUnchanged(s).findings();
         Finding pins = finding(f, dir.resolve("store/tokens/pins"));
@@ -273,6 +276,8 @@ class StoreCheckTest {
         assertThat(finding(f, dir.resolve("store/tokens/mixed")).recovery()).isEqualTo("Its 2 PIN-less keys still"
                 + " load and can move to a PIN-less token (" + GUIDE + "); its 1 PIN key cannot be unlocked without"
                 + " the token's seal");
+        assertThat(finding(f, dir.resolve("store/tokens/free")).recovery()).isEqualTo("Its 1 PIN-less key still"
+                + " loads and can move to a PIN-less token (" + GUIDE + ")");
     }
 
     @Test
