@@ -2,6 +2,7 @@ package org.tpmssh.stack.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -25,14 +26,14 @@ class RecordTextTest {
     @Test
     void aTokenRecordSaysWhetherItIsPinlessAndNothingOfItsSeals() {
         assertThat(StoreFixtures.pinlessToken("ci")).hasToString("TokenRecord[ci pin-less]");
-        TokenRecord.Seal seal = new TokenRecord.Seal(new byte[] {1, 2}, "sealed-secret".getBytes());
+        TokenRecord.Seal seal = new TokenRecord.Seal(new byte[] {1, 2}, "sealed-secret".getBytes(StandardCharsets.UTF_8));
         assertThat(new TokenRecord("work", false, ParentKind.ECC, new byte[16], seal, seal, KeyRecord.now(), null))
                 .hasToString("TokenRecord[work]");
     }
 
     @Test
     void aNewKeysAuthValueNeverAppearsInItsText() {
-        byte[] auth = Tokens.keyAuth("thirty-two bytes of token secret".getBytes(), "00112233aabbccdd");
+        byte[] auth = Tokens.keyAuth("thirty-two bytes of token secret".getBytes(StandardCharsets.US_ASCII), "00112233aabbccdd");
         String text = new Tokens.NewKeyAuth("00112233aabbccdd", false, auth).toString();
         assertThat(text).isEqualTo("NewKeyAuth[00112233aabbccdd]");
         assertThat(text).doesNotContain(HexFormat.of().formatHex(auth))
