@@ -63,12 +63,20 @@ final class RecordFiles {
             throw damaged(file, "holds token '" + t.label() + "', not token '" + label + "' that its directory names");
         }
         if (t.userSeal() != null) {
-            checkPublicArea(file, "userSeal", t.userSeal().publicArea());
+            checkSeal(file, "userSeal", t.userSeal());
         }
         if (t.soSeal() != null) {
-            checkPublicArea(file, "soSeal", t.soSeal().publicArea());
+            checkSeal(file, "soSeal", t.soSeal());
         }
         return t;
+    }
+
+    /** A seal is as sound as a key must be: a TPM public area and a private blob that is not empty. */
+    private static void checkSeal(Path file, String field, TokenRecord.Seal seal) throws DamagedFileException {
+        checkPublicArea(file, field, seal.publicArea());
+        if (seal.privateBlob().length == 0) {
+            throw damaged(file, "has an empty \"" + field + "\" private blob");
+        }
     }
 
     /** The key in {@code file}, which must be named {@code id}.json. */

@@ -206,7 +206,6 @@ public final class TokenStore {
             mkdirs(dir);
             mkdirs(dir.resolve("keys"));
             writeAtomic(dir.resolve("token.json"), files.bytes(t));
-            return null;
         });
     }
 
@@ -218,7 +217,6 @@ public final class TokenStore {
                 throw new StoreException("no token labelled '" + t.label() + "' in " + root);
             }
             writeAtomic(f, files.bytes(t));
-            return null;
         });
     }
 
@@ -238,7 +236,6 @@ public final class TokenStore {
                 }
             }
             fsyncDir(dir.getParent());
-            return null;
         });
     }
 
@@ -260,7 +257,6 @@ public final class TokenStore {
             }
             mkdirs(keysDir(tokenLabel));
             writeAtomic(f, files.bytes(key));
-            return null;
         });
     }
 
@@ -306,7 +302,6 @@ public final class TokenStore {
                 throw new StoreException("token '" + tokenLabel + "' has no key with id " + keyId);
             }
             fsyncDir(f.getParent());
-            return null;
         });
     }
 
@@ -423,21 +418,22 @@ public final class TokenStore {
         Files.setPosixFilePermissions(dir, DIR_MODE); // the umask may have narrowed or kept bits
     }
 
-    private interface Locked<T> {
-        T run() throws IOException, StoreException;
+    private interface Locked {
+        void run() throws IOException, StoreException;
     }
 
-    private <T> T withLock(Locked<T> work) throws StoreException {
-        return withLock(false, work);
+    private void withLock(Locked work) throws StoreException {
+        withLock(false, work);
     }
 
     /** Runs {@code work} under the store lock; only {@code create} makes the store directory when it is missing. */
-    private <T> T withLock(boolean create, Locked<T> work) throws StoreException {
+    private void withLock(boolean create, Locked work) throws StoreException {
         ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(root, p -> new ReentrantLock());
         jvm.lock();
         try {
             if (jvm.getHoldCount() > 1) {
-                return work.run(); // re-entered from inside a locked operation
+                work.run(); // re-entered from inside a locked operation
+                return;
             }
             if (!Files.isDirectory(root)) {
                 if (!create) {
@@ -449,7 +445,7 @@ public final class TokenStore {
             Path lockFile = root.resolve("store.lock");
             try (FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(FILE_MODE)); FileLock lock = ch.lock()) {
-                return work.run();
+                work.run();
             }
         } catch (IOException e) {
             throw new StoreException("cannot update the store in " + root + ": " + e.getMessage(), e);

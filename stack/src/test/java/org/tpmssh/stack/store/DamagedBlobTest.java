@@ -68,7 +68,8 @@ class DamagedBlobTest {
         Files.write(file, JSON.writeValueAsBytes(n));
     }
 
-    private static String flipped(String base64) {
+    /** {@code base64} with one bit of its middle byte flipped. */
+    static String flipped(String base64) {
         byte[] b = Base64.getDecoder().decode(base64);
         b[b.length / 2] ^= 0x01;
         return Base64.getEncoder().encodeToString(b);

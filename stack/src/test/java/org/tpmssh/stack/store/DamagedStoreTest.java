@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.tpmssh.tpm.structures.Templates;
 
 /**
  * One damaged token or key file hides nothing healthy: the other tokens and keys are listed and new
@@ -199,6 +202,56 @@ class DamagedStoreTest {
     }
 
     @Test
+    void aSealWithAnEmptyPrivateBlobIsDamagedLikeAKeyWithOne() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        TokenRecord.Seal seal = new TokenRecord.Seal(Templates.sealedData(false).toBytes(),
+                "sealed-blob".getBytes(StandardCharsets.UTF_8));
+        s.addToken(new TokenRecord("t", false, ParentKind.ECC, new byte[16], seal, seal, KeyRecord.now(), null));
+        s.addToken(StoreFixtures.pinlessToken("u"));
+        Path f = s.tokenFile("t");
+        ObjectNode n = (ObjectNode) JSON.readTree(f.toFile());
+        ((ObjectNode) n.get("soSeal")).put("privateBlob", "");
+        Files.write(f, JSON.writeValueAsBytes(n));
+
+        assertThat(s.tokens()).extracting(TokenRecord::label).containsExactly("u");
+        assertThat(s.listTokens().damaged()).singleElement()
+                .satisfies(d -> assertThat(d.message()).isEqualTo(f + " has an empty \"soSeal\" private blob"));
+    }
+
+    @Test
+    void aFieldThatDoesNotConvertIsNamedInOneLine() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(StoreFixtures.pinlessToken("t"));
+        Path badId = keyWith(s, "id", "XYZ");
+        Path badParent = keyWith(s, "parent", "h2");
+        Path badBlob = keyWith(s, "privateBlob", "!!!");
+        Path badJson = Files.writeString(s.keyFile("t", "0123456789abcdef"), "{\"label\": tru, }");
+
+        java.util.Map<Path, String> said = new java.util.HashMap<>();
+        s.listKeys("t").damaged().forEach(d -> said.put(d.file(), d.message()));
+        assertThat(said).hasSize(4);
+        assertThat(said.get(badId)).isEqualTo(badId + " has a wrong field: a key id is 16 lower-case hex digits");
+        assertThat(said.get(badParent)).isEqualTo(badParent + " has a wrong field: unknown parent kind 'h2' (expected"
+                + " ecc, rsa, ecc-tss2)");
+        assertThat(said.get(badBlob)).startsWith(badBlob + " has a wrong \"privateBlob\" field: Cannot deserialize"
+                + " value of type `byte[]` from String \"!!!\"").endsWith("in base64 content");
+        assertThat(said.get(badJson)).isEqualTo(badJson + " is not valid JSON (line 1): Unrecognized token 'tru': was"
+                + " expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')");
+        assertThat(said.values()).allSatisfy(m -> assertThat(m).doesNotContain("\n").doesNotContain("reference chain"));
+    }
+
+    /** A new key of token "t" whose file then has {@code value} for {@code field}; its path. */
+    private static Path keyWith(TokenStore s, String field, String value) throws Exception {
+        KeyRecord k = StoreFixtures.fakeKey("k-" + field);
+        s.addKey("t", k);
+        Path f = s.keyFile("t", k.id());
+        ObjectNode n = (ObjectNode) JSON.readTree(f.toFile());
+        n.put(field, value);
+        Files.write(f, JSON.writeValueAsBytes(n));
+        return f;
+    }
+
+    @Test
     void anUnreadableFileIsReportedAndTheRestIsListed() throws Exception {
         TokenStore s = TokenStore.open(dir.resolve("store"));
         s.addToken(StoreFixtures.pinlessToken("locked"));
@@ -257,14 +310,18 @@ class DamagedStoreTest {
                 .doesNotContain("delete that token");
     }
 
-    /** Every path under {@code root} with its content (or "dir"), mode and modification time. */
+    /**
+     * Every path under {@code root} with its content (or "dir", or where a symbolic link points), mode and
+     * modification time.
+     */
     static TreeMap<String, String> snapshot(Path root) throws IOException {
         TreeMap<String, String> out = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.toList()) {
-                FileTime mtime = Files.getLastModifiedTime(p);
-                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
-                String content = Files.isDirectory(p) ? "dir" : java.util.HexFormat.of().formatHex(Files.readAllBytes(p));
+                FileTime mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                String content = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+                        : Files.isDirectory(p) ? "dir" : java.util.HexFormat.of().formatHex(Files.readAllBytes(p));
                 out.put(p.toString(), mode + " " + mtime.toMillis() + " " + content);
             }
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tpmssh.tpm.structures.Templates;
@@ -44,6 +45,27 @@ class StoreVersionTest {
         assertThat(storeJson()).as("a store is never lowered").contains("\"version\" : 2");
     }
 
+    /** store.json is written when the store is made and when its version is raised, and at no other time. */
+    @Test
+    void storeJsonIsRewrittenOnlyToRaiseItsVersion() throws Exception {
+        TokenStore s = TokenStore.open(dir.resolve("store"));
+        s.addToken(token("a", ParentKind.ECC));
+        Object first = fileKey();
+        s.addToken(token("b", ParentKind.RSA));
+        assertThat(fileKey()).as("a token the store's version already covers").isEqualTo(first);
+        s.addToken(token("c", ParentKind.ECC_TSS2));
+        Object raised = fileKey();
+        assertThat(raised).as("raised to version 2, by an atomic rename").isNotEqualTo(first);
+        s.addToken(token("d", ParentKind.ECC_TSS2));
+        assertThat(fileKey()).as("a second token of version 2").isEqualTo(raised);
+        assertThat(storeJson()).contains("\"version\" : 2");
+    }
+
+    /** store.json's inode: an atomic write replaces it, so a write in place of the same content still shows. */
+    private Object fileKey() throws Exception {
+        return Files.readAttributes(dir.resolve("store/store.json"), BasicFileAttributes.class).fileKey();
+    }
+
     @Test
     void aStoreWrittenBeforeVersion2StillOpensAndAFutureOneIsRefusedByVersion() throws Exception {
         Files.createDirectories(dir.resolve("store/tokens/old"));
@@ -68,6 +90,8 @@ class StoreVersionTest {
         assertThat(ParentKind.ECC_TSS2.tpm2OpensslLoads()).isTrue();
         assertThat(ParentKind.ECC.tpm2OpensslLoads()).isFalse();
         assertThat(ParentKind.RSA.tpm2OpensslLoads()).isFalse();
+        assertThat(ParentKind.ECC_TSS2.loaders()).isEqualTo("tpmssh, tpm2-openssl 1.x and ssh-tpm-agent 0.5 and later");
+        assertThat(ParentKind.RSA.loaders()).startsWith("tpmssh only");
         assertThat(ParentKind.of("ecc-tss2")).isEqualTo(ParentKind.ECC_TSS2);
         assertThatThrownBy(() -> ParentKind.of("h2")).hasMessageContaining("ecc, rsa, ecc-tss2");
     }

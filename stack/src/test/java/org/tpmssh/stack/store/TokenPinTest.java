@@ -25,10 +25,12 @@ import org.tpmssh.stack.keys.PinAuth;
 import org.tpmssh.stack.keys.TpmSshKeys.KeyType;
 import org.tpmssh.stack.pin.PinException;
 import org.tpmssh.stack.pin.PinIncorrectException;
+import org.tpmssh.tpm.TpmResponseException;
 import org.tpmssh.tpm.commands.DictionaryAttack;
 import org.tpmssh.tpm.commands.Tpm;
 import org.tpmssh.tpm.objects.KeyRing;
 import org.tpmssh.tpm.structures.Alg;
+import org.tpmssh.tpm.structures.CommandCode;
 import org.tpmssh.tpm.structures.ObjectAttributes;
 import org.tpmssh.tpm.transport.Tcti;
 
@@ -120,6 +122,28 @@ class TokenPinTest {
             t.delete("tok");
             assertThat(dir.resolve("store/tokens/tok")).doesNotExist();
             assertThat(dir.resolve("store/store.json")).exists();
+        }
+    }
+
+    @Test
+    void loginsLeaveNoSealLoadedAndATpmRefusalOfSigningStaysTheTpms() throws Exception {
+        try (Fixture fx = new Fixture(dir.resolve("store"))) {
+            Tokens t = fx.tokens;
+            t.init("tok", "user-pin-a".toCharArray(), "so-pin-b".toCharArray());
+            int before = fx.ring.cache().loadedCount();
+            byte[] secret = t.loginUser("tok", "user-pin-a".toCharArray());
+            t.loginSo("tok", "so-pin-b".toCharArray());
+            assertThatThrownBy(() -> t.loginUser("tok", "wrong-pin".toCharArray()))
+                    .isInstanceOf(PinIncorrectException.class);
+            assertThat(fx.ring.cache().loadedCount()).as("seals flushed after each login").isEqualTo(before);
+
+            KeyRecord k = t.createKey("tok", KeyType.ECC_P256, "k", false, "", secret);
+            try (var signer = t.signer(t.load("tok", k), k, secret)) {
+                // A digest longer than any hash: TPM2_Sign refuses it, which says nothing about the key's file.
+                assertThatThrownBy(() -> t.sign("tok", signer, new byte[100], Alg.ECDSA, Alg.SHA256))
+                        .isInstanceOfSatisfying(TpmResponseException.class,
+                                e -> assertThat(e.commandCode()).isEqualTo(CommandCode.SIGN));
+            }
         }
     }
 
