@@ -128,6 +128,23 @@ class AddedKeyTest {
     }
 
     @Test
+    void theConstraintsOfAnAddedKeyHoldWhenTheTpmOffersTheSameKey() throws Exception {
+        // A key in the TPM store whose file the user also has; the supplied key is an in-memory stand-in.
+        KeyPair pair = RecordingPolicy.p256();
+        byte[] blob = SshPublicKeys.encode(pair.getPublic());
+        try (LocalAgent refusing = new LocalAgent(AgentOptions.builder()
+                .environment(Map.of("SSH_ASKPASS", "/bin/false", "SSH_ASKPASS_REQUIRE", "force")).build())) {
+            refusing.supplied.add(new MemoryKey(pair, "tpm stand-in"));
+            assertThat(refusing.ask(sign(blob, new byte[8], 0))[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
+            assertThat(refusing.ask(addConstrained(pair, "confirm each use", confirm())))
+                    .containsExactly(SSH_AGENT_SUCCESS);
+            assertThat(refusing.ask(sign(blob, new byte[8], 0))).as("ssh-add -c, and askpass says no")
+                    .containsExactly(SSH_AGENT_FAILURE);
+            assertThat(Identities.comments(refusing.ask(identities()))).containsExactly("confirm each use");
+        }
+    }
+
+    @Test
     void addingAKeyAgainReplacesTheOldCopyAndForgetsIt() throws Exception {
         KeyPair pair = RecordingPolicy.p256();
         assertThat(agent.ask(add(pair, "first"))).containsExactly(SSH_AGENT_SUCCESS);

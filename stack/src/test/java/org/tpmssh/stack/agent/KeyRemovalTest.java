@@ -68,9 +68,18 @@ class KeyRemovalTest {
         assertThat(agent.ask(sign(tpmKey.publicKeyBlob(), new byte[8], 0))).containsExactly(SSH_AGENT_FAILURE);
         assertThat(agent.ask(remove(tpmKey.publicKeyBlob()))).as("already hidden").containsExactly(SSH_AGENT_FAILURE);
 
-        // ssh-add of the same key shows the supplied key again, ahead of the added copy.
+        // ssh-add of the same key offers it again, as the added copy.
         assertThat(agent.ask(add(tpmPair, "its twin"))).containsExactly(SSH_AGENT_SUCCESS);
-        assertThat(listed()).containsExactly("tpm stand-in", "other tpm stand-in");
+        assertThat(listed()).containsExactly("its twin", "other tpm stand-in");
+    }
+
+    @Test
+    void removingTheAddedCopyOfASuppliedKeyStopsOfferingBoth() throws Exception {
+        assertThat(agent.ask(add(tpmPair, "its twin"))).containsExactly(SSH_AGENT_SUCCESS);
+        assertThat(agent.ask(remove(tpmKey.publicKeyBlob()))).containsExactly(SSH_AGENT_SUCCESS);
+        assertThat(policy.made.get(0).isClosed()).isTrue();
+        assertThat(listed()).as("ssh-add -d took the key away").containsExactly("other tpm stand-in");
+        assertThat(agent.ask(sign(tpmKey.publicKeyBlob(), new byte[8], 0))).containsExactly(SSH_AGENT_FAILURE);
     }
 
     @Test
