@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tpmssh.stack.pinentry.PinSource;
 import org.tpmssh.stack.ssh.SshCurve;
+import org.tpmssh.stack.ssh.SshWireReader;
 
 /** ssh-add -x / -X: what a locked agent still answers, how unlocking is guarded, and what locking forgets. */
 class LockHandlerTest {
@@ -64,6 +65,19 @@ class LockHandlerTest {
         assertThat(agent.ask(lock("battery other"))).containsExactly(SSH_AGENT_FAILURE);
         assertThat(agent.ask(unlock("battery other"))).containsExactly(SSH_AGENT_FAILURE);
         assertThat(agent.ask(unlock(PASSPHRASE))).containsExactly(SSH_AGENT_SUCCESS);
+    }
+
+    @Test
+    void ofTwoLocksThatRaceOnlyTheFirstSetsThePassphrase() throws Exception {
+        // The dispatcher refuses a lock while locked; two clients locking at once can both pass that check.
+        LockHandler handler = new LockHandler(agent.options.pins(), agent.unlockDelays::add);
+        assertThat(handler.lock(body(lock(PASSPHRASE)))).containsExactly(SSH_AGENT_SUCCESS);
+        assertThat(handler.lock(body(lock("battery other")))).containsExactly(SSH_AGENT_FAILURE);
+        assertThat(handler.unlock(body(unlock(PASSPHRASE)))).containsExactly(SSH_AGENT_SUCCESS);
+    }
+
+    private static SshWireReader body(byte[] request) {
+        return new SshWireReader(request, 1, request.length - 1);
     }
 
     @Test
