@@ -83,6 +83,15 @@ class KeyRemovalTest {
     }
 
     @Test
+    void aRemovedAddedKeyIsOfferedWhenTheTpmStoreGainsItLater() throws Exception {
+        KeyPair pair = RecordingPolicy.p256();
+        assertThat(agent.ask(add(pair, "added"))).containsExactly(SSH_AGENT_SUCCESS);
+        assertThat(agent.ask(remove(SshPublicKeys.encode(pair.getPublic())))).containsExactly(SSH_AGENT_SUCCESS);
+        agent.supplied.add(new MemoryKey(pair, "imported later")); // tpmssh key import while the agent runs
+        assertThat(listed()).containsExactly("tpm stand-in", "other tpm stand-in", "imported later");
+    }
+
+    @Test
     void removingAKeyTheAgentDoesNotHoldFails() throws Exception {
         byte[] stranger = SshPublicKeys.encode(RecordingPolicy.p256().getPublic());
         assertThat(agent.ask(remove(stranger))).containsExactly(SSH_AGENT_FAILURE);
