@@ -19,7 +19,7 @@ import org.tpmssh.stack.ssh.AgentKey;
 
 /**
  * The keys the agent offers, one typed entry each: the supplier's (TPM) keys that no client removed, then
- * keys added with ssh-add.
+ * keys added with ssh-add; an added key takes the place of a supplied key with the same public key.
  */
 final class KeyTable {
 
@@ -54,7 +54,9 @@ final class KeyTable {
         }
         synchronized (added) {
             purgeExpired();
-            added.forEach(all::putIfAbsent);
+            // An added key replaces a supplied one with the same public key, so the constraints ssh-add gave it
+            // (confirm, lifetime) hold; the supplied one returns when the added one expires.
+            all.putAll(added);
         }
         return all;
     }
@@ -85,6 +87,9 @@ final class KeyTable {
         }
         if (gone != null) {
             close(gone.key());
+            if (List.copyOf(supplier.get()).stream().anyMatch(k -> id(k.publicKeyBlob()).equals(id))) {
+                hidden.add(id); // ssh-add -d takes the key away, not only its added copy
+            }
             return gone;
         }
         for (AgentKey key : List.copyOf(supplier.get())) {

@@ -1,6 +1,8 @@
 package org.tpmssh.stack.agent;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -38,9 +40,25 @@ final class AgentLogCapture extends Handler implements AutoCloseable {
         return records.stream().anyMatch(r -> r.getThrown() != null);
     }
 
+    /** Waits up to {@code timeout} for a message at {@code level} that starts with {@code start}. */
+    synchronized boolean await(Level level, String start, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (records(level).stream().noneMatch(m -> m.startsWith(start))) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
     @Override
     public void publish(LogRecord record) {
         records.add(record);
+        synchronized (this) {
+            notifyAll();
+        }
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -219,6 +220,8 @@ class SshAgentServerTest {
             }
         }
         assertThat(OpenSshClient.listAgentKeys(socket)).isEmpty(); // and the agent still serves
+        assertThat(log.records(Level.WARNING)).contains("agent: rejected a frame of 0 bytes (limit 262144); closing",
+                "agent: rejected a frame of 4294967295 bytes (limit 262144); closing");
     }
 
     @Test
@@ -231,6 +234,17 @@ class SshAgentServerTest {
             client.sendRaw(new byte[] {0, 0}); // not even a whole length
         }
         assertThat(OpenSshClient.listAgentKeys(socket)).hasSize(1);
+        awaitNoConnections();
+        assertThat(log.records(Level.WARNING)).filteredOn(m -> m.startsWith("agent: client hung up mid-frame")).hasSize(2);
+    }
+
+    /** Until every client's connection has ended on the agent's side too, which is after it logged why. */
+    private void awaitNoConnections() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (agent.openConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(agent.openConnections()).isZero();
     }
 
     @Test
