@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -20,7 +19,6 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tpmssh.stack.pinentry.PinSource;
 import org.tpmssh.stack.ssh.AgentKey;
 import org.tpmssh.stack.ssh.SshCurve;
 
@@ -118,19 +116,7 @@ class AgentCloseTest {
         AgentPinTest.PinKey pinKey = new AgentPinTest.PinKey(SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "work key"));
         pinKey.pin = "pin-of-the-work-token";
         supplied.add(pinKey);
-        AtomicInteger asked = new AtomicInteger();
-        PinSource counting = new PinSource() {
-            @Override
-            public char[] pin(String scope, String prompt) {
-                asked.incrementAndGet();
-                return "pin-of-the-work-token".toCharArray();
-            }
-
-            @Override
-            public String howToProvide() {
-                return "test";
-            }
-        };
+        CountingPinSource counting = new CountingPinSource("pin-of-the-work-token");
         AgentOptions options = AgentOptions.builder().pinSources(List.of(counting))
                 .pinCacheLifetime(Duration.ofHours(1)).build();
         try (SshAgentServer agent = SshAgentServer.start(dir.resolve("a/s"), () -> supplied, options);
@@ -139,11 +125,11 @@ class AgentCloseTest {
                     .isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
             String answer = options.pins().withPin(pinKey.pinScope(), "work key", pin -> "cached");
             assertThat(answer).isEqualTo("cached");
-            assertThat(asked).as("cached while the agent runs").hasValue(1);
+            assertThat(counting.asked).as("cached while the agent runs").hasValue(1);
         }
         String answer = options.pins().withPin(pinKey.pinScope(), "work key", pin -> "asked");
         assertThat(answer).isEqualTo("asked");
-        assertThat(asked).as("asked again once the agent closed").hasValue(2);
+        assertThat(counting.asked).as("asked again once the agent closed").hasValue(2);
     }
 
     @Test

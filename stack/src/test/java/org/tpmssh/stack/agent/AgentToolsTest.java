@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,29 +137,13 @@ class AgentToolsTest {
     void lifetimeExpires() throws Exception {
         // The agent's clock decides whether a key is past its lifetime; this one moves only when told.
         Instant start = Instant.now();
-        AtomicReference<Instant> now = new AtomicReference<>(start);
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        ManualClock clock = new ManualClock(start);
         SshAgentServer agent = agent(AgentOptions.builder().clock(clock).build());
         Path key = keygen("ecdsa", "256", "short");
         run(sock(agent), "ssh-add", "-t", "2", key.toString()).assertOk();
-        now.set(start.plusMillis(1999));
+        clock.set(start.plusMillis(1999));
         assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).as("just before its lifetime ends").hasSize(1);
-        now.set(start.plusSeconds(2));
+        clock.set(start.plusSeconds(2));
         assertThat(OpenSshClient.listAgentKeys(agent.socketPath())).as("once its lifetime has passed").isEmpty();
         assertThat(log.messages()).anyMatch(m -> m.contains("reached its lifetime"));
     }

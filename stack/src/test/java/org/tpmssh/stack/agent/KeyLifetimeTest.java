@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.tpmssh.stack.agent.AgentMessages.*;
 import static org.tpmssh.stack.agent.AgentRequests.*;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,29 +42,13 @@ class KeyLifetimeTest {
     void aKeyPastItsLifetimeOnTheAgentsClockIsClosedWhenTheKeysAreNextListed() throws Exception {
         // The agent's clock decides; this one moves only when told, and the timer is an hour away.
         Instant start = Instant.now();
-        AtomicReference<Instant> now = new AtomicReference<>(start);
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        ManualClock clock = new ManualClock(start);
         agent = new LocalAgent(AgentOptions.builder().environment(Map.of()).addedKeys(policy).clock(clock).build());
         assertThat(agent.ask(addConstrained(RecordingPolicy.p256(), "an hour", lifetime(3600))))
                 .containsExactly(SSH_AGENT_SUCCESS);
         assertThat(agent.ask(addConstrained(RecordingPolicy.p256(), "two hours", lifetime(7200))))
                 .containsExactly(SSH_AGENT_SUCCESS);
-        now.set(start.plusSeconds(3600));
+        clock.set(start.plusSeconds(3600));
         assertThat(Identities.comments(agent.ask(identities()))).containsExactly("two hours");
         assertThat(policy.made.get(0).isClosed()).isTrue();
         assertThat(policy.made.get(1).isClosed()).isFalse();

@@ -7,12 +7,10 @@ import static org.tpmssh.stack.agent.AgentRequests.*;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.tpmssh.stack.pinentry.PinSource;
 import org.tpmssh.stack.ssh.SshCurve;
 import org.tpmssh.stack.ssh.SshWireReader;
 
@@ -119,19 +117,7 @@ class LockHandlerTest {
         // The PIN key fakes the TPM's PIN check (AgentPinTest.PinKey); the PIN source counts how often it is asked.
         AgentPinTest.PinKey pinKey = new AgentPinTest.PinKey(SoftwareAgentKey.ecdsa(SshCurve.NISTP256, "work key"));
         pinKey.pin = "pin-of-the-work-token";
-        AtomicInteger asked = new AtomicInteger();
-        PinSource counting = new PinSource() {
-            @Override
-            public char[] pin(String scope, String prompt) {
-                asked.incrementAndGet();
-                return "pin-of-the-work-token".toCharArray();
-            }
-
-            @Override
-            public String howToProvide() {
-                return "test";
-            }
-        };
+        CountingPinSource counting = new CountingPinSource("pin-of-the-work-token");
         agent.close();
         agent = new LocalAgent(AgentOptions.builder().pinSources(List.of(counting))
                 .pinCacheLifetime(Duration.ofHours(1)).build());
@@ -139,12 +125,12 @@ class LockHandlerTest {
         byte[] request = sign(pinKey.publicKeyBlob(), new byte[8], 0);
         assertThat(agent.ask(request)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
         assertThat(agent.ask(request)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
-        assertThat(asked).as("cached after the first signature").hasValue(1);
+        assertThat(counting.asked).as("cached after the first signature").hasValue(1);
 
         assertThat(agent.ask(lock(PASSPHRASE))).containsExactly(SSH_AGENT_SUCCESS);
         assertThat(agent.ask(unlock(PASSPHRASE))).containsExactly(SSH_AGENT_SUCCESS);
         assertThat(agent.ask(request)[0]).isEqualTo((byte) SSH_AGENT_SIGN_RESPONSE);
-        assertThat(asked).as("asked again after a lock").hasValue(2);
+        assertThat(counting.asked).as("asked again after a lock").hasValue(2);
     }
 
     @Test
