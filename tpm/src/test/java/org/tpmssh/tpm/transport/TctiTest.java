@@ -28,6 +28,9 @@ class TctiTest {
         assertThat(Tcti.parse("device")).isEqualTo(Tcti.device(Path.of("/dev/tpmrm0")));
         assertThat(Tcti.parse("swtpm:host=::1,port=2321")).isEqualTo(Tcti.swtpm("::1", 2321));
         assertThat(Tcti.parse("swtpm:host=tpm-1.lab.example.")).isEqualTo(Tcti.swtpm("tpm-1.lab.example.", 2321));
+        // The first and the last port whose port + 1 (the control or platform channel) exists.
+        assertThat(Tcti.parse("swtpm:port=1")).isEqualTo(Tcti.swtpm("localhost", 1));
+        assertThat(Tcti.parse("mssim:port=65534")).isEqualTo(Tcti.mssim("localhost", 65534));
     }
 
     /** What tpm2-tools accepts beyond our Java transports goes to the system's TCTI loader, as tpm2-tools hands it. */
@@ -64,6 +67,8 @@ class TctiTest {
         "swtpm:port=abc | port must be a number 1-65534; expected swtpm:host=HOST,port=PORT or swtpm:path=SOCKET",
         "swtpm:port=0 | port must be a number 1-65534",
         "swtpm:port=70000 | port must be a number 1-65534",
+        "swtpm:port=65535 | port must be a number 1-65534",
+        "libtss2-tcti-foo.so:\0x | the configuration contains a NUL character",
         "swtpm:host= | host is empty; expected swtpm:host=HOST,port=PORT or swtpm:path=SOCKET",
         "swtpm:hots=x | unknown key \"hots\" (known: host, path, port)",
         "mssim:path=/x | unknown key \"path\" (known: host, port); expected mssim:host=HOST,port=PORT",

@@ -32,6 +32,23 @@ class TransportTimeoutsTest {
         assertThat(t.firstAnswer()).isLessThanOrEqualTo(answer);
     }
 
+    @Test
+    void aShortAnswerBoundShortensTheOthersAndLeavesHalfForTheControlChannel() {
+        TransportTimeouts t = TransportTimeouts.of(Duration.ofSeconds(3));
+        assertThat(t.connect()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(t.firstAnswer()).isEqualTo(Duration.ofMillis(1500));
+        // Too short to halve: the whole bound.
+        assertThat(TransportTimeouts.of(Duration.ofNanos(1)).firstAnswer()).isEqualTo(Duration.ofNanos(1));
+        assertThat(TransportTimeouts.of(Duration.ofMinutes(5))).isEqualTo(new TransportTimeouts(
+                TransportTimeouts.DEFAULT.connect(), TransportTimeouts.DEFAULT.firstAnswer(), Duration.ofMinutes(5)));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PT0.8S, 800 ms", "PT1S, 1 s", "PT1.5S, 1500 ms", "PT60S, 60 s", "PT0.999S, 999 ms"})
+    void aBoundIsWrittenAsAPersonReadsIt(Duration bound, String text) {
+        assertThat(TransportTimeouts.describe(bound)).isEqualTo(text);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "-5", "abc", "1h", "5 minutes", "99999999999", "1.5"})
     void aTypoGetsOneSentence(String value) {
